@@ -1,0 +1,474 @@
+import { debug } from './debug.js';
+import type { Metric, Param, RunTag } from './entities.js';
+import { QueueFullError, RunlogError } from './errors.js';
+import { MAX_BATCH_REQUEST_BYTES, MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from './limits.js';
+import { MetricChunk } from './metric-chunk.js';
+import { RetryableError } from './rest/rest-client.js';
+import { retryDelayMs, type RetryPolicy } from './rest/retry-policy.js';
+import type { LogBatch, TrackingStore } from './store.js';
+
+export interface BatchUploaderOptions {
+  store: Pick<TrackingStore, 'logBatch' | 'deleteTag'>;
+  /** Requests in flight at once, across runs. */
+  concurrency?: number;
+  /** Longest time a partial batch waits for more records before it is sent. */
+  batchDelayMs?: number;
+  /** Records held (queued, not yet in a request) before new ones are dropped and counted. */
+  maxQueueSize?: number;
+  /** Backoff for retryable failures (network, 408/429/5xx). Retries go on until close(). */
+  retry?: RetryPolicy;
+  /** Background failures go here, never to the caller of a logging method. */
+  onError?: (err: Error) => void;
+}
+
+export interface UploaderStats {
+  /** Records waiting to be put in a request. */
+  queued: number;
+  /** Records in requests that have not been acknowledged yet. */
+  inflight: number;
+  /** Records acknowledged by the store. */
+  sent: number;
+  /** Records the store rejected for good (bad input it found); reported to onError. */
+  failed: number;
+  /** Records refused because the queue was full. */
+  dropped: number;
+  /** Requests sent, including retries. */
+  requests: number;
+  /** Requests retried after a retryable failure. */
+  retries: number;
+}
+
+type TagOp = { kind: 'set'; key: string; value: string } | { kind: 'delete'; key: string };
+
+/** Everything queued for one run. Tag operations keep their order; metrics and params need none. */
+class RunQueue {
+  readonly chunks: MetricChunk[] = [];
+  metricCount = 0;
+  params: Param[] = [];
+  tagOps: TagOp[] = [];
+  /** A request carrying tag operations is in flight: later tag operations wait for it. */
+  tagsInFlight = false;
+  inflightRecords = 0;
+  constructor(readonly runId: string) {}
+  get queued(): number {
+    return this.metricCount + this.params.length + this.tagOps.length;
+  }
+}
+
+interface Work {
+  runId: string;
+  queue: RunQueue;
+  batch?: LogBatch;
+  deleteTagKey?: string;
+  records: number;
+  carriesTags: boolean;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { maxRetries: Infinity, baseDelayMs: 500, maxDelayMs: 30_000, jitterMs: 500 };
+const RETRYABLE_FS_CODES = new Set(['EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN', 'ENOSPC']);
+/** Conservative request-size budget: estimates assume 3 UTF-8 bytes per UTF-16 unit. */
+const BYTE_BUDGET = MAX_BATCH_REQUEST_BYTES - 50_000;
+
+/**
+ * Buffers logged records per run and sends them as runs/log-batch requests within MLflow's limits,
+ * with bounded concurrency and retries. Enqueue methods are synchronous, never touch I/O and never
+ * throw because of the store. Timers are unref'd: the uploader never keeps a process alive by
+ * itself; flush() holds the process open only until its deadline.
+ */
+export class BatchUploader {
+  private readonly store: BatchUploaderOptions['store'];
+  private readonly concurrency: number;
+  private readonly batchDelayMs: number;
+  private readonly maxQueueSize: number;
+  private readonly retry: RetryPolicy;
+  private readonly onError: (err: Error) => void;
+  private readonly runs = new Map<string, RunQueue>();
+  private lastRun: RunQueue | undefined;
+  private queued = 0;
+  private inflightRequests = 0;
+  private inflightRecords = 0;
+  private sent = 0;
+  private failed = 0;
+  private dropped = 0;
+  private requests = 0;
+  private retries = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  /** Partial batches may go out now (the delay passed, or someone is flushing). */
+  private drainPartial = false;
+  private flushers = 0;
+  private closed = false;
+  private warnedFull = false;
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly sleepers = new Set<() => void>();
+  private rr = 0;
+
+  constructor(opts: BatchUploaderOptions) {
+    this.store = opts.store;
+    this.concurrency = opts.concurrency ?? 4;
+    this.batchDelayMs = opts.batchDelayMs ?? 250;
+    this.maxQueueSize = opts.maxQueueSize ?? 2_000_000;
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.onError = opts.onError ?? ((err) => debug('background error: %s', err.message));
+  }
+
+  // ---- enqueue (hot path) ----
+
+  /** Queues one metric point. Arguments must already be validated. Returns false if dropped. */
+  addMetric(runId: string, key: string, value: number, timestamp: number, step: number): boolean {
+    if (this.queued >= this.maxQueueSize || this.closed) return this.drop(1);
+    const q = this.lastRun !== undefined && this.lastRun.runId === runId ? this.lastRun : this.queueFor(runId);
+    let chunk = q.chunks[q.chunks.length - 1];
+    if (chunk === undefined || chunk.full) {
+      chunk = new MetricChunk();
+      q.chunks.push(chunk);
+    }
+    const i = chunk.length++;
+    chunk.keys[i] = key;
+    chunk.values[i] = value;
+    chunk.timestamps[i] = timestamp;
+    chunk.steps[i] = step;
+    q.metricCount++;
+    this.queued++;
+    if (chunk.full) this.schedulePump();
+    else if (this.timer === undefined) this.armTimer();
+    return true;
+  }
+
+  addParam(runId: string, key: string, value: string): boolean {
+    if (this.queued >= this.maxQueueSize || this.closed) return this.drop(1);
+    const q = this.queueFor(runId);
+    q.params.push({ key, value });
+    this.queued++;
+    this.afterAdd(q.params.length >= MAX_PARAMS_TAGS_PER_BATCH);
+    return true;
+  }
+
+  setTag(runId: string, key: string, value: string): boolean {
+    return this.addTagOp(runId, { kind: 'set', key, value });
+  }
+
+  deleteTag(runId: string, key: string): boolean {
+    return this.addTagOp(runId, { kind: 'delete', key });
+  }
+
+  private addTagOp(runId: string, op: TagOp): boolean {
+    if (this.queued >= this.maxQueueSize || this.closed) return this.drop(1);
+    const q = this.queueFor(runId);
+    q.tagOps.push(op);
+    this.queued++;
+    this.afterAdd(q.tagOps.length >= MAX_PARAMS_TAGS_PER_BATCH);
+    return true;
+  }
+
+  private afterAdd(batchFull: boolean): void {
+    if (batchFull) this.schedulePump();
+    else if (this.timer === undefined) this.armTimer();
+  }
+
+  private queueFor(runId: string): RunQueue {
+    let q = this.runs.get(runId);
+    if (q === undefined) {
+      q = new RunQueue(runId);
+      this.runs.set(runId, q);
+    }
+    this.lastRun = q;
+    return q;
+  }
+
+  private drop(n: number): false {
+    this.dropped += n;
+    if (!this.warnedFull && !this.closed) {
+      this.warnedFull = true;
+      this.onError(new QueueFullError(this.maxQueueSize));
+    }
+    return false;
+  }
+
+  // ---- scheduling ----
+
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drainPartial = true;
+      this.pump();
+    }, this.batchDelayMs);
+    this.timer.unref();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    }).unref();
+  }
+
+  /** Starts as many requests as concurrency allows. */
+  private pump(): void {
+    while (this.inflightRequests < this.concurrency) {
+      const work = this.nextWork();
+      if (work === undefined) break;
+      void this.send(work);
+    }
+    if (this.queued === 0) {
+      if (this.flushers === 0) this.drainPartial = false;
+    } else if (this.timer === undefined && !this.drainPartial) {
+      this.armTimer();
+    }
+    this.notifyIdle();
+  }
+
+  /** Round-robin over runs; takes a full batch, or a partial one when partial batches may go. */
+  private nextWork(): Work | undefined {
+    const queues = [...this.runs.values()];
+    for (let n = 0; n < queues.length; n++) {
+      const q = queues[(this.rr + n) % queues.length]!;
+      const work = this.takeWork(q);
+      if (work !== undefined) {
+        this.rr = (this.rr + n + 1) % Math.max(1, queues.length);
+        return work;
+      }
+    }
+    return undefined;
+  }
+
+  private takeWork(q: RunQueue): Work | undefined {
+    if (q.queued === 0) return undefined;
+    const tagsAvailable = !q.tagsInFlight && q.tagOps.length > 0;
+    const head = tagsAvailable ? q.tagOps[0] : undefined;
+    if (head?.kind === 'delete') {
+      q.tagOps.shift();
+      return this.startWork({ runId: q.runId, queue: q, deleteTagKey: head.key, records: 1, carriesTags: true });
+    }
+    const full =
+      q.metricCount >= MAX_METRICS_PER_BATCH ||
+      q.params.length >= MAX_PARAMS_TAGS_PER_BATCH ||
+      (tagsAvailable && q.tagOps.length >= MAX_PARAMS_TAGS_PER_BATCH);
+    if (!full && !this.drainPartial) return undefined;
+    if (!full && q.metricCount === 0 && q.params.length === 0 && !tagsAvailable) return undefined;
+
+    let budget = BYTE_BUDGET;
+    let entities = 0;
+    const tags: RunTag[] = [];
+    if (tagsAvailable) {
+      while (tags.length < MAX_PARAMS_TAGS_PER_BATCH && q.tagOps.length > 0) {
+        const op = q.tagOps[0]!;
+        if (op.kind !== 'set') break;
+        const size = 40 + 3 * (op.key.length + op.value.length);
+        if (size > budget && tags.length > 0) break;
+        budget -= size;
+        tags.push({ key: op.key, value: op.value });
+        q.tagOps.shift();
+      }
+    }
+    const params: Param[] = [];
+    while (params.length < MAX_PARAMS_TAGS_PER_BATCH && q.params.length > 0) {
+      const p = q.params[0]!;
+      const size = 40 + 3 * (p.key.length + p.value.length);
+      if (size > budget && (params.length > 0 || tags.length > 0)) break;
+      budget -= size;
+      params.push(p);
+      q.params.shift();
+    }
+    entities = tags.length + params.length;
+    const metrics: Metric[] = [];
+    const maxMetrics = Math.min(MAX_METRICS_PER_BATCH, MAX_ENTITIES_PER_BATCH - entities);
+    while (metrics.length < maxMetrics && q.metricCount > 0) {
+      const chunk = q.chunks[0]!;
+      const key = chunk.keys[chunk.start]!;
+      const size = 90 + 3 * key.length;
+      if (size > budget && metrics.length + entities > 0) break;
+      budget -= size;
+      const i = chunk.start++;
+      metrics.push({ key, value: chunk.values[i]!, timestamp: chunk.timestamps[i]!, step: chunk.steps[i]! });
+      q.metricCount--;
+      if (chunk.start === chunk.length && (chunk.full || q.metricCount === 0)) q.chunks.shift();
+    }
+    const records = metrics.length + params.length + tags.length;
+    if (records === 0) return undefined;
+    return this.startWork({ runId: q.runId, queue: q, batch: { metrics, params, tags }, records, carriesTags: tags.length > 0 });
+  }
+
+  private startWork(work: Work): Work {
+    this.queued -= work.records;
+    this.inflightRecords += work.records;
+    work.queue.inflightRecords += work.records;
+    if (work.carriesTags) work.queue.tagsInFlight = true;
+    this.inflightRequests++;
+    return work;
+  }
+
+  // ---- sending ----
+
+  private async send(work: Work): Promise<void> {
+    try {
+      if (work.deleteTagKey !== undefined) await this.withRetries(() => this.store.deleteTag(work.runId, work.deleteTagKey!));
+      else await this.sendBatch(work.runId, work.batch!);
+    } finally {
+      this.inflightRequests--;
+      this.inflightRecords -= work.records;
+      work.queue.inflightRecords -= work.records;
+      if (work.carriesTags) work.queue.tagsInFlight = false;
+      if (work.queue.queued === 0 && work.queue.inflightRecords === 0) this.forgetIdleRun(work.queue);
+      this.pump();
+    }
+  }
+
+  /**
+   * Sends a batch, retrying retryable failures. A batch the store rejects as bad input is split in
+   * halves until the bad record is isolated, so one bad record never costs the others.
+   */
+  private async sendBatch(runId: string, batch: LogBatch): Promise<void> {
+    const size = batch.metrics.length + batch.params.length + batch.tags.length;
+    try {
+      await this.withRetries(() => this.store.logBatch(runId, batch));
+      this.sent += size;
+    } catch (err) {
+      if (this.closed || !isBadInput(err) || size <= 1) {
+        this.failed += size;
+        this.onError(err as Error);
+        return;
+      }
+      const [a, b] = splitBatch(batch);
+      await this.sendBatch(runId, a);
+      await this.sendBatch(runId, b);
+    }
+  }
+
+  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      this.requests++;
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.closed || !isRetryable(err) || attempt > this.retry.maxRetries) throw unwrap(err);
+        this.retries++;
+        const wait = retryDelayMs(this.retry, attempt, err instanceof RetryableError ? err.retryAfter : null);
+        debug('log-batch retry %d in %d ms: %s', attempt, Math.round(wait), (err as Error).message);
+        await this.sleep(wait);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      t.unref();
+      this.sleepers.add(done);
+    });
+  }
+
+  private forgetIdleRun(q: RunQueue): void {
+    if (this.runs.get(q.runId) === q) this.runs.delete(q.runId);
+    if (this.lastRun === q) this.lastRun = undefined;
+  }
+
+  // ---- flushing and state ----
+
+  /** Records of one run not yet acknowledged (queued + in flight). */
+  pendingFor(runId: string): number {
+    const q = this.runs.get(runId);
+    return q === undefined ? 0 : q.queued + q.inflightRecords;
+  }
+
+  get pending(): number {
+    return this.queued + this.inflightRecords;
+  }
+
+  stats(): UploaderStats {
+    return {
+      queued: this.queued,
+      inflight: this.inflightRecords,
+      sent: this.sent,
+      failed: this.failed,
+      dropped: this.dropped,
+      requests: this.requests,
+      retries: this.retries,
+    };
+  }
+
+  /**
+   * Sends everything queued (or only `runId`'s records) and resolves true once the store has
+   * acknowledged it, or false when `timeoutMs` passes first; records still pending stay queued.
+   */
+  async flush(timeoutMs = 30_000, runId?: string): Promise<boolean> {
+    const idle = () => (runId === undefined ? this.pending === 0 : this.pendingFor(runId) === 0);
+    if (idle()) return true;
+    this.flushers++;
+    this.drainPartial = true;
+    try {
+      this.pump();
+      return await new Promise<boolean>((resolve) => {
+        // A referenced timer: while someone waits on a flush, the process stays up until the deadline.
+        const deadline = setTimeout(() => finish(false), timeoutMs);
+        const check = () => {
+          if (idle()) finish(true);
+        };
+        const finish = (ok: boolean) => {
+          clearTimeout(deadline);
+          this.idleWaiters.delete(check);
+          resolve(ok);
+        };
+        this.idleWaiters.add(check);
+        check();
+      });
+    } finally {
+      this.flushers--;
+    }
+  }
+
+  private notifyIdle(): void {
+    for (const check of [...this.idleWaiters]) check();
+  }
+
+  /**
+   * Stops retrying: in-flight retries give up at their next wait and count as failed; queued
+   * records are left unsent. Call flush() first for a graceful close. Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const wake of [...this.sleepers]) wake();
+    this.notifyIdle();
+  }
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof RetryableError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_FS_CODES.has(code);
+}
+
+function unwrap(err: unknown): unknown {
+  return err instanceof RetryableError ? err.underlying : err;
+}
+
+/** A rejection that resending cannot fix: the store refused part of the batch's content. */
+function isBadInput(err: unknown): boolean {
+  if (!(err instanceof RunlogError)) return false;
+  return err.code === 'RUNLOG_ERR_INVALID_ARGUMENT' || (err.code === 'RUNLOG_ERR_SERVER' && (err as { status?: number }).status === 400);
+}
+
+function splitBatch(batch: LogBatch): [LogBatch, LogBatch] {
+  const all: Array<['m', Metric] | ['p', Param] | ['t', RunTag]> = [
+    ...batch.tags.map((t) => ['t', t] as ['t', RunTag]),
+    ...batch.params.map((p) => ['p', p] as ['p', Param]),
+    ...batch.metrics.map((m) => ['m', m] as ['m', Metric]),
+  ];
+  const mid = Math.ceil(all.length / 2);
+  const toBatch = (items: typeof all): LogBatch => ({
+    metrics: items.filter((i) => i[0] === 'm').map((i) => i[1] as Metric),
+    params: items.filter((i) => i[0] === 'p').map((i) => i[1] as Param),
+    tags: items.filter((i) => i[0] === 't').map((i) => i[1] as RunTag),
+  });
+  return [toBatch(all.slice(0, mid)), toBatch(all.slice(mid))];
+}

@@ -1,0 +1,80 @@
+/**
+ * MLflow's tracking entities in camelCase. Field meanings and units follow MLflow's REST API:
+ * every timestamp is Unix epoch milliseconds, ids are strings.
+ */
+
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type LifecycleStage = 'active' | 'deleted';
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+/** MLflow's integer codes for RunStatus, as stored in a FileStore run's meta.yaml. */
+export const RUN_STATUS_CODES: Readonly<Record<RunStatus, number>> = {
+  RUNNING: 1,
+  SCHEDULED: 2,
+  FINISHED: 3,
+  FAILED: 4,
+  KILLED: 5,
+};
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: LifecycleStage;
+  creationTime?: number;
+  lastUpdateTime?: number;
+  tags: Record<string, string>;
+}
+
+export interface RunInfo {
+  runId: string;
+  runName: string;
+  experimentId: string;
+  userId: string;
+  status: RunStatus;
+  startTime: number;
+  endTime?: number | undefined;
+  artifactUri: string;
+  lifecycleStage: LifecycleStage;
+}
+
+export interface Metric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface Param {
+  key: string;
+  value: string;
+}
+
+export interface RunTag {
+  key: string;
+  value: string;
+}
+
+export interface RunData {
+  /** Latest value of each metric (highest step, then timestamp, then value), as MLflow's runs/get. */
+  metrics: Record<string, number>;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export interface Run {
+  info: RunInfo;
+  data: RunData;
+}
+
+export interface FileInfo {
+  /** Path relative to the run's artifact root, with '/' separators. */
+  path: string;
+  isDir: boolean;
+  fileSize?: number | undefined;
+}
+
+export interface PagedList<T> {
+  items: T[];
+  nextPageToken?: string | undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * One error hierarchy with stable codes. Every error runlog throws or rejects with is a RunlogError;
+ * `code` is stable across releases and is what programs should branch on. The table in the README
+ * ("Errors") lists them; errors.test.ts keeps that table, the codes and the classes in step.
+ */
+
+export class RunlogError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A bad argument at the call site: an invalid key, a non-number metric, a changed param value. */
+export class InvalidArgumentError extends RunlogError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** An operation that needs an active run was called without one. */
+export class NoActiveRunError extends RunlogError {
+  constructor(message = 'No active run: call startRun() first or pass a run id.') {
+    super('RUNLOG_ERR_NO_ACTIVE_RUN', message);
+  }
+}
+
+/** startRun() without `nested: true` while a run is already active in this context. */
+export class RunAlreadyActiveError extends RunlogError {
+  constructor(runId: string) {
+    super(
+      'RUNLOG_ERR_RUN_ALREADY_ACTIVE',
+      `Run ${runId} is already active. End it with endRun(), or start this one with { nested: true }.`,
+    );
+  }
+}
+
+/** The store says the thing does not exist (MLflow RESOURCE_DOES_NOT_EXIST / 404). */
+export class NotFoundError extends RunlogError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_NOT_FOUND', message, options);
+  }
+}
+
+/** The MLflow server answered with an error. `errorCode` is MLflow's (e.g. INVALID_PARAMETER_VALUE). */
+export class MlflowServerError extends RunlogError {
+  readonly status: number;
+  readonly errorCode: string;
+  constructor(status: number, errorCode: string, message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_SERVER', `${errorCode}: ${message}`, options);
+    this.status = status;
+    this.errorCode = errorCode;
+  }
+}
+
+/** The server could not be reached (connection refused, reset, DNS, timeout) after retries. */
+export class NetworkError extends RunlogError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_NETWORK', message, options);
+  }
+}
+
+/**
+ * endRun()/close() could not deliver everything before its deadline. `unsent` counts the records
+ * (metric points, params, tag operations) still waiting; they stay queued and keep retrying.
+ */
+export class UnsentRecordsError extends RunlogError {
+  readonly unsent: number;
+  constructor(unsent: number, detail: string) {
+    super('RUNLOG_ERR_UNSENT_RECORDS', `${unsent} record(s) were not delivered: ${detail}`);
+    this.unsent = unsent;
+  }
+}
+
+/** A malformed file in a local store (bad meta.yaml, unparsable metric line). */
+export class CorruptStoreError extends RunlogError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_CORRUPT_STORE', message, options);
+  }
+}
+
+/** A search filter or order-by clause that MLflow's grammar does not accept. */
+export class InvalidFilterError extends RunlogError {
+  constructor(message: string) {
+    super('RUNLOG_ERR_INVALID_FILTER', message);
+  }
+}
+
+/** The client was closed; further calls are refused. */
+export class ClosedError extends RunlogError {
+  constructor() {
+    super('RUNLOG_ERR_CLOSED', 'This runlog client has been closed.');
+  }
+}
+
+
+/** The upload queue reached maxQueueSize; further records are dropped and counted in stats(). */
+export class QueueFullError extends RunlogError {
+  constructor(maxQueueSize: number) {
+    super(
+      'RUNLOG_ERR_QUEUE_FULL',
+      `The upload queue is full (${maxQueueSize} records): new records are being dropped; see stats().dropped.`,
+    );
+  }
+}
+
+/** Every error class with its code, for the docs table test. */
+export const ERROR_CODES = {
+  RUNLOG_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  RUNLOG_ERR_NO_ACTIVE_RUN: NoActiveRunError,
+  RUNLOG_ERR_RUN_ALREADY_ACTIVE: RunAlreadyActiveError,
+  RUNLOG_ERR_NOT_FOUND: NotFoundError,
+  RUNLOG_ERR_SERVER: MlflowServerError,
+  RUNLOG_ERR_NETWORK: NetworkError,
+  RUNLOG_ERR_UNSENT_RECORDS: UnsentRecordsError,
+  RUNLOG_ERR_CORRUPT_STORE: CorruptStoreError,
+  RUNLOG_ERR_INVALID_FILTER: InvalidFilterError,
+  RUNLOG_ERR_CLOSED: ClosedError,
+  RUNLOG_ERR_QUEUE_FULL: QueueFullError,
+} as const;

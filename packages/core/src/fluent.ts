@@ -1,0 +1,372 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { RunlogClient, type LogMetricOptions, type RunlogClientOptions, type SearchRunsOptions } from './client.js';
+import { debug } from './debug.js';
+import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunStatus } from './entities.js';
+import { InvalidArgumentError, NoActiveRunError, RunAlreadyActiveError, UnsentRecordsError } from './errors.js';
+import { ExitHooks } from './exit-hooks.js';
+import { defaultRunTags } from './run-context-tags.js';
+
+/**
+ * The fluent API: module-level functions over an active run, like `mlflow.*` in Python.
+ * The active-run stack is per async context: code inside `withRun()` (or any AsyncLocalStorage
+ * scope it creates) has its own stack, so concurrent runs in one process do not mix; code outside
+ * any scope shares the process-wide stack, as a Python thread does.
+ */
+
+export interface StartRunOptions {
+  runName?: string | undefined;
+  experimentName?: string | undefined;
+  experimentId?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  /** Start under the active run (sets mlflow.parentRunId). */
+  nested?: boolean | undefined;
+  /** Resume an existing run instead of creating one. */
+  runId?: string | undefined;
+  description?: string | undefined;
+}
+
+export interface EndRunOptions {
+  /** How long to wait for the run's records to land. Default 30 s. */
+  timeoutMs?: number | undefined;
+}
+
+/** A run started by startRun(): its info, plus endRun() for this very run. */
+export class ActiveRun {
+  constructor(
+    readonly info: RunInfo,
+    readonly client: RunlogClient,
+  ) {}
+  get runId(): string {
+    return this.info.runId;
+  }
+}
+
+type Stack = ActiveRun[];
+const scopes = new AsyncLocalStorage<Stack>();
+const globalStack: Stack = [];
+
+let defaultClient: RunlogClient | undefined;
+let trackingUri: string | undefined;
+let activeExperimentId: string | undefined;
+let clientOptions: Omit<RunlogClientOptions, 'trackingUri' | 'store'> = {};
+/** Every run started and not yet ended, in every scope: the exit hooks end these. */
+const liveRuns = new Set<ActiveRun>();
+let exitDeadlineMs = 10_000;
+
+const hooks = new ExitHooks({
+  async onBeforeExit() {
+    await endAllRuns('FINISHED');
+  },
+  async onSignal() {
+    await endAllRuns('KILLED');
+  },
+});
+
+function currentStack(): Stack {
+  return scopes.getStore() ?? globalStack;
+}
+
+/** The client the fluent API uses, created on first use from the tracking URI. */
+export function getClient(): RunlogClient {
+  defaultClient ??= new RunlogClient({ ...clientOptions, trackingUri });
+  return defaultClient;
+}
+
+/** Sets the tracking URI for runs started from now on (a path, file: URI, or http(s) server). */
+export function setTrackingUri(uri: string | undefined): void {
+  if (liveRuns.size > 0) {
+    throw new InvalidArgumentError('Cannot change the tracking URI while runs are active; end them first.');
+  }
+  const old = defaultClient;
+  defaultClient = undefined;
+  trackingUri = uri;
+  activeExperimentId = undefined;
+  if (old) void old.close().catch((err: Error) => debug('closing previous client: %s', err.message));
+}
+
+export function getTrackingUri(): string {
+  return getClient().trackingUri;
+}
+
+/** Options for the fluent API's client (uploader tuning, onError). Takes effect for the next client. */
+export function configure(opts: Omit<RunlogClientOptions, 'trackingUri' | 'store'> & { exitDeadlineMs?: number }): void {
+  const { exitDeadlineMs: deadline, ...rest } = opts;
+  if (deadline !== undefined) exitDeadlineMs = deadline;
+  clientOptions = rest;
+}
+
+export async function createExperiment(name: string, opts?: { artifactLocation?: string; tags?: Record<string, string> }): Promise<string> {
+  return getClient().createExperiment(name, opts);
+}
+
+export async function getExperimentByName(name: string): Promise<Experiment | null> {
+  return getClient().getExperimentByName(name);
+}
+
+/** Makes `name` the experiment for new runs, creating it if needed. Resolves the experiment. */
+export async function setExperiment(name: string): Promise<Experiment> {
+  const exp = await getOrCreateExperiment(name);
+  activeExperimentId = exp.experimentId;
+  return exp;
+}
+
+async function getOrCreateExperiment(name: string): Promise<Experiment> {
+  const client = getClient();
+  const found = await client.getExperimentByName(name);
+  if (found) {
+    if (found.lifecycleStage === 'deleted') {
+      throw new InvalidArgumentError(`Experiment '${name}' is deleted; restore it or choose another name.`);
+    }
+    return found;
+  }
+  try {
+    await client.createExperiment(name);
+  } catch (err) {
+    // Another process may have created it between our lookup and create.
+    const again = await client.getExperimentByName(name);
+    if (again) return again;
+    throw err;
+  }
+  const created = await client.getExperimentByName(name);
+  if (!created) throw new InvalidArgumentError(`Experiment '${name}' could not be created.`);
+  return created;
+}
+
+async function resolveExperimentId(opts: StartRunOptions): Promise<string> {
+  if (opts.experimentId !== undefined) return opts.experimentId;
+  if (opts.experimentName !== undefined) return (await getOrCreateExperiment(opts.experimentName)).experimentId;
+  if (activeExperimentId !== undefined) return activeExperimentId;
+  if (process.env.MLFLOW_EXPERIMENT_ID) return process.env.MLFLOW_EXPERIMENT_ID;
+  if (process.env.MLFLOW_EXPERIMENT_NAME) return (await getOrCreateExperiment(process.env.MLFLOW_EXPERIMENT_NAME)).experimentId;
+  return '0';
+}
+
+/**
+ * Starts a run and makes it the active run of this context. `nested: true` starts it under the
+ * active run; without it, starting while a run is active throws RunAlreadyActiveError.
+ * `runId` (or MLFLOW_RUN_ID, for the first run) resumes an existing run.
+ */
+export async function startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
+  const stack = currentStack();
+  const parent = stack[stack.length - 1];
+  if (parent && !opts.nested) throw new RunAlreadyActiveError(parent.runId);
+  const client = getClient();
+  const resumeId = opts.runId ?? (parent ? undefined : process.env.MLFLOW_RUN_ID || undefined);
+  let info: RunInfo;
+  if (resumeId !== undefined) {
+    const existing = await client.getRun(resumeId);
+    if (existing.info.status !== 'RUNNING') await client.updateRun(resumeId, { status: 'RUNNING' });
+    info = { ...existing.info, status: 'RUNNING', endTime: undefined };
+    if (opts.tags) for (const [k, v] of Object.entries(opts.tags)) client.setTag(resumeId, k, v);
+  } else {
+    const experimentId = await resolveExperimentId(opts);
+    const tags: Record<string, string> = {};
+    for (const t of defaultRunTags()) tags[t.key] = t.value;
+    Object.assign(tags, opts.tags);
+    if (parent) tags['mlflow.parentRunId'] = parent.runId;
+    if (opts.description !== undefined) tags['mlflow.note.content'] = opts.description;
+    const runName = opts.runName ?? tags['mlflow.runName'];
+    if (runName !== undefined) tags['mlflow.runName'] = runName;
+    const run = await client.createRun(experimentId, { runName, tags });
+    info = run.info;
+  }
+  const active = new ActiveRun(info, client);
+  stack.push(active);
+  liveRuns.add(active);
+  hooks.install();
+  return active;
+}
+
+/** The active run of this context, or undefined. */
+export function activeRun(): ActiveRun | undefined {
+  const stack = currentStack();
+  return stack[stack.length - 1];
+}
+
+function requireRun(): ActiveRun {
+  const stack = scopes.getStore() ?? globalStack;
+  const run = stack[stack.length - 1];
+  if (run === undefined) throw new NoActiveRunError();
+  return run;
+}
+
+/**
+ * Ends the active run (or `run`): waits for its records and artifacts (bounded), then sets status
+ * and end time. The run stops being active even when this rejects; its unsent records keep
+ * retrying in the background, and the rejection (UnsentRecordsError) says how many there are.
+ */
+export async function endRun(status: RunStatus = 'FINISHED', opts: EndRunOptions & { run?: ActiveRun } = {}): Promise<void> {
+  const stack = currentStack();
+  const run = opts.run ?? stack[stack.length - 1];
+  if (run === undefined) return;
+  const idx = stack.lastIndexOf(run);
+  if (idx >= 0) stack.splice(idx, 1);
+  liveRuns.delete(run);
+  if (liveRuns.size === 0) hooks.uninstall();
+  await run.client.setTerminated(run.runId, status, { timeoutMs: opts.timeoutMs });
+}
+
+/**
+ * Runs `fn` inside a new async scope with its own active run: ends the run FINISHED when `fn`
+ * resolves and FAILED when it throws (rethrowing). Concurrent withRun calls do not see each other.
+ */
+export async function withRun<T>(opts: StartRunOptions, fn: (run: ActiveRun) => Promise<T> | T): Promise<T> {
+  const outer = currentStack();
+  const stack: Stack = opts.nested ? [...outer] : [];
+  return scopes.run(stack, async () => {
+    const run = await startRun(opts);
+    let result: T;
+    try {
+      result = await fn(run);
+    } catch (err) {
+      await endRun('FAILED', { run }).catch((e: Error) => debug('ending failed run: %s', e.message));
+      throw err;
+    }
+    await endRun('FINISHED', { run });
+    return result;
+  });
+}
+
+async function endAllRuns(status: RunStatus): Promise<void> {
+  const runs = [...liveRuns].reverse();
+  const deadline = Date.now() + exitDeadlineMs;
+  let unsent = 0;
+  for (const run of runs) {
+    try {
+      await endRun(status, { run, timeoutMs: Math.max(0, deadline - Date.now()) });
+    } catch (err) {
+      if (err instanceof UnsentRecordsError) unsent += err.unsent;
+      debug('ending run %s at exit: %s', run.runId, (err as Error).message);
+    }
+  }
+  if (defaultClient) {
+    const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()));
+    if (!ok) unsent = Math.max(unsent, defaultClient.uploader.pending);
+  }
+  if (unsent > 0) {
+    process.stderr.write(`runlog: ${unsent} record(s) could not be delivered to ${defaultClient?.trackingUri ?? 'the tracking store'} before exit.\n`);
+  }
+}
+
+// ---- logging on the active run (synchronous, enqueue only) ----
+
+export function logMetric(key: string, value: number, opts?: LogMetricOptions): void {
+  const stack = scopes.getStore() ?? globalStack;
+  const run = stack[stack.length - 1];
+  if (run === undefined) throw new NoActiveRunError();
+  run.client.logMetric(run.info.runId, key, value, opts);
+}
+
+export function logMetrics(metrics: Record<string, number>, opts?: LogMetricOptions): void {
+  const run = requireRun();
+  const timestamp = opts?.timestamp ?? Date.now();
+  for (const [key, value] of Object.entries(metrics)) run.client.logMetric(run.runId, key, value, { step: opts?.step, timestamp });
+}
+
+export function logParam(key: string, value: unknown): void {
+  const run = requireRun();
+  run.client.logParam(run.runId, key, value);
+}
+
+export function logParams(params: Record<string, unknown>): void {
+  const run = requireRun();
+  for (const [key, value] of Object.entries(params)) run.client.logParam(run.runId, key, value);
+}
+
+export function setTag(key: string, value: unknown): void {
+  const run = requireRun();
+  run.client.setTag(run.runId, key, value);
+}
+
+export function setTags(tags: Record<string, unknown>): void {
+  const run = requireRun();
+  for (const [key, value] of Object.entries(tags)) run.client.setTag(run.runId, key, value);
+}
+
+export function deleteTag(key: string): void {
+  const run = requireRun();
+  run.client.deleteTag(run.runId, key);
+}
+
+export function logArtifact(localPath: string, artifactPath?: string): Promise<void> {
+  const run = requireRun();
+  return run.client.logArtifact(run.runId, localPath, artifactPath);
+}
+
+export function logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
+  const run = requireRun();
+  return run.client.logArtifacts(run.runId, localDir, artifactPath);
+}
+
+export function logText(text: string, artifactFile: string): Promise<void> {
+  const run = requireRun();
+  return run.client.logText(run.runId, text, artifactFile);
+}
+
+export function logDict(value: unknown, artifactFile: string): Promise<void> {
+  const run = requireRun();
+  return run.client.logDict(run.runId, value, artifactFile);
+}
+
+// ---- reads ----
+
+export function getRun(runId: string): Promise<Run> {
+  return getClient().getRun(runId);
+}
+
+export function getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+  return getClient().getMetricHistory(runId, key);
+}
+
+export function listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
+  return getClient().listArtifacts(runId, path);
+}
+
+export function downloadArtifacts(runId: string, path: string, dstPath?: string): Promise<string> {
+  return getClient().downloadArtifacts(runId, path, dstPath);
+}
+
+export interface FluentSearchRunsOptions extends Omit<SearchRunsOptions, 'experimentIds'> {
+  experimentIds?: string[];
+  experimentNames?: string[];
+}
+
+/**
+ * Searches runs with MLflow's filter syntax. Experiments default to the active experiment
+ * (setExperiment), else the default experiment '0'.
+ */
+export async function searchRuns(opts: FluentSearchRunsOptions = {}): Promise<PagedList<Run>> {
+  const client = getClient();
+  const ids = [...(opts.experimentIds ?? [])];
+  for (const name of opts.experimentNames ?? []) {
+    const exp = await client.getExperimentByName(name);
+    if (exp) ids.push(exp.experimentId);
+  }
+  if (ids.length === 0 && !opts.experimentNames?.length) ids.push(activeExperimentId ?? '0');
+  if (ids.length === 0) return { items: [] };
+  return client.searchRuns({ ...opts, experimentIds: ids });
+}
+
+/** Waits until everything logged so far is stored; false if `timeoutMs` passed first. */
+export async function flush(timeoutMs = 30_000): Promise<boolean> {
+  return defaultClient ? defaultClient.flush(timeoutMs) : true;
+}
+
+/**
+ * Ends active runs, flushes and closes the fluent client, and removes runlog's exit listeners.
+ * Resolves false if records were left undelivered.
+ */
+export async function shutdown(timeoutMs = 30_000): Promise<boolean> {
+  const deadline = exitDeadlineMs;
+  exitDeadlineMs = timeoutMs;
+  try {
+    await endAllRuns('FINISHED');
+  } finally {
+    exitDeadlineMs = deadline;
+  }
+  hooks.uninstall();
+  const client = defaultClient;
+  defaultClient = undefined;
+  activeExperimentId = undefined;
+  return client ? client.close(timeoutMs) : true;
+}

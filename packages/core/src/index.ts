@@ -1,0 +1,27 @@
+export * from './entities.js';
+export * from './errors.js';
+export * from './limits.js';
+export type {
+  TrackingStore,
+  LogBatch,
+  CreateRunRequest,
+  UpdateRunRequest,
+  SearchRunsRequest,
+  SearchExperimentsRequest,
+} from './store.js';
+export { resolveTrackingTarget, resolveAuth, resolveTls, redactUri, type TrackingTarget, type Auth, type TlsConfig } from './config.js';
+export { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
+export { RestClient, type RestClientOptions } from './rest/rest-client.js';
+export { RestStore } from './rest/rest-store.js';
+export { FileStore } from './stores/file-store.js';
+export { openStore } from './store-factory.js';
+export type { RetryPolicy } from './rest/retry-policy.js';
+export {
+  RunlogClient,
+  type RunlogClientOptions,
+  type SearchRunsOptions,
+  type SearchExperimentsOptions,
+  type LogMetricOptions,
+} from './client.js';
+export * from './fluent.js';
+export { validateKey, validateArtifactPath } from './validation.js';

@@ -1,0 +1,198 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { Auth, TlsConfig } from '../config.js';
+import { debug } from '../debug.js';
+import { MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+
+export interface RestClientOptions {
+  /** Tracking server base URL, without trailing slash (may carry a path prefix). */
+  baseUrl: string;
+  auth?: Auth | undefined;
+  tls?: TlsConfig | undefined;
+  /** Inject an undici dispatcher (tests, custom proxies). Default: a keep-alive Agent. */
+  dispatcher?: Dispatcher | undefined;
+  /** Per-attempt timeout for headers and body. Default 120 s, as MLflow. */
+  timeoutMs?: number | undefined;
+  retry?: RetryPolicy | undefined;
+  userAgent?: string | undefined;
+  /** Waits between retries; injectable so tests need no real sleeping. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+export interface RequestOptions {
+  /** Query parameters for GET; arrays become repeated keys. */
+  query?: Record<string, string | number | boolean | string[] | undefined> | undefined;
+  /** JSON body for POST/PATCH/DELETE. */
+  body?: unknown;
+  /** Raw body (artifact uploads). */
+  rawBody?: Uint8Array | undefined;
+  contentType?: string | undefined;
+  /** Override the client's retry policy for this call (the uploader retries on its own). */
+  retry?: RetryPolicy | undefined;
+  /** Resolve the raw bytes instead of parsing JSON. */
+  raw?: boolean | undefined;
+}
+
+/** Thrown for a response that may succeed if sent again; the uploader inspects this. */
+export class RetryableError extends RunlogError {
+  readonly retryAfter: string | null;
+  constructor(message: string, retryAfter: string | null, readonly underlying: RunlogError) {
+    super(underlying.code, message, { cause: underlying });
+    this.retryAfter = retryAfter;
+  }
+}
+
+export const unrefSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/**
+ * JSON over HTTP to an MLflow tracking server (undici, keep-alive pool). Maps MLflow's error
+ * envelope to typed errors, retries 408/429/5xx and network errors with backoff and jitter while
+ * honouring Retry-After. Never puts credentials in messages.
+ */
+export class RestClient {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly pathPrefix: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(opts: RestClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    const url = new URL(this.baseUrl);
+    this.origin = url.origin;
+    this.pathPrefix = url.pathname.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.retry = opts.retry ?? DEFAULT_RETRY_POLICY;
+    this.sleep = opts.sleep ?? unrefSleep;
+    this.ownsDispatcher = !opts.dispatcher;
+    this.dispatcher =
+      opts.dispatcher ??
+      new Agent({
+        connections: 16,
+        keepAliveTimeout: 10_000,
+        connect: opts.tls
+          ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) }
+          : {},
+      });
+    this.headers = { 'user-agent': opts.userAgent ?? 'runlog' };
+    if (opts.auth?.kind === 'basic') {
+      this.headers.authorization =
+        'Basic ' + Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64');
+    } else if (opts.auth?.kind === 'bearer') {
+      this.headers.authorization = `Bearer ${opts.auth.token}`;
+    }
+  }
+
+  /** Calls `/api/2.0/mlflow/<endpoint>` (or any path starting with '/api/'). */
+  async call<T = any>(method: Dispatcher.HttpMethod, endpoint: string, opts: RequestOptions = {}): Promise<T> {
+    const policy = opts.retry ?? this.retry;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.once(method, endpoint, opts)) as T;
+      } catch (err) {
+        if (!(err instanceof RetryableError) || attempt >= policy.maxRetries) {
+          throw err instanceof RetryableError ? err.underlying : err;
+        }
+        const wait = retryDelayMs(policy, attempt + 1, err.retryAfter);
+        debug('retrying %s %s in %d ms after: %s', method, endpoint, Math.round(wait), err.message);
+        await this.sleep(wait);
+      }
+    }
+  }
+
+  /** One attempt. Rejects with RetryableError for outcomes worth retrying. */
+  async once(method: Dispatcher.HttpMethod, endpoint: string, opts: RequestOptions = {}): Promise<unknown> {
+    const path = this.pathFor(endpoint) + queryString(opts.query);
+    const headers: Record<string, string> = { ...this.headers };
+    let body: string | Uint8Array | undefined;
+    if (opts.rawBody) {
+      body = opts.rawBody;
+      headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+    } else if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.dispatcher.request({
+        origin: this.origin,
+        path,
+        method,
+        headers,
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (err) {
+      const cause = err as Error & { code?: string };
+      const netErr = new NetworkError(
+        `Could not reach the MLflow server at ${this.origin} (${method} ${endpoint}): ${cause.code ?? cause.message}`,
+        { cause },
+      );
+      throw new RetryableError(netErr.message, null, netErr);
+    }
+    const bytes = new Uint8Array(await res.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      if (opts.raw) return bytes;
+      if (bytes.length === 0) return {};
+      const text = Buffer.from(bytes).toString('utf8');
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new MlflowServerError(res.statusCode, 'INVALID_RESPONSE', `Non-JSON response to ${method} ${endpoint}`);
+      }
+    }
+    const error = toServerError(res.statusCode, Buffer.from(bytes).toString('utf8'), method, endpoint);
+    if (RETRYABLE_STATUSES.has(res.statusCode)) {
+      const retryAfter = res.headers['retry-after'];
+      throw new RetryableError(error.message, Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), error);
+    }
+    throw error;
+  }
+
+  /** Absolute path on the server for an endpoint: `runs/create` → `/prefix/api/2.0/mlflow/runs/create`. */
+  pathFor(endpoint: string): string {
+    if (endpoint.startsWith('/')) return this.pathPrefix + endpoint;
+    return `${this.pathPrefix}/api/2.0/mlflow/${endpoint}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+function queryString(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else params.append(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Maps MLflow's `{error_code, message}` envelope (or a plain-text proxy/auth body) to a typed error. */
+export function toServerError(status: number, text: string, method: string, endpoint: string): RunlogError {
+  let errorCode = status === 404 ? 'ENDPOINT_NOT_FOUND' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'PERMISSION_DENIED' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
+  let message = text.trim().slice(0, 500) || `HTTP ${status}`;
+  try {
+    const json = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+    if (typeof json.error_code === 'string') errorCode = json.error_code;
+    if (typeof json.message === 'string') message = json.message;
+  } catch {
+    // Plain-text bodies come from auth plugins and proxies; keep the text.
+  }
+  if (errorCode === 'RESOURCE_DOES_NOT_EXIST' || errorCode === 'NOT_FOUND') {
+    return new NotFoundError(`${message} (${method} ${endpoint})`, { cause: new MlflowServerError(status, errorCode, message) });
+  }
+  return new MlflowServerError(status, errorCode, `${message} (${method} ${endpoint}, HTTP ${status})`);
+}

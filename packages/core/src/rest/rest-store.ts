@@ -1,0 +1,287 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunTag } from '../entities.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { METRIC_HISTORY_PAGE_SIZE } from '../limits.js';
+import type {
+  CreateRunRequest,
+  LogBatch,
+  SearchExperimentsRequest,
+  SearchRunsRequest,
+  TrackingStore,
+  UpdateRunRequest,
+} from '../store.js';
+import { FileArtifacts } from './file-artifact-root.js';
+import { validateArtifactPath } from '../validation.js';
+import { RestClient, type RestClientOptions } from './rest-client.js';
+import { decodeExperiment, decodeFileInfo, decodeMetric, decodeRun, decodeRunInfo, encodeDouble } from './wire.js';
+
+/**
+ * The tracking store backed by a real MLflow tracking server's REST API. Artifacts go through the
+ * server's proxied artifact service (`mlflow-artifacts:` URIs resolved against the tracking URI);
+ * a `file:` artifact root (a server sharing this machine's disk) is written directly.
+ */
+export class RestStore implements TrackingStore {
+  readonly displayUri: string;
+  readonly client: RestClient;
+  private readonly artifactRoots = new Map<string, string>();
+
+  constructor(opts: RestClientOptions) {
+    this.client = new RestClient(opts);
+    this.displayUri = this.client.baseUrl;
+  }
+
+  async createExperiment(name: string, artifactLocation?: string, tags: RunTag[] = []): Promise<string> {
+    const res = await this.client.call('POST', 'experiments/create', {
+      body: { name, artifact_location: artifactLocation, tags },
+    });
+    return String(res.experiment_id);
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const res = await this.client.call('GET', 'experiments/get', { query: { experiment_id: experimentId } });
+    return decodeExperiment(res.experiment);
+  }
+
+  async findExperimentByName(name: string): Promise<Experiment | null> {
+    try {
+      const res = await this.client.call('GET', 'experiments/get-by-name', { query: { experiment_name: name } });
+      return decodeExperiment(res.experiment);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async searchExperiments(req: SearchExperimentsRequest): Promise<PagedList<Experiment>> {
+    const res = await this.client.call('POST', 'experiments/search', {
+      body: {
+        filter: req.filter,
+        max_results: req.maxResults ?? 1000,
+        order_by: req.orderBy,
+        page_token: req.pageToken,
+        view_type: req.viewType,
+      },
+    });
+    return { items: ((res.experiments ?? []) as any[]).map(decodeExperiment), nextPageToken: res.next_page_token || undefined };
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.client.call('POST', 'experiments/set-experiment-tag', { body: { experiment_id: experimentId, key, value } });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.client.call('POST', 'experiments/delete', { body: { experiment_id: experimentId } });
+  }
+
+  async createRun(req: CreateRunRequest): Promise<RunInfo> {
+    const res = await this.client.call('POST', 'runs/create', {
+      body: {
+        experiment_id: req.experimentId,
+        start_time: req.startTime,
+        run_name: req.runName,
+        user_id: req.userId,
+        tags: req.tags,
+      },
+    });
+    const info = decodeRunInfo(res.run.info);
+    this.artifactRoots.set(info.runId, info.artifactUri);
+    return info;
+  }
+
+  async updateRun(runId: string, req: UpdateRunRequest): Promise<RunInfo> {
+    const res = await this.client.call('POST', 'runs/update', {
+      body: { run_id: runId, status: req.status, end_time: req.endTime, run_name: req.runName },
+    });
+    return decodeRunInfo(res.run_info);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const res = await this.client.call('GET', 'runs/get', { query: { run_id: runId } });
+    const run = decodeRun(res.run);
+    this.artifactRoots.set(runId, run.info.artifactUri);
+    return run;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.client.call('POST', 'runs/delete', { body: { run_id: runId } });
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.client.call('POST', 'runs/restore', { body: { run_id: runId } });
+  }
+
+  async searchRuns(req: SearchRunsRequest): Promise<PagedList<Run>> {
+    const res = await this.client.call('POST', 'runs/search', {
+      body: {
+        experiment_ids: req.experimentIds,
+        filter: req.filter,
+        run_view_type: req.viewType,
+        max_results: req.maxResults ?? 1000,
+        order_by: req.orderBy,
+        page_token: req.pageToken,
+      },
+    });
+    return { items: ((res.runs ?? []) as any[]).map(decodeRun), nextPageToken: res.next_page_token || undefined };
+  }
+
+  /**
+   * One attempt, no retries: the BatchUploader owns retrying (it sees RetryableError with the
+   * server's Retry-After) so that it can count, bound and interrupt them.
+   */
+  async logBatch(runId: string, batch: LogBatch): Promise<void> {
+    await this.client.once('POST', 'runs/log-batch', { body: encodeLogBatch(runId, batch) });
+  }
+
+  /** One attempt, like logBatch: called by the uploader in tag order. */
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.client.once('POST', 'runs/delete-tag', { body: { run_id: runId, key } });
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const out: Metric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.client.call('GET', 'metrics/get-history', {
+        query: { run_id: runId, metric_key: key, max_results: METRIC_HISTORY_PAGE_SIZE, page_token: pageToken },
+      });
+      for (const m of (res.metrics ?? []) as any[]) out.push(decodeMetric(m));
+      pageToken = res.next_page_token || undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  // ---- artifacts ----
+
+  async logArtifact(runId: string, localFile: string, artifactPath: string): Promise<void> {
+    const target = joinArtifactPath(validateArtifactPath(artifactPath), basename(localFile));
+    const root = await this.artifactRoot(runId);
+    const local = FileArtifacts.forUri(root);
+    if (local) return local.copyIn(localFile, target);
+    await this.client.call('PUT', this.artifactServicePath(root, target), {
+      rawBody: await readFile(localFile),
+      contentType: guessContentType(localFile),
+      raw: true,
+    });
+  }
+
+  async putArtifact(runId: string, artifactFile: string, bytes: Uint8Array): Promise<void> {
+    const target = validateArtifactPath(artifactFile);
+    if (!target) throw new InvalidArgumentError('An artifact file name is required.');
+    const root = await this.artifactRoot(runId);
+    const local = FileArtifacts.forUri(root);
+    if (local) return local.write(target, bytes);
+    await this.client.call('PUT', this.artifactServicePath(root, target), {
+      rawBody: bytes,
+      contentType: guessContentType(target),
+      raw: true,
+    });
+  }
+
+  async listArtifacts(runId: string, path: string): Promise<FileInfo[]> {
+    const rel = validateArtifactPath(path);
+    const out: FileInfo[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.client.call('GET', 'artifacts/list', {
+        query: { run_id: runId, path: rel || undefined, page_token: pageToken },
+      });
+      for (const f of (res.files ?? []) as any[]) out.push(decodeFileInfo(f));
+      pageToken = res.next_page_token || undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  async downloadArtifacts(runId: string, path: string, dstDir: string): Promise<string> {
+    const rel = validateArtifactPath(path);
+    const root = await this.artifactRoot(runId);
+    const local = FileArtifacts.forUri(root);
+    if (local) return local.download(rel, dstDir);
+    const entries = rel ? await this.listArtifacts(runId, rel) : await this.listArtifacts(runId, '');
+    // A file path lists as itself (or nothing); a directory lists its children.
+    const isDir = !rel || entries.length > 1 || (entries.length === 1 && entries[0]!.path !== rel);
+    if (!isDir) {
+      const dest = join(dstDir, rel);
+      await this.downloadFile(root, rel, dest);
+      return dest;
+    }
+    for (const entry of entries) {
+      if (entry.isDir) await this.downloadArtifacts(runId, entry.path, dstDir);
+      else await this.downloadFile(root, entry.path, join(dstDir, entry.path));
+    }
+    const dest = join(dstDir, rel);
+    await mkdir(dest, { recursive: true });
+    return dest;
+  }
+
+  private async downloadFile(root: string, rel: string, dest: string): Promise<void> {
+    const bytes = (await this.client.call('GET', this.artifactServicePath(root, rel), { raw: true })) as Uint8Array;
+    await mkdir(dirname(dest), { recursive: true });
+    await writeFile(dest, bytes);
+  }
+
+  private async artifactRoot(runId: string): Promise<string> {
+    const known = this.artifactRoots.get(runId);
+    if (known) return known;
+    return (await this.getRun(runId)).info.artifactUri;
+  }
+
+  /**
+   * Resolves an `mlflow-artifacts:` (or the server's own http) artifact URI plus a relative path to
+   * a path of the proxied artifact service, as MLflow's client does: the tracking URI's path prefix,
+   * then /api/2.0/mlflow-artifacts/artifacts, then the URI's path.
+   */
+  artifactServicePath(root: string, rel: string): string {
+    let uriPath: string;
+    if (root.startsWith('mlflow-artifacts:')) {
+      const parsed = new URL(root.replace(/^mlflow-artifacts:/, 'http:'));
+      uriPath = root.startsWith('mlflow-artifacts://') ? parsed.pathname : root.slice('mlflow-artifacts:'.length);
+    } else if (/^https?:\/\//.test(root)) {
+      const parsed = new URL(root);
+      const marker = '/api/2.0/mlflow-artifacts/artifacts';
+      const idx = parsed.pathname.indexOf(marker);
+      if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${root}`);
+      uriPath = parsed.pathname.slice(idx + marker.length);
+    } else {
+      throw new InvalidArgumentError(
+        `Artifact URI scheme of ${JSON.stringify(root)} is not supported by runlog yet: start the MLflow server ` +
+          'with proxied artifacts (the default, --serve-artifacts).',
+      );
+    }
+    const joined = `/api/2.0/mlflow-artifacts/artifacts/${uriPath}/${rel}`.replace(/\/\/+/g, '/').replace(/\/$/, '');
+    return joined.split('/').map((seg) => encodeURIComponent(decodeURIComponent(seg))).join('/');
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Serializes a batch for runs/log-batch; non-finite metric values become MLflow's strings. */
+export function encodeLogBatch(runId: string, batch: LogBatch): string {
+  return JSON.stringify({
+    run_id: runId,
+    metrics: batch.metrics.map((m) => ({ key: m.key, value: encodeDouble(m.value), timestamp: m.timestamp, step: m.step })),
+    params: batch.params,
+    tags: batch.tags,
+  });
+}
+
+function joinArtifactPath(dir: string, name: string): string {
+  return dir ? `${dir}/${name}` : name;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.txt': 'text/plain',
+  '.yaml': 'text/yaml',
+  '.yml': 'text/yaml',
+  '.csv': 'text/csv',
+  '.png': 'image/png',
+  '.html': 'text/html',
+};
+
+function guessContentType(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return (dot >= 0 && CONTENT_TYPES[path.slice(dot).toLowerCase()]) || 'application/octet-stream';
+}

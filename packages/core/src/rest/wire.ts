@@ -1,0 +1,70 @@
+/**
+ * MLflow's JSON wire format (snake_case proto names) to and from runlog's camelCase entities.
+ * Doubles that are not finite travel as the strings "NaN", "Infinity", "-Infinity" (protobuf JSON
+ * mapping); JSON.stringify would turn them into null, so every metric value passes through here.
+ */
+import type { Experiment, FileInfo, Metric, Run, RunInfo, RunStatus } from '../entities.js';
+
+export function encodeDouble(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function decodeDouble(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return Number(v);
+}
+
+const num = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
+
+export function tagsToRecord(tags: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(tags)) for (const t of tags as { key: string; value?: string }[]) out[t.key] = t.value ?? '';
+  return out;
+}
+
+export function decodeExperiment(e: any): Experiment {
+  return {
+    experimentId: String(e.experiment_id),
+    name: e.name,
+    artifactLocation: e.artifact_location ?? '',
+    lifecycleStage: e.lifecycle_stage ?? 'active',
+    creationTime: num(e.creation_time),
+    lastUpdateTime: num(e.last_update_time),
+    tags: tagsToRecord(e.tags),
+  };
+}
+
+export function decodeRunInfo(i: any): RunInfo {
+  return {
+    runId: i.run_id ?? i.run_uuid,
+    runName: i.run_name ?? '',
+    experimentId: String(i.experiment_id),
+    userId: i.user_id ?? '',
+    status: (i.status ?? 'RUNNING') as RunStatus,
+    startTime: num(i.start_time) ?? 0,
+    endTime: num(i.end_time),
+    artifactUri: i.artifact_uri ?? '',
+    lifecycleStage: i.lifecycle_stage ?? 'active',
+  };
+}
+
+export function decodeMetric(m: any): Metric {
+  return { key: m.key, value: decodeDouble(m.value), timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0) };
+}
+
+export function decodeRun(r: any): Run {
+  const metrics: Record<string, number> = {};
+  for (const m of (r.data?.metrics ?? []) as any[]) metrics[m.key] = decodeDouble(m.value);
+  const params: Record<string, string> = {};
+  for (const p of (r.data?.params ?? []) as any[]) params[p.key] = p.value ?? '';
+  return { info: decodeRunInfo(r.info), data: { metrics, params, tags: tagsToRecord(r.data?.tags) } };
+}
+
+export function decodeFileInfo(f: any): FileInfo {
+  return { path: f.path, isDir: Boolean(f.is_dir), fileSize: f.is_dir ? undefined : num(f.file_size) };
+}

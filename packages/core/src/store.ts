@@ -1,0 +1,86 @@
+import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
+
+export interface CreateRunRequest {
+  experimentId: string;
+  /** Milliseconds since the epoch. */
+  startTime: number;
+  runName?: string | undefined;
+  userId?: string | undefined;
+  tags: RunTag[];
+}
+
+export interface UpdateRunRequest {
+  status?: RunStatus | undefined;
+  endTime?: number | undefined;
+  runName?: string | undefined;
+}
+
+export interface SearchRunsRequest {
+  experimentIds: string[];
+  /** MLflow filter syntax, e.g. `metrics.acc > 0.9 and params.lr = '0.1'`. */
+  filter?: string | undefined;
+  viewType?: ViewType | undefined;
+  maxResults?: number | undefined;
+  /** e.g. `['metrics.rmse DESC', 'params.lr']`. */
+  orderBy?: string[] | undefined;
+  pageToken?: string | undefined;
+}
+
+export interface SearchExperimentsRequest {
+  filter?: string | undefined;
+  viewType?: ViewType | undefined;
+  maxResults?: number | undefined;
+  orderBy?: string[] | undefined;
+  pageToken?: string | undefined;
+}
+
+/**
+ * One batch for runs/log-batch, already within MLflow's limits (the uploader sizes it). Stores may
+ * assume: at most 1000 metrics, 100 params, 100 tags, 1000 entities; no duplicate param keys.
+ */
+export interface LogBatch {
+  metrics: Metric[];
+  params: Param[];
+  tags: RunTag[];
+}
+
+/**
+ * The tracking store contract: what runlog needs from a backend. FileStore writes MLflow's local
+ * `mlruns` layout; RestStore talks to an MLflow tracking server. Every method is async and rejects
+ * with a RunlogError subclass; a method that finds nothing rejects with NotFoundError, except the
+ * `find*` methods, which resolve `null`.
+ */
+export interface TrackingStore {
+  /** Human-readable location, for messages ("./mlruns", "http://host:5000"). */
+  readonly displayUri: string;
+
+  createExperiment(name: string, artifactLocation?: string, tags?: RunTag[]): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  findExperimentByName(name: string): Promise<Experiment | null>;
+  searchExperiments(req: SearchExperimentsRequest): Promise<PagedList<Experiment>>;
+  setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  deleteExperiment(experimentId: string): Promise<void>;
+
+  createRun(req: CreateRunRequest): Promise<RunInfo>;
+  updateRun(runId: string, req: UpdateRunRequest): Promise<RunInfo>;
+  getRun(runId: string): Promise<Run>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  searchRuns(req: SearchRunsRequest): Promise<PagedList<Run>>;
+
+  /** Writes one batch. Idempotent for metrics with the same (key, value, timestamp, step). */
+  logBatch(runId: string, batch: LogBatch): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+
+  /** Uploads one local file to `<run artifact root>/<artifactPath>/<basename>`. */
+  logArtifact(runId: string, localFile: string, artifactPath: string): Promise<void>;
+  /** Writes bytes to `<run artifact root>/<artifactFile>` (artifactFile is a relative path with a name). */
+  putArtifact(runId: string, artifactFile: string, bytes: Uint8Array): Promise<void>;
+  listArtifacts(runId: string, path: string): Promise<FileInfo[]>;
+  /** Downloads a file or a directory (recursively) under the run's artifacts into `dstDir`; returns the local path. */
+  downloadArtifacts(runId: string, path: string, dstDir: string): Promise<string>;
+
+  /** Releases connections and file handles. Idempotent. */
+  close(): Promise<void>;
+}
