@@ -52,12 +52,20 @@ let clientOptions: Omit<RunlogClientOptions, 'trackingUri' | 'store'> = {};
 /** Every run started and not yet ended, in every scope: the exit hooks end these. */
 const liveRuns = new Set<ActiveRun>();
 let exitDeadlineMs = 10_000;
+/**
+ * Set once a signal or beforeExit started ending runs: a training loop that keeps calling
+ * logMetric while we clean up must not crash the process with NoActiveRunError, so logging without
+ * a run is silently ignored from then on.
+ */
+let exiting = false;
 
 const hooks = new ExitHooks({
   async onBeforeExit() {
+    exiting = true;
     await endAllRuns('FINISHED');
   },
   async onSignal() {
+    exiting = true;
     await endAllRuns('KILLED');
   },
 });
@@ -183,10 +191,10 @@ export function activeRun(): ActiveRun | undefined {
   return stack[stack.length - 1];
 }
 
-function requireRun(): ActiveRun {
+function requireRun(): ActiveRun | undefined {
   const stack = scopes.getStore() ?? globalStack;
   const run = stack[stack.length - 1];
-  if (run === undefined) throw new NoActiveRunError();
+  if (run === undefined && !exiting) throw new NoActiveRunError();
   return run;
 }
 
@@ -253,58 +261,71 @@ async function endAllRuns(status: RunStatus): Promise<void> {
 export function logMetric(key: string, value: number, opts?: LogMetricOptions): void {
   const stack = scopes.getStore() ?? globalStack;
   const run = stack[stack.length - 1];
-  if (run === undefined) throw new NoActiveRunError();
+  if (run === undefined) {
+    if (exiting) return;
+    throw new NoActiveRunError();
+  }
   run.client.logMetric(run.info.runId, key, value, opts);
 }
 
 export function logMetrics(metrics: Record<string, number>, opts?: LogMetricOptions): void {
   const run = requireRun();
+  if (!run) return;
   const timestamp = opts?.timestamp ?? Date.now();
   for (const [key, value] of Object.entries(metrics)) run.client.logMetric(run.runId, key, value, { step: opts?.step, timestamp });
 }
 
 export function logParam(key: string, value: unknown): void {
   const run = requireRun();
+  if (!run) return;
   run.client.logParam(run.runId, key, value);
 }
 
 export function logParams(params: Record<string, unknown>): void {
   const run = requireRun();
+  if (!run) return;
   for (const [key, value] of Object.entries(params)) run.client.logParam(run.runId, key, value);
 }
 
 export function setTag(key: string, value: unknown): void {
   const run = requireRun();
+  if (!run) return;
   run.client.setTag(run.runId, key, value);
 }
 
 export function setTags(tags: Record<string, unknown>): void {
   const run = requireRun();
+  if (!run) return;
   for (const [key, value] of Object.entries(tags)) run.client.setTag(run.runId, key, value);
 }
 
 export function deleteTag(key: string): void {
   const run = requireRun();
+  if (!run) return;
   run.client.deleteTag(run.runId, key);
 }
 
 export function logArtifact(localPath: string, artifactPath?: string): Promise<void> {
   const run = requireRun();
+  if (!run) return Promise.resolve();
   return run.client.logArtifact(run.runId, localPath, artifactPath);
 }
 
 export function logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
   const run = requireRun();
+  if (!run) return Promise.resolve();
   return run.client.logArtifacts(run.runId, localDir, artifactPath);
 }
 
 export function logText(text: string, artifactFile: string): Promise<void> {
   const run = requireRun();
+  if (!run) return Promise.resolve();
   return run.client.logText(run.runId, text, artifactFile);
 }
 
 export function logDict(value: unknown, artifactFile: string): Promise<void> {
   const run = requireRun();
+  if (!run) return Promise.resolve();
   return run.client.logDict(run.runId, value, artifactFile);
 }
 
