@@ -312,7 +312,7 @@ async function buildVenv(venvDir: string): Promise<MlflowEnv> {
     await appendFile(installLog, res.stdout + res.stderr);
     if (res.code !== 0) {
       throw new Error(
-        `${title} failed (${res.timedOut ? 'timed out' : `exit ${res.code ?? res.signal}`}); full log: ${installLog}\n` +
+        `${title} failed (${describeExit(res)}); full log: ${installLog}\n` +
           tail(res.stderr || res.stdout, 3000),
       );
     }
@@ -653,9 +653,8 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
     env: { ...process.env, ...PY_CHILD_ENV, MLFLOW_ALLOW_FILE_STORE: 'true', ...opts.env },
   });
   if (res.code !== 0) {
-    const why = res.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${res.code ?? res.signal}`;
     throw new Error(
-      `python snippet ${why}\n--- stderr tail ---\n${tail(res.stderr, 4000)}\n--- stdout tail ---\n${tail(res.stdout, 1000)}`,
+      `python snippet failed (${describeExit(res)})\n--- stderr tail ---\n${tail(res.stderr, 4000)}\n--- stdout tail ---\n${tail(res.stdout, 1000)}`,
     );
   }
   const line = lastLine(res.stdout);
@@ -740,6 +739,13 @@ function runCapture(
     // 'close' (not 'exit') so all piped output has been read.
     proc.once('close', (code, signal) => finish(code, signal));
   });
+}
+
+function describeExit(res: CaptureResult): string {
+  if (res.timedOut) return 'timed out';
+  if (res.code !== null) return `exit code ${res.code}`;
+  if (res.signal !== null) return `killed by ${res.signal}`;
+  return 'could not be started';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,3 @@
-import { InvalidFilterError } from '../errors.js';
-
 export type TokenKind = 'ident' | 'string' | 'number' | 'op' | 'lparen' | 'rparen' | 'comma';
 
 /**

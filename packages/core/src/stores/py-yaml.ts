@@ -322,18 +322,36 @@ export function pyYamlDump(data: PyYamlMapping): string {
 
 /** Parses YAML as PyYAML's safe loader would type it (ints as bigint). Throws on malformed input. */
 export function pyYamlLoad(text: string): PyYamlValue {
-  // YAML 1.1 (PyYAML) treats U+2028/U+2029 as line breaks, so the indentation libyaml writes after
-  // one inside a single-quoted scalar is not content; the yaml package keeps it. Drop it first.
-  const src = /[\u2028\u2029]/.test(text) ? text.replace(/([\u2028\u2029]) +/g, '$1') : text;
-  const doc = parseDocument(src, { schema: 'failsafe', version: '1.1', uniqueKeys: false });
+  const doc = parseDocument(protectLineSeparators(text), { schema: 'failsafe', version: '1.1', uniqueKeys: false });
   if (doc.errors.length > 0) throw new Error(doc.errors[0]!.message.split('\n')[0]);
   return convert(doc.contents);
+}
+
+const LS_MARK = '\uFDD0';
+const PS_MARK = '\uFDD1';
+
+/**
+ * YAML 1.1 (PyYAML, libyaml) treats U+2028/U+2029 as line breaks; the yaml package treats them as
+ * content. libyaml writes them raw only inside single-quoted scalars, followed by indentation (or
+ * by '\n' breaks, which then are not folded). Swap them for noncharacter marks placed so that the
+ * yaml package's folding yields what libyaml's scanner reads; `restore` puts them back.
+ */
+function protectLineSeparators(text: string): string {
+  if (!/[\u2028\u2029]/.test(text) || /[\uFDD0\uFDD1]/.test(text)) return text;
+  return text.replace(/([\u2028\u2029]) *(\n?)/g, (_m, sep: string, after: string, offset: number) => {
+    const mark = sep === '\u2028' ? LS_MARK : PS_MARK;
+    return (text[offset - 1] === '\n' ? ' '.repeat(16) : '') + mark + (after ? '\n\n' : '');
+  });
+}
+
+function restore(s: string): string {
+  return /[\uFDD0\uFDD1]/.test(s) ? s.replace(/\uFDD0/g, '\u2028').replace(/\uFDD1/g, '\u2029') : s;
 }
 
 function convert(node: unknown): PyYamlValue {
   if (node === null || node === undefined) return null;
   if (isScalar(node)) {
-    const v = String(node.value);
+    const v = restore(String(node.value));
     return node.type === 'PLAIN' ? constructPlain(v) : v;
   }
   if (isSeq(node)) return node.items.map((it) => convert(it));

@@ -1,0 +1,47 @@
+/**
+ * Comparison primitives with Python's semantics, so the local store orders and matches strings
+ * exactly as MLflow's FileStore does.
+ */
+
+const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
+
+/**
+ * Compiles SQL LIKE as MLflow's FileStore evaluates it: `%` is any run of characters and `_`
+ * exactly one, neither crossing a newline (Python's `.`); everything else is literal; there is no
+ * escape character. A pattern not ending in `%` may still match before one trailing newline
+ * (Python's `$`). `ignoreCase` gives ILIKE (Unicode simple case folding).
+ */
+export function likeRegExp(pattern: string, ignoreCase: boolean): RegExp {
+  const body = pattern.replace(REGEX_SYNTAX, '\\$&').replace(/%/g, '[^\\n]*').replace(/_/g, '[^\\n]');
+  return new RegExp(`^${body}${pattern.endsWith('%') ? '' : '(?=\\n?$)'}`, ignoreCase ? 'iu' : 'u');
+}
+
+/**
+ * Orders strings by Unicode code point, as Python compares str. JavaScript's `<` compares UTF-16
+ * code units, which puts astral characters (emoji) before U+E000..U+FFFF; this does not.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // At the first differing unit both strings share the prefix, so codePointAt sees a whole
+    // character on each side (or two low surrogates of the same high one, compared as units).
+    const cx = a.codePointAt(i) ?? x;
+    const cy = b.codePointAt(i) ?? y;
+    return cx < cy ? -1 : cx > cy ? 1 : 0;
+  }
+  return a.length - b.length;
+}
+
+/** A sort value: a number, a string, or absent (`undefined`). */
+export type SortValue = number | string | undefined;
+
+/** Python-style `<` / `==` between two present values of the same kind. */
+export function comparePresent(a: number | string, b: number | string): number {
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  const x = Number(a);
+  const y = Number(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,103 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Metric, RunData } from '../entities.js';
+import { CorruptStoreError } from '../errors.js';
+import { parseMetricLine } from './file-store-format.js';
+
+/** Reading a run directory's `metrics/`, `params/` and `tags/`, as MLflow 3.18's FileStore does. */
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Every file under `dir`, as '/'-separated paths relative to it (keys with '/' are sub-directories). */
+export async function listFilesRecursive(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    // Node 20 names the entry's directory `parentPath` (newer) or `path` (20.0-20.11).
+    const parent = (e as { parentPath?: string }).parentPath ?? (e as { path?: string }).path ?? dir;
+    const rel = parent === dir ? e.name : `${parent.slice(dir.length + 1)}/${e.name}`;
+    out.push(rel.split('\\').join('/'));
+  }
+  return out;
+}
+
+/** Reads every file under `dir` as key → raw UTF-8 value (params, run tags, experiment tags). */
+export async function readKeyValueDir(dir: string): Promise<Record<string, string>> {
+  const keys = await listFilesRecursive(dir);
+  const values = await mapLimit(keys, 32, (key) => readFile(join(dir, ...key.split('/')), 'utf8'));
+  const out: Record<string, string> = {};
+  keys.forEach((key, i) => (out[key] = values[i]!));
+  return out;
+}
+
+/** All points of one metric file in file order. Throws CorruptStoreError naming the file. */
+export async function readMetricFile(file: string, key: string): Promise<Metric[]> {
+  const text = await readFile(file, 'utf8');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line, i) => {
+    const parsed = parseMetricLine(line);
+    if (typeof parsed === 'string') {
+      throw new CorruptStoreError(`Metric '${key}' is malformed in ${file}, line ${i + 1}: ${parsed}.`);
+    }
+    return { key, ...parsed };
+  });
+}
+
+/**
+ * The point MLflow reports as a metric's value: the greatest (step, timestamp, value), comparing as
+ * Python compares tuples, so a NaN never replaces an equal-step, equal-timestamp point and is
+ * replaced only by a later step or timestamp; the first of equal points wins.
+ */
+export function latestPoint(points: readonly Metric[]): Metric | undefined {
+  let best: Metric | undefined;
+  for (const p of points) {
+    if (
+      best === undefined ||
+      p.step > best.step ||
+      (p.step === best.step && (p.timestamp > best.timestamp || (p.timestamp === best.timestamp && p.value > best.value)))
+    ) {
+      best = p;
+    }
+  }
+  return best;
+}
+
+/** A run's data: the latest value of each metric, and its params and tags. */
+export async function readRunData(runDir: string): Promise<RunData> {
+  const metricsDir = join(runDir, 'metrics');
+  const [metricKeys, params, tags] = await Promise.all([
+    listFilesRecursive(metricsDir),
+    readKeyValueDir(join(runDir, 'params')),
+    readKeyValueDir(join(runDir, 'tags')),
+  ]);
+  const latest = await mapLimit(metricKeys, 32, async (key) => {
+    const file = join(metricsDir, ...key.split('/'));
+    const point = latestPoint(await readMetricFile(file, key));
+    if (!point) throw new CorruptStoreError(`Metric '${key}' is malformed in ${file}: no data found.`);
+    return point.value;
+  });
+  const metrics: Record<string, number> = {};
+  metricKeys.forEach((key, i) => (metrics[key] = latest[i]!));
+  return { metrics, params, tags };
+}

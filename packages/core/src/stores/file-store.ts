@@ -1,0 +1,486 @@
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunTag, ViewType } from '../entities.js';
+import { RUN_STATUS_CODES } from '../entities.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { MAX_EXPERIMENT_NAME_LENGTH } from '../limits.js';
+import { applyExperimentSearch, applyRunSearch } from '../search/run-search.js';
+import type {
+  CreateRunRequest,
+  LogBatch,
+  SearchExperimentsRequest,
+  SearchRunsRequest,
+  TrackingStore,
+  UpdateRunRequest,
+} from '../store.js';
+import { validateArtifactPath, validateKey, validateMetricValue, validateStep, validateTimestamp } from '../validation.js';
+import { formatMetricLine } from './file-store-format.js';
+import { appendToUriPath, FileStoreLayout, isNotFound, META, validateExperimentId, writeFileAtomic } from './file-store-layout.js';
+import { experimentMetaYaml, runMetaYaml, type StoredExperiment, type StoredRun } from './file-store-meta.js';
+import { mapLimit, readKeyValueDir, readMetricFile, readRunData } from './file-store-runs.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { FileArtifacts, localPathFromUri, pathToFileUri } from './local-artifacts.js';
+import { generateExperimentId, generateRunId, generateRunName } from './names.js';
+
+export interface FileStoreOptions {
+  /** Clock in epoch milliseconds (creation, update and deletion times). Default Date.now. */
+  now?: () => number;
+  /** user_id of new runs when the request and the `mlflow.user` tag give none. Default 'unknown', as MLflow. */
+  userId?: string;
+}
+
+const RUN_NAME_TAG = 'mlflow.runName';
+const DEFAULT_EXPERIMENT_ID = '0';
+/** Files read or written at once (bounds open descriptors on big stores and batches). */
+const IO_CONCURRENCY = 16;
+/** Per-(run, metric) fingerprints of the last append, so a retried batch does not log points twice. */
+const MAX_APPEND_MEMO = 10_000;
+
+/**
+ * The embedded store: MLflow 3.18's local `mlruns` FileStore layout, byte for byte, so MLflow's
+ * own client and UI (with MLFLOW_ALLOW_FILE_STORE=true) read what runlog writes and the reverse.
+ * The root is created on first use with experiment "0" ("Default") when missing or empty.
+ */
+export class FileStore implements TrackingStore {
+  readonly displayUri: string;
+  readonly rootDir: string;
+  private readonly layout: FileStoreLayout;
+  private readonly now: () => number;
+  private readonly defaultUserId: string | undefined;
+  private readonly locks = new KeyedMutex();
+  private readonly lastAppends = new Map<string, string>();
+  private init: Promise<void> | undefined;
+
+  constructor(rootDir: string, options: FileStoreOptions = {}) {
+    const dir = localPathFromUri(rootDir);
+    if (dir === null) throw new InvalidArgumentError(`FileStore needs a local path or file: URI, got ${rootDir}`);
+    this.displayUri = rootDir;
+    this.rootDir = dir;
+    this.layout = new FileStoreLayout(dir);
+    this.now = options.now ?? Date.now;
+    this.defaultUserId = options.userId;
+  }
+
+  // ---- experiments ----
+
+  async createExperiment(name: string, artifactLocation?: string, tags: RunTag[] = []): Promise<string> {
+    await this.ready();
+    if (typeof name !== 'string' || !name.trim()) throw new InvalidArgumentError(`Invalid experiment name: '${name}'`);
+    if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
+      throw new InvalidArgumentError(`'name' exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters`);
+    }
+    for (const tag of tags) validateKey('tag', tag.key);
+    return this.locks.run('experiments', async () => {
+      const existing = await this.findExperimentByName(name);
+      if (existing?.lifecycleStage === 'deleted') {
+        throw new InvalidArgumentError(
+          `Experiment '${name}' already exists in deleted state. You can restore the experiment, or permanently ` +
+            "delete the experiment from the .trash folder (under tracking server's root folder) in order to use " +
+            'this experiment name again.',
+        );
+      }
+      if (existing) throw new InvalidArgumentError(`Experiment '${name}' already exists.`);
+      for (;;) {
+        const id = generateExperimentId();
+        try {
+          await mkdir(join(this.rootDir, id));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          throw err;
+        }
+        await this.writeNewExperiment(id, name, artifactLocation, tags);
+        return id;
+      }
+    });
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    await this.ready();
+    const dir = await this.layout.experimentDir(experimentId);
+    if (!dir) throw new NotFoundError(`Could not find experiment with ID ${experimentId}`);
+    const exp = await this.loadExperiment(dir, experimentId);
+    if (!exp) throw new NotFoundError(`Experiment '${experimentId}' does not exist.`);
+    return exp;
+  }
+
+  async findExperimentByName(name: string): Promise<Experiment | null> {
+    await this.ready();
+    const matches = (await this.loadExperiments('ALL')).filter((e) => e.name === name);
+    // MLflow searches with its default order (creation_time DESC, experiment_id ASC) and takes the first.
+    matches.sort((a, b) => (b.creationTime ?? 0) - (a.creationTime ?? 0) || (a.experimentId < b.experimentId ? -1 : 1));
+    return matches[0] ?? null;
+  }
+
+  async searchExperiments(req: SearchExperimentsRequest): Promise<PagedList<Experiment>> {
+    await this.ready();
+    const experiments = await this.loadExperiments(req.viewType ?? 'ACTIVE_ONLY');
+    return applyExperimentSearch(experiments, {
+      filter: req.filter,
+      orderBy: req.orderBy,
+      maxResults: req.maxResults,
+      pageToken: req.pageToken,
+    });
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    validateKey('tag', key);
+    const exp = await this.getExperiment(experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw new InvalidArgumentError(`The experiment ${experimentId} must be in the 'active' lifecycle_stage to set tags`);
+    }
+    const dir = (await this.layout.experimentDir(experimentId, 'ACTIVE_ONLY'))!;
+    await writeRaw(join(dir, 'tags', ...key.split('/')), value);
+  }
+
+  /** Marks the experiment and its active runs deleted, then moves its folder into `.trash/`, as MLflow. */
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.ready();
+    validateExperimentId(experimentId);
+    if (experimentId === DEFAULT_EXPERIMENT_ID) {
+      throw new InvalidArgumentError(
+        `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
+      );
+    }
+    await this.locks.run('experiments', async () => {
+      const dir = await this.layout.experimentDir(experimentId, 'ACTIVE_ONLY');
+      if (!dir) throw new NotFoundError(`Could not find experiment with ID ${experimentId}`);
+      const stored = await this.layout.readExperiment(dir, experimentId);
+      if (!stored) throw new NotFoundError(`Experiment '${experimentId}' does not exist.`);
+      const tags = await readKeyValueDir(join(dir, 'tags'));
+      const deletedAt = this.now();
+      await mapLimit(await this.layout.runDirsOf(dir), IO_CONCURRENCY, async (runDir) => {
+        const run = await this.layout.readRunMeta(runDir);
+        if (!run || run.info.experimentId !== experimentId || run.info.lifecycleStage !== 'active') return;
+        await this.locks.run(`run:${run.info.runId}`, () =>
+          writeFileAtomic(join(runDir, META), runMetaYaml({ info: { ...run.info, lifecycleStage: 'deleted' }, deletedTime: deletedAt })),
+        );
+      });
+      const deleted: StoredExperiment = { ...stored, lifecycleStage: 'deleted', lastUpdateTime: deletedAt };
+      await writeFileAtomic(join(dir, META), experimentMetaYaml(deleted, tags));
+      await rename(dir, join(this.layout.trashDir, experimentId));
+    });
+  }
+
+  // ---- runs ----
+
+  async createRun(req: CreateRunRequest): Promise<RunInfo> {
+    const exp = await this.getExperiment(req.experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw new InvalidArgumentError(`Could not create run under non-active experiment with ID ${req.experimentId}.`);
+    }
+    const tags = [...req.tags];
+    for (const tag of tags) validateKey('tag', tag.key);
+    const nameTag = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (req.runName && nameTag && req.runName !== nameTag) {
+      throw new InvalidArgumentError(
+        "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values " +
+          `(run_name='${req.runName}', mlflow.runName='${nameTag}').`,
+      );
+    }
+    const runName = req.runName || nameTag || generateRunName();
+    if (!nameTag) tags.push({ key: RUN_NAME_TAG, value: runName });
+    const userTag = tags.find((t) => t.key === 'mlflow.user')?.value;
+    const runId = generateRunId();
+    const dir = join((await this.layout.experimentDir(req.experimentId, 'ACTIVE_ONLY'))!, runId);
+    await mkdir(dir);
+    await Promise.all(['metrics', 'params', 'artifacts', 'tags'].map((d) => mkdir(join(dir, d))));
+    for (const tag of tags) await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
+    const info: RunInfo = {
+      runId,
+      runName,
+      experimentId: req.experimentId,
+      userId: req.userId ?? userTag ?? this.defaultUserId ?? 'unknown',
+      status: 'RUNNING',
+      startTime: req.startTime,
+      endTime: undefined,
+      artifactUri: appendToUriPath(exp.artifactLocation, runId, 'artifacts'),
+      lifecycleStage: 'active',
+    };
+    // meta.yaml last: MLflow skips a run folder without one, so a half-made run stays invisible.
+    await writeFileAtomic(join(dir, META), runMetaYaml({ info }));
+    this.layout.rememberRun(runId, dir);
+    return info;
+  }
+
+  async updateRun(runId: string, req: UpdateRunRequest): Promise<RunInfo> {
+    await this.ready();
+    if (req.status !== undefined && !(req.status in RUN_STATUS_CODES)) {
+      throw new InvalidArgumentError(`Invalid run status ${JSON.stringify(req.status)}.`);
+    }
+    return this.locks.run(`run:${runId}`, async () => {
+      const { dir, run } = await this.layout.findRun(runId);
+      assertActive(run);
+      const info: RunInfo = { ...run.info };
+      if (req.status) info.status = req.status;
+      if (req.endTime) info.endTime = req.endTime;
+      if (req.runName) {
+        info.runName = req.runName;
+        await writeRaw(join(dir, 'tags', RUN_NAME_TAG), req.runName);
+      }
+      await writeFileAtomic(join(dir, META), runMetaYaml({ info }));
+      return info;
+    });
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    await this.ready();
+    const { dir, run } = await this.layout.findRun(runId);
+    return toRun(run, await readRunData(dir));
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.setRunLifecycle(runId, 'deleted');
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.setRunLifecycle(runId, 'active');
+  }
+
+  async searchRuns(req: SearchRunsRequest): Promise<PagedList<Run>> {
+    await this.ready();
+    const view: ViewType = req.viewType ?? 'ACTIVE_ONLY';
+    const runs: Run[] = [];
+    for (const experimentId of new Set(req.experimentIds)) {
+      const expDir = await this.layout.experimentDir(experimentId);
+      if (!expDir) continue;
+      const found = await mapLimit(await this.layout.runDirsOf(expDir), IO_CONCURRENCY, async (dir) => {
+        const run = await this.layout.readRunMeta(dir);
+        if (!run || run.info.experimentId !== experimentId || !inView(view, run.info.lifecycleStage)) return null;
+        return toRun(run, await readRunData(dir));
+      });
+      for (const run of found) if (run) runs.push(run);
+    }
+    return applyRunSearch(runs, { filter: req.filter, orderBy: req.orderBy, maxResults: req.maxResults, pageToken: req.pageToken });
+  }
+
+  /**
+   * Params first (all checked before any is written: a changed value rejects the batch), then one
+   * append per metric key, then tags, as MLflow's FileStore orders them.
+   */
+  async logBatch(runId: string, batch: LogBatch): Promise<void> {
+    await this.ready();
+    for (const m of batch.metrics) {
+      validateKey('metric', m.key);
+      validateMetricValue(m.key, m.value);
+      validateTimestamp(m.key, m.timestamp);
+      validateStep(m.key, m.step);
+    }
+    for (const p of batch.params) validateKey('param', p.key);
+    for (const t of batch.tags) validateKey('tag', t.key);
+    const { dir, run } = await this.layout.findRun(runId);
+    assertActive(run);
+
+    const fresh = (
+      await mapLimit(batch.params, IO_CONCURRENCY, async (p) => {
+        const file = join(dir, 'params', ...p.key.split('/'));
+        const current = await readFile(file, 'utf8').catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+        if (current !== undefined && current !== p.value) {
+          throw new InvalidArgumentError(
+            `Changing param values is not allowed. Param with key='${p.key}' was already logged with ` +
+              `value='${current}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+          );
+        }
+        return current === undefined ? { file, value: p.value } : null;
+      })
+    ).filter((w) => w !== null);
+    await mapLimit(fresh, IO_CONCURRENCY, (w) => writeRaw(w.file, w.value));
+
+    const chunks = new Map<string, string>();
+    for (const m of batch.metrics) chunks.set(m.key, (chunks.get(m.key) ?? '') + formatMetricLine(m));
+    await mapLimit([...chunks], IO_CONCURRENCY, ([key, chunk]) => this.appendMetric(runId, dir, key, chunk));
+
+    for (const tag of batch.tags) {
+      await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
+      if (tag.key === RUN_NAME_TAG && tag.value) {
+        await this.locks.run(`run:${runId}`, async () => {
+          const { run: current } = await this.layout.findRun(runId);
+          await writeFileAtomic(join(dir, META), runMetaYaml({ info: { ...current.info, runName: tag.value }, deletedTime: current.deletedTime }));
+        });
+      }
+    }
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.ready();
+    validateKey('tag', key);
+    const { dir, run } = await this.layout.findRun(runId);
+    assertActive(run);
+    await unlink(join(dir, 'tags', ...key.split('/'))).catch((err) => {
+      if (isNotFound(err)) throw new NotFoundError(`No tag with name: ${key} in run with id ${runId}`, { cause: err });
+      throw err;
+    });
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    await this.ready();
+    validateKey('metric', key);
+    const { dir } = await this.layout.findRun(runId);
+    const file = join(dir, 'metrics', ...key.split('/'));
+    return readMetricFile(file, key).catch((err) => {
+      if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return [];
+      throw err;
+    });
+  }
+
+  // ---- artifacts (file: artifact roots) ----
+
+  async logArtifact(runId: string, localFile: string, artifactPath: string): Promise<void> {
+    const rel = validateArtifactPath(artifactPath);
+    await (await this.artifacts(runId)).copyIn(localFile, rel ? `${rel}/${basename(localFile)}` : basename(localFile));
+  }
+
+  async putArtifact(runId: string, artifactFile: string, bytes: Uint8Array): Promise<void> {
+    await (await this.artifacts(runId)).write(artifactFile, bytes);
+  }
+
+  async listArtifacts(runId: string, path: string): Promise<FileInfo[]> {
+    return (await this.artifacts(runId)).list(path);
+  }
+
+  async downloadArtifacts(runId: string, path: string, dstDir: string): Promise<string> {
+    return (await this.artifacts(runId)).download(path, dstDir);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+
+  // ---- internals ----
+
+  /** Creates the root with experiment "0" when it is missing or empty (MLflow: when missing), and `.trash/`. */
+  private ready(): Promise<void> {
+    this.init ??= (async () => {
+      const entries = await readdir(this.rootDir).catch((err) => (isNotFound(err) ? [] : Promise.reject(err)));
+      if (entries.length === 0) {
+        await mkdir(join(this.rootDir, DEFAULT_EXPERIMENT_ID), { recursive: true });
+        await this.writeNewExperiment(DEFAULT_EXPERIMENT_ID, 'Default', undefined, []);
+      }
+      await mkdir(this.layout.trashDir, { recursive: true });
+    })().catch((err) => {
+      this.init = undefined;
+      throw err;
+    });
+    return this.init;
+  }
+
+  private async writeNewExperiment(id: string, name: string, artifactLocation: string | undefined, tags: RunTag[]): Promise<void> {
+    const dir = join(this.rootDir, id);
+    for (const tag of tags) await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
+    const created = this.now();
+    const exp: StoredExperiment = {
+      experimentId: id,
+      name,
+      artifactLocation: artifactLocation ? resolveLocalUri(artifactLocation) : appendToUriPath(pathToFileUri(this.rootDir), id),
+      lifecycleStage: 'active',
+      creationTime: created,
+      lastUpdateTime: created,
+      workspace: 'default',
+      effectiveTraceArchivalRetention: null,
+    };
+    await writeFileAtomic(join(dir, META), experimentMetaYaml(exp));
+  }
+
+  private async loadExperiment(dir: string, id: string): Promise<Experiment | null> {
+    const stored = await this.layout.readExperiment(dir, id);
+    if (!stored) return null;
+    const exp: Experiment = {
+      experimentId: stored.experimentId,
+      name: stored.name,
+      artifactLocation: stored.artifactLocation,
+      lifecycleStage: stored.lifecycleStage,
+      tags: await readKeyValueDir(join(dir, 'tags')),
+    };
+    if (stored.creationTime !== undefined) exp.creationTime = stored.creationTime;
+    if (stored.lastUpdateTime !== undefined) exp.lastUpdateTime = stored.lastUpdateTime;
+    return exp;
+  }
+
+  private async loadExperiments(view: ViewType): Promise<Experiment[]> {
+    const found = await mapLimit(await this.layout.experimentIds(view), IO_CONCURRENCY, ({ id, dir }) =>
+      this.loadExperiment(dir, id),
+    );
+    return found.filter((e) => e !== null);
+  }
+
+  private async setRunLifecycle(runId: string, stage: 'active' | 'deleted'): Promise<void> {
+    await this.ready();
+    await this.locks.run(`run:${runId}`, async () => {
+      const { dir, run } = await this.layout.findRun(runId);
+      const next: StoredRun = { info: { ...run.info, lifecycleStage: stage }, deletedTime: stage === 'deleted' ? this.now() : undefined };
+      await writeFileAtomic(join(dir, META), runMetaYaml(next));
+    });
+  }
+
+  /**
+   * Appends one key's lines with a single write. The same chunk appended twice in a row for the
+   * same run and key (a retried batch) is written once, as a database store keeps one copy of a
+   * (key, value, timestamp, step) point.
+   */
+  private async appendMetric(runId: string, runDir: string, key: string, chunk: string): Promise<void> {
+    const memoKey = `${runId}\0${key}`;
+    const digest = createHash('sha1').update(chunk).digest('base64');
+    if (this.lastAppends.get(memoKey) === digest) return;
+    const file = join(runDir, 'metrics', ...key.split('/'));
+    try {
+      await appendFile(file, chunk, 'utf8');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, chunk, 'utf8');
+    }
+    this.lastAppends.delete(memoKey);
+    this.lastAppends.set(memoKey, digest);
+    if (this.lastAppends.size > MAX_APPEND_MEMO) this.lastAppends.delete(this.lastAppends.keys().next().value!);
+  }
+
+  private async artifacts(runId: string): Promise<FileArtifacts> {
+    await this.ready();
+    const { run } = await this.layout.findRun(runId);
+    const repo = FileArtifacts.forUri(run.info.artifactUri);
+    if (!repo) {
+      throw new InvalidArgumentError(
+        `Run ${runId} stores artifacts at ${run.info.artifactUri}; the FileStore can only reach file: artifact locations.`,
+      );
+    }
+    return repo;
+  }
+}
+
+function toRun(run: StoredRun, data: Run['data']): Run {
+  const info = { ...run.info };
+  if (!info.runName) info.runName = data.tags[RUN_NAME_TAG] ?? '';
+  return { info, data };
+}
+
+function assertActive(run: StoredRun): void {
+  if (run.info.lifecycleStage !== 'active') {
+    throw new InvalidArgumentError(`The run ${run.info.runId} must be in 'active' lifecycle_stage.`);
+  }
+}
+
+function inView(view: ViewType, stage: 'active' | 'deleted'): boolean {
+  return view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted');
+}
+
+/** Writes a param or tag file: the raw UTF-8 value, no trailing newline. */
+async function writeRaw(file: string, value: string): Promise<void> {
+  try {
+    await writeFile(file, value, 'utf8');
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, value, 'utf8');
+  }
+}
+
+/** MLflow's `resolve_uri_if_local`: a relative local path or `file:` URI becomes absolute. */
+function resolveLocalUri(uri: string): string {
+  if (/^file:/.test(uri)) {
+    const path = uri.replace(/^file:(\/\/[^/]*)?/, '');
+    return path.startsWith('/') ? uri : `file://${resolve(path)}`;
+  }
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri)) return uri;
+  return resolve(uri);
+}
+
