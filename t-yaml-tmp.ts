@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { pyYamlDump, pyYamlLoad } from './packages/core/src/stores/py-yaml.js';
+import { pyYamlDump } from './packages/core/src/stores/py-yaml-dump.js';
+import { pyYamlLoad } from './packages/core/src/stores/py-yaml.js';
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => typeof x === 'bigint' ? Number(x) : x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x);
 for (const f of ['cases.json', 'fuzz.json', 'fuzz2.json']) {
   const cases = JSON.parse(readFileSync('/tmp/fsref/yaml/' + f, 'utf8'));

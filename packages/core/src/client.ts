@@ -85,7 +85,12 @@ export class RunlogClient {
     }
     this.truncate = parseBoolEnv(env, 'MLFLOW_TRUNCATE_LONG_VALUES') ?? true;
     this.readFlushTimeoutMs = opts.readFlushTimeoutMs ?? 30_000;
-    this.uploader = new BatchUploader({ ...opts.uploader, store: this.store, onError: opts.onError });
+    this.uploader = new BatchUploader({
+      concurrency: this.store.uploadConcurrency,
+      ...opts.uploader,
+      store: this.store,
+      onError: opts.onError,
+    });
   }
 
   // ---- experiments ----

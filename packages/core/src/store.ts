@@ -53,6 +53,11 @@ export interface LogBatch {
 export interface TrackingStore {
   /** Human-readable location, for messages ("./mlruns", "http://host:5000"). */
   readonly displayUri: string;
+  /**
+   * How many log requests the uploader may have in flight for this store. A local store wants 1,
+   * so that each metric file is appended in logging order; a server gains from a few.
+   */
+  readonly uploadConcurrency?: number;
 
   createExperiment(name: string, artifactLocation?: string, tags?: RunTag[]): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;

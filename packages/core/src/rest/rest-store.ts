@@ -11,7 +11,7 @@ import type {
   TrackingStore,
   UpdateRunRequest,
 } from '../store.js';
-import { FileArtifacts } from './file-artifact-root.js';
+import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
 import { RestClient, type RestClientOptions } from './rest-client.js';
 import { decodeExperiment, decodeFileInfo, decodeMetric, decodeRun, decodeRunInfo, encodeDouble } from './wire.js';

@@ -1,7 +1,8 @@
 import type { Experiment, LifecycleStage, RunInfo, RunStatus } from '../entities.js';
 import { RUN_STATUS_CODES } from '../entities.js';
 import { CorruptStoreError } from '../errors.js';
-import { pyYamlDump, pyYamlLoad, type PyYamlMapping, type PyYamlValue } from './py-yaml.js';
+import { pyYamlDump } from './py-yaml-dump.js';
+import { pyYamlLoad, type PyYamlMapping, type PyYamlValue } from './py-yaml.js';
 
 /**
  * The `meta.yaml` files of MLflow 3.18's FileStore, as `dict(Experiment)` / `dict(RunInfo)` dumped

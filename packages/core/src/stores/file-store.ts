@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunTag, ViewType } from '../entities.js';
 import { RUN_STATUS_CODES } from '../entities.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
@@ -15,12 +14,13 @@ import type {
   UpdateRunRequest,
 } from '../store.js';
 import { validateArtifactPath, validateKey, validateMetricValue, validateStep, validateTimestamp } from '../validation.js';
-import { formatMetricLine } from './file-store-format.js';
+import { loadExperiment, loadExperiments, trashExperiment, writeNewExperiment } from './file-store-experiments.js';
 import { appendToUriPath, FileStoreLayout, isNotFound, META, validateExperimentId, writeFileAtomic } from './file-store-layout.js';
-import { experimentMetaYaml, runMetaYaml, type StoredExperiment, type StoredRun } from './file-store-meta.js';
-import { mapLimit, readKeyValueDir, readMetricFile, readRunData } from './file-store-runs.js';
+import { runMetaYaml, type StoredRun } from './file-store-meta.js';
+import { mapLimit, readMetricFile, readRunData } from './file-store-runs.js';
+import { keyFile, MetricAppender, writeParams, writeRaw } from './file-store-writes.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { FileArtifacts, localPathFromUri, pathToFileUri } from './local-artifacts.js';
+import { FileArtifacts, localPathFromUri } from './local-artifacts.js';
 import { generateExperimentId, generateRunId, generateRunName } from './names.js';
 
 export interface FileStoreOptions {
@@ -32,10 +32,8 @@ export interface FileStoreOptions {
 
 const RUN_NAME_TAG = 'mlflow.runName';
 const DEFAULT_EXPERIMENT_ID = '0';
-/** Files read or written at once (bounds open descriptors on big stores and batches). */
+/** Runs read at once by searchRuns (bounds open descriptors on big stores). */
 const IO_CONCURRENCY = 16;
-/** Per-(run, metric) fingerprints of the last append, so a retried batch does not log points twice. */
-const MAX_APPEND_MEMO = 10_000;
 
 /**
  * The embedded store: MLflow 3.18's local `mlruns` FileStore layout, byte for byte, so MLflow's
@@ -44,12 +42,14 @@ const MAX_APPEND_MEMO = 10_000;
  */
 export class FileStore implements TrackingStore {
   readonly displayUri: string;
+  /** One batch at a time: appends land in logging order, and a local disk gains nothing from more. */
+  readonly uploadConcurrency = 1;
   readonly rootDir: string;
   private readonly layout: FileStoreLayout;
   private readonly now: () => number;
   private readonly defaultUserId: string | undefined;
   private readonly locks = new KeyedMutex();
-  private readonly lastAppends = new Map<string, string>();
+  private readonly metrics = new MetricAppender();
   private init: Promise<void> | undefined;
 
   constructor(rootDir: string, options: FileStoreOptions = {}) {
@@ -89,7 +89,7 @@ export class FileStore implements TrackingStore {
           if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
           throw err;
         }
-        await this.writeNewExperiment(id, name, artifactLocation, tags);
+        await writeNewExperiment(this.rootDir, id, name, artifactLocation, tags, this.now());
         return id;
       }
     });
@@ -99,14 +99,14 @@ export class FileStore implements TrackingStore {
     await this.ready();
     const dir = await this.layout.experimentDir(experimentId);
     if (!dir) throw new NotFoundError(`Could not find experiment with ID ${experimentId}`);
-    const exp = await this.loadExperiment(dir, experimentId);
+    const exp = await loadExperiment(this.layout, dir, experimentId);
     if (!exp) throw new NotFoundError(`Experiment '${experimentId}' does not exist.`);
     return exp;
   }
 
   async findExperimentByName(name: string): Promise<Experiment | null> {
     await this.ready();
-    const matches = (await this.loadExperiments('ALL')).filter((e) => e.name === name);
+    const matches = (await loadExperiments(this.layout, 'ALL')).filter((e) => e.name === name);
     // MLflow searches with its default order (creation_time DESC, experiment_id ASC) and takes the first.
     matches.sort((a, b) => (b.creationTime ?? 0) - (a.creationTime ?? 0) || (a.experimentId < b.experimentId ? -1 : 1));
     return matches[0] ?? null;
@@ -114,7 +114,7 @@ export class FileStore implements TrackingStore {
 
   async searchExperiments(req: SearchExperimentsRequest): Promise<PagedList<Experiment>> {
     await this.ready();
-    const experiments = await this.loadExperiments(req.viewType ?? 'ACTIVE_ONLY');
+    const experiments = await loadExperiments(this.layout, req.viewType ?? 'ACTIVE_ONLY');
     return applyExperimentSearch(experiments, {
       filter: req.filter,
       orderBy: req.orderBy,
@@ -142,24 +142,7 @@ export class FileStore implements TrackingStore {
         `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
       );
     }
-    await this.locks.run('experiments', async () => {
-      const dir = await this.layout.experimentDir(experimentId, 'ACTIVE_ONLY');
-      if (!dir) throw new NotFoundError(`Could not find experiment with ID ${experimentId}`);
-      const stored = await this.layout.readExperiment(dir, experimentId);
-      if (!stored) throw new NotFoundError(`Experiment '${experimentId}' does not exist.`);
-      const tags = await readKeyValueDir(join(dir, 'tags'));
-      const deletedAt = this.now();
-      await mapLimit(await this.layout.runDirsOf(dir), IO_CONCURRENCY, async (runDir) => {
-        const run = await this.layout.readRunMeta(runDir);
-        if (!run || run.info.experimentId !== experimentId || run.info.lifecycleStage !== 'active') return;
-        await this.locks.run(`run:${run.info.runId}`, () =>
-          writeFileAtomic(join(runDir, META), runMetaYaml({ info: { ...run.info, lifecycleStage: 'deleted' }, deletedTime: deletedAt })),
-        );
-      });
-      const deleted: StoredExperiment = { ...stored, lifecycleStage: 'deleted', lastUpdateTime: deletedAt };
-      await writeFileAtomic(join(dir, META), experimentMetaYaml(deleted, tags));
-      await rename(dir, join(this.layout.trashDir, experimentId));
-    });
+    await this.locks.run('experiments', () => trashExperiment(this.layout, this.locks, experimentId, this.now()));
   }
 
   // ---- runs ----
@@ -185,7 +168,7 @@ export class FileStore implements TrackingStore {
     const dir = join((await this.layout.experimentDir(req.experimentId, 'ACTIVE_ONLY'))!, runId);
     await mkdir(dir);
     await Promise.all(['metrics', 'params', 'artifacts', 'tags'].map((d) => mkdir(join(dir, d))));
-    for (const tag of tags) await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
+    for (const tag of tags) await writeRaw(keyFile(dir, 'tags', tag.key), tag.value);
     const info: RunInfo = {
       runId,
       runName,
@@ -271,27 +254,10 @@ export class FileStore implements TrackingStore {
     const { dir, run } = await this.layout.findRun(runId);
     assertActive(run);
 
-    const fresh = (
-      await mapLimit(batch.params, IO_CONCURRENCY, async (p) => {
-        const file = join(dir, 'params', ...p.key.split('/'));
-        const current = await readFile(file, 'utf8').catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
-        if (current !== undefined && current !== p.value) {
-          throw new InvalidArgumentError(
-            `Changing param values is not allowed. Param with key='${p.key}' was already logged with ` +
-              `value='${current}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-          );
-        }
-        return current === undefined ? { file, value: p.value } : null;
-      })
-    ).filter((w) => w !== null);
-    await mapLimit(fresh, IO_CONCURRENCY, (w) => writeRaw(w.file, w.value));
-
-    const chunks = new Map<string, string>();
-    for (const m of batch.metrics) chunks.set(m.key, (chunks.get(m.key) ?? '') + formatMetricLine(m));
-    await mapLimit([...chunks], IO_CONCURRENCY, ([key, chunk]) => this.appendMetric(runId, dir, key, chunk));
-
+    await writeParams(dir, runId, batch.params);
+    await this.metrics.append(runId, dir, batch.metrics);
     for (const tag of batch.tags) {
-      await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
+      await writeRaw(keyFile(dir, 'tags', tag.key), tag.value);
       if (tag.key === RUN_NAME_TAG && tag.value) {
         await this.locks.run(`run:${runId}`, async () => {
           const { run: current } = await this.layout.findRun(runId);
@@ -306,7 +272,7 @@ export class FileStore implements TrackingStore {
     validateKey('tag', key);
     const { dir, run } = await this.layout.findRun(runId);
     assertActive(run);
-    await unlink(join(dir, 'tags', ...key.split('/'))).catch((err) => {
+    await unlink(keyFile(dir, 'tags', key)).catch((err) => {
       if (isNotFound(err)) throw new NotFoundError(`No tag with name: ${key} in run with id ${runId}`, { cause: err });
       throw err;
     });
@@ -316,7 +282,7 @@ export class FileStore implements TrackingStore {
     await this.ready();
     validateKey('metric', key);
     const { dir } = await this.layout.findRun(runId);
-    const file = join(dir, 'metrics', ...key.split('/'));
+    const file = keyFile(dir, 'metrics', key);
     return readMetricFile(file, key).catch((err) => {
       if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return [];
       throw err;
@@ -353,8 +319,7 @@ export class FileStore implements TrackingStore {
     this.init ??= (async () => {
       const entries = await readdir(this.rootDir).catch((err) => (isNotFound(err) ? [] : Promise.reject(err)));
       if (entries.length === 0) {
-        await mkdir(join(this.rootDir, DEFAULT_EXPERIMENT_ID), { recursive: true });
-        await this.writeNewExperiment(DEFAULT_EXPERIMENT_ID, 'Default', undefined, []);
+        await writeNewExperiment(this.rootDir, DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], this.now());
       }
       await mkdir(this.layout.trashDir, { recursive: true });
     })().catch((err) => {
@@ -364,45 +329,6 @@ export class FileStore implements TrackingStore {
     return this.init;
   }
 
-  private async writeNewExperiment(id: string, name: string, artifactLocation: string | undefined, tags: RunTag[]): Promise<void> {
-    const dir = join(this.rootDir, id);
-    for (const tag of tags) await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
-    const created = this.now();
-    const exp: StoredExperiment = {
-      experimentId: id,
-      name,
-      artifactLocation: artifactLocation ? resolveLocalUri(artifactLocation) : appendToUriPath(pathToFileUri(this.rootDir), id),
-      lifecycleStage: 'active',
-      creationTime: created,
-      lastUpdateTime: created,
-      workspace: 'default',
-      effectiveTraceArchivalRetention: null,
-    };
-    await writeFileAtomic(join(dir, META), experimentMetaYaml(exp));
-  }
-
-  private async loadExperiment(dir: string, id: string): Promise<Experiment | null> {
-    const stored = await this.layout.readExperiment(dir, id);
-    if (!stored) return null;
-    const exp: Experiment = {
-      experimentId: stored.experimentId,
-      name: stored.name,
-      artifactLocation: stored.artifactLocation,
-      lifecycleStage: stored.lifecycleStage,
-      tags: await readKeyValueDir(join(dir, 'tags')),
-    };
-    if (stored.creationTime !== undefined) exp.creationTime = stored.creationTime;
-    if (stored.lastUpdateTime !== undefined) exp.lastUpdateTime = stored.lastUpdateTime;
-    return exp;
-  }
-
-  private async loadExperiments(view: ViewType): Promise<Experiment[]> {
-    const found = await mapLimit(await this.layout.experimentIds(view), IO_CONCURRENCY, ({ id, dir }) =>
-      this.loadExperiment(dir, id),
-    );
-    return found.filter((e) => e !== null);
-  }
-
   private async setRunLifecycle(runId: string, stage: 'active' | 'deleted'): Promise<void> {
     await this.ready();
     await this.locks.run(`run:${runId}`, async () => {
@@ -410,28 +336,6 @@ export class FileStore implements TrackingStore {
       const next: StoredRun = { info: { ...run.info, lifecycleStage: stage }, deletedTime: stage === 'deleted' ? this.now() : undefined };
       await writeFileAtomic(join(dir, META), runMetaYaml(next));
     });
-  }
-
-  /**
-   * Appends one key's lines with a single write. The same chunk appended twice in a row for the
-   * same run and key (a retried batch) is written once, as a database store keeps one copy of a
-   * (key, value, timestamp, step) point.
-   */
-  private async appendMetric(runId: string, runDir: string, key: string, chunk: string): Promise<void> {
-    const memoKey = `${runId}\0${key}`;
-    const digest = createHash('sha1').update(chunk).digest('base64');
-    if (this.lastAppends.get(memoKey) === digest) return;
-    const file = join(runDir, 'metrics', ...key.split('/'));
-    try {
-      await appendFile(file, chunk, 'utf8');
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await mkdir(dirname(file), { recursive: true });
-      await appendFile(file, chunk, 'utf8');
-    }
-    this.lastAppends.delete(memoKey);
-    this.lastAppends.set(memoKey, digest);
-    if (this.lastAppends.size > MAX_APPEND_MEMO) this.lastAppends.delete(this.lastAppends.keys().next().value!);
   }
 
   private async artifacts(runId: string): Promise<FileArtifacts> {
@@ -462,25 +366,3 @@ function assertActive(run: StoredRun): void {
 function inView(view: ViewType, stage: 'active' | 'deleted'): boolean {
   return view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted');
 }
-
-/** Writes a param or tag file: the raw UTF-8 value, no trailing newline. */
-async function writeRaw(file: string, value: string): Promise<void> {
-  try {
-    await writeFile(file, value, 'utf8');
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, value, 'utf8');
-  }
-}
-
-/** MLflow's `resolve_uri_if_local`: a relative local path or `file:` URI becomes absolute. */
-function resolveLocalUri(uri: string): string {
-  if (/^file:/.test(uri)) {
-    const path = uri.replace(/^file:(\/\/[^/]*)?/, '');
-    return path.startsWith('/') ? uri : `file://${resolve(path)}`;
-  }
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri)) return uri;
-  return resolve(uri);
-}
-

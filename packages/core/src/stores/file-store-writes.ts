@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Metric, Param } from '../entities.js';
+import { InvalidArgumentError } from '../errors.js';
+import { formatMetricLine } from './file-store-format.js';
+import { isNotFound } from './file-store-layout.js';
+import { mapLimit } from './file-store-runs.js';
+
+/** Writing a run's `params/`, `tags/` and `metrics/` files, as MLflow 3.18's FileStore does. */
+
+/** Files written at once (bounds open descriptors on big batches). */
+const IO_CONCURRENCY = 16;
+/** Per-(run, metric) fingerprints of the last append kept in memory. */
+const MAX_APPEND_MEMO = 10_000;
+
+/** The file of a metric, param or tag key: keys with '/' are sub-directories. */
+export function keyFile(runDir: string, folder: 'metrics' | 'params' | 'tags', key: string): string {
+  return join(runDir, folder, ...key.split('/'));
+}
+
+/** Writes a param or tag file: the raw UTF-8 value, no trailing newline; creates parent folders. */
+export async function writeRaw(file: string, value: string): Promise<void> {
+  try {
+    await writeFile(file, value, 'utf8');
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, value, 'utf8');
+  }
+}
+
+/**
+ * Writes params, write-once: an identical value is a no-op, a different one rejects with MLflow's
+ * message. Every param is checked before any is written, so a rejected batch changes nothing.
+ */
+export async function writeParams(runDir: string, runId: string, params: readonly Param[]): Promise<void> {
+  const fresh = await mapLimit(params, IO_CONCURRENCY, async (p) => {
+    const file = keyFile(runDir, 'params', p.key);
+    const current = await readFile(file, 'utf8').catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    if (current !== undefined && current !== p.value) {
+      throw new InvalidArgumentError(
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with ` +
+          `value='${current}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+      );
+    }
+    return current === undefined ? { file, value: p.value } : null;
+  });
+  await mapLimit(
+    fresh.filter((w) => w !== null),
+    IO_CONCURRENCY,
+    (w) => writeRaw(w.file, w.value),
+  );
+}
+
+/**
+ * Appends metric points: one `appendFile` per key per batch, lines `<ts> <python float> <step>`.
+ * The same lines appended twice in a row for the same run and key (a batch retried after a partial
+ * failure) are written once, as a database store keeps one copy of a (key, value, timestamp, step).
+ */
+export class MetricAppender {
+  private readonly last = new Map<string, string>();
+
+  async append(runId: string, runDir: string, metrics: readonly Metric[]): Promise<void> {
+    const chunks = new Map<string, string>();
+    for (const m of metrics) chunks.set(m.key, (chunks.get(m.key) ?? '') + formatMetricLine(m));
+    await mapLimit([...chunks], IO_CONCURRENCY, ([key, chunk]) => this.appendKey(runId, runDir, key, chunk));
+  }
+
+  private async appendKey(runId: string, runDir: string, key: string, chunk: string): Promise<void> {
+    const memoKey = `${runId}\0${key}`;
+    const digest = createHash('sha1').update(chunk).digest('base64');
+    if (this.last.get(memoKey) === digest) return;
+    const file = keyFile(runDir, 'metrics', key);
+    try {
+      await appendFile(file, chunk, 'utf8');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, chunk, 'utf8');
+    }
+    this.last.delete(memoKey);
+    this.last.set(memoKey, digest);
+    if (this.last.size > MAX_APPEND_MEMO) this.last.delete(this.last.keys().next().value!);
+  }
+}
