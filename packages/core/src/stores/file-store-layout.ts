@@ -158,6 +158,7 @@ export class FileStoreLayout {
     }
     for (const { dir: expDir } of await this.experimentIds('ALL')) {
       const dir = join(expDir, runId);
+      if (!(await isDir(dir))) continue;
       const structured = await Promise.all(['metrics', 'params', 'artifacts'].map((d) => isDir(join(dir, d))));
       if (!structured.every(Boolean)) continue;
       const run = await this.readRunMeta(dir);

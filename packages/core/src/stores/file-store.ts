@@ -260,8 +260,9 @@ export class FileStore implements TrackingStore {
       await writeRaw(keyFile(dir, 'tags', tag.key), tag.value);
       if (tag.key === RUN_NAME_TAG && tag.value) {
         await this.locks.run(`run:${runId}`, async () => {
-          const { run: current } = await this.layout.findRun(runId);
-          await writeFileAtomic(join(dir, META), runMetaYaml({ info: { ...current.info, runName: tag.value }, deletedTime: current.deletedTime }));
+          const { dir: runDir, run: current } = await this.layout.findRun(runId);
+          const renamed = { info: { ...current.info, runName: tag.value }, deletedTime: current.deletedTime };
+          await writeFileAtomic(join(runDir, META), runMetaYaml(renamed));
         });
       }
     }
