@@ -19,7 +19,29 @@ export interface BatchUploaderOptions {
   retry?: RetryPolicy;
   /** Background failures go here, never to the caller of a logging method. */
   onError?: (err: Error) => void;
+  /** Size of one request; defaults to MLflow's log-batch limits. A local store may allow more. */
+  limits?: Partial<BatchLimits> | undefined;
 }
+
+/** How much one request may carry. */
+export interface BatchLimits {
+  metrics: number;
+  params: number;
+  tags: number;
+  /** metrics + params + tags */
+  entities: number;
+  /** Estimated request bytes. */
+  bytes: number;
+}
+
+/** MLflow's runs/log-batch limits, with a safety margin under its 1 MB request size. */
+export const MLFLOW_BATCH_LIMITS: BatchLimits = {
+  metrics: MAX_METRICS_PER_BATCH,
+  params: MAX_PARAMS_TAGS_PER_BATCH,
+  tags: MAX_PARAMS_TAGS_PER_BATCH,
+  entities: MAX_ENTITIES_PER_BATCH,
+  bytes: MAX_BATCH_REQUEST_BYTES - 50_000,
+};
 
 export interface UploaderStats {
   /** Records waiting to be put in a request. */
@@ -66,8 +88,6 @@ interface Work {
 
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: Infinity, baseDelayMs: 500, maxDelayMs: 30_000, jitterMs: 500 };
 const RETRYABLE_FS_CODES = new Set(['EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN', 'ENOSPC']);
-/** Conservative request-size budget: estimates assume 3 UTF-8 bytes per UTF-16 unit. */
-const BYTE_BUDGET = MAX_BATCH_REQUEST_BYTES - 50_000;
 
 /**
  * Buffers logged records per run and sends them as runs/log-batch requests within MLflow's limits,
@@ -82,6 +102,7 @@ export class BatchUploader {
   private readonly maxQueueSize: number;
   private readonly retry: RetryPolicy;
   private readonly onError: (err: Error) => void;
+  private readonly limits: BatchLimits;
   private readonly runs = new Map<string, RunQueue>();
   private lastRun: RunQueue | undefined;
   private queued = 0;
@@ -110,6 +131,7 @@ export class BatchUploader {
     this.maxQueueSize = opts.maxQueueSize ?? 2_000_000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.onError = opts.onError ?? ((err) => debug('background error: %s', err.message));
+    this.limits = { ...MLFLOW_BATCH_LIMITS, ...opts.limits };
   }
 
   // ---- enqueue (hot path) ----
@@ -130,7 +152,7 @@ export class BatchUploader {
     chunk.steps[i] = step;
     q.metricCount++;
     this.queued++;
-    if (chunk.full) this.schedulePump();
+    if (chunk.full && q.metricCount >= this.limits.metrics) this.schedulePump();
     else if (this.timer === undefined) this.armTimer();
     return true;
   }
@@ -140,7 +162,7 @@ export class BatchUploader {
     const q = this.queueFor(runId);
     q.params.push({ key, value });
     this.queued++;
-    this.afterAdd(q.params.length >= MAX_PARAMS_TAGS_PER_BATCH);
+    this.afterAdd(q.params.length >= this.limits.params);
     return true;
   }
 
@@ -157,7 +179,7 @@ export class BatchUploader {
     const q = this.queueFor(runId);
     q.tagOps.push(op);
     this.queued++;
-    this.afterAdd(q.tagOps.length >= MAX_PARAMS_TAGS_PER_BATCH);
+    this.afterAdd(q.tagOps.length >= this.limits.tags);
     return true;
   }
 
@@ -242,18 +264,19 @@ export class BatchUploader {
       q.tagOps.shift();
       return this.startWork({ runId: q.runId, queue: q, deleteTagKey: head.key, records: 1, carriesTags: true });
     }
+    const limits = this.limits;
     const full =
-      q.metricCount >= MAX_METRICS_PER_BATCH ||
-      q.params.length >= MAX_PARAMS_TAGS_PER_BATCH ||
-      (tagsAvailable && q.tagOps.length >= MAX_PARAMS_TAGS_PER_BATCH);
+      q.metricCount >= limits.metrics ||
+      q.params.length >= limits.params ||
+      (tagsAvailable && q.tagOps.length >= limits.tags);
     if (!full && !this.drainPartial) return undefined;
     if (!full && q.metricCount === 0 && q.params.length === 0 && !tagsAvailable) return undefined;
 
-    let budget = BYTE_BUDGET;
+    let budget = limits.bytes;
     let entities = 0;
     const tags: RunTag[] = [];
     if (tagsAvailable) {
-      while (tags.length < MAX_PARAMS_TAGS_PER_BATCH && q.tagOps.length > 0) {
+      while (tags.length < limits.tags && q.tagOps.length > 0) {
         const op = q.tagOps[0]!;
         if (op.kind !== 'set') break;
         const size = 40 + 3 * (op.key.length + op.value.length);
@@ -264,7 +287,7 @@ export class BatchUploader {
       }
     }
     const params: Param[] = [];
-    while (params.length < MAX_PARAMS_TAGS_PER_BATCH && q.params.length > 0) {
+    while (params.length < limits.params && q.params.length > 0) {
       const p = q.params[0]!;
       const size = 40 + 3 * (p.key.length + p.value.length);
       if (size > budget && (params.length > 0 || tags.length > 0)) break;
@@ -274,7 +297,7 @@ export class BatchUploader {
     }
     entities = tags.length + params.length;
     const metrics: Metric[] = [];
-    const maxMetrics = Math.min(MAX_METRICS_PER_BATCH, MAX_ENTITIES_PER_BATCH - entities);
+    const maxMetrics = Math.min(limits.metrics, limits.entities - entities);
     while (metrics.length < maxMetrics && q.metricCount > 0) {
       const chunk = q.chunks[0]!;
       const key = chunk.keys[chunk.start]!;

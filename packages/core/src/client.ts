@@ -87,6 +87,7 @@ export class RunlogClient {
     this.readFlushTimeoutMs = opts.readFlushTimeoutMs ?? 30_000;
     this.uploader = new BatchUploader({
       concurrency: this.store.uploadConcurrency,
+      limits: this.store.batchLimits,
       ...opts.uploader,
       store: this.store,
       onError: opts.onError,

@@ -1,3 +1,4 @@
+import type { BatchLimits } from './batch-uploader.js';
 import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
 
 export interface CreateRunRequest {
@@ -58,6 +59,8 @@ export interface TrackingStore {
    * so that each metric file is appended in logging order; a server gains from a few.
    */
   readonly uploadConcurrency?: number;
+  /** Larger batches than MLflow's REST limits, for stores without them (the local store). */
+  readonly batchLimits?: Partial<BatchLimits>;
 
   createExperiment(name: string, artifactLocation?: string, tags?: RunTag[]): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;

@@ -11,6 +11,13 @@ export function pythonFloatRepr(v: number): string {
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  // Fast path: in [1e-4, 1e16) both languages print the shortest round-trip digits in fixed
+  // notation; Python adds '.0' to integral values.
+  const abs = v < 0 ? -v : v;
+  if (abs >= 1e-4 && abs < 1e16) {
+    const s = String(v);
+    return s.includes('.') ? s : `${s}.0`;
+  }
   const sign = v < 0 ? '-' : '';
   const [mantissa = '', expText = '0'] = Math.abs(v).toExponential().split('e');
   const digits = mantissa.replace('.', '');

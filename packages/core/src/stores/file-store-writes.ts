@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Metric, Param } from '../entities.js';
@@ -11,8 +10,6 @@ import { mapLimit } from './file-store-runs.js';
 
 /** Files written at once (bounds open descriptors on big batches). */
 const IO_CONCURRENCY = 16;
-/** Per-(run, metric) fingerprints of the last append kept in memory. */
-const MAX_APPEND_MEMO = 10_000;
 
 /** The file of a metric, param or tag key: keys with '/' are sub-directories. */
 export function keyFile(runDir: string, folder: 'metrics' | 'params' | 'tags', key: string): string {
@@ -55,32 +52,35 @@ export async function writeParams(runDir: string, runId: string, params: readonl
 
 /**
  * Appends metric points: one `appendFile` per key per batch, lines `<ts> <python float> <step>`.
- * The same lines appended twice in a row for the same run and key (a batch retried after a partial
- * failure) are written once, as a database store keeps one copy of a (key, value, timestamp, step).
+ * A batch retried after a partial failure (the uploader resends the same `metrics` array) skips
+ * the keys it already appended, so no line is written twice.
  */
 export class MetricAppender {
-  private readonly last = new Map<string, string>();
+  private readonly appended = new WeakMap<readonly Metric[], Set<string>>();
 
-  async append(runId: string, runDir: string, metrics: readonly Metric[]): Promise<void> {
+  async append(runDir: string, metrics: readonly Metric[]): Promise<void> {
     const chunks = new Map<string, string>();
     for (const m of metrics) chunks.set(m.key, (chunks.get(m.key) ?? '') + formatMetricLine(m));
-    await mapLimit([...chunks], IO_CONCURRENCY, ([key, chunk]) => this.appendKey(runId, runDir, key, chunk));
-  }
-
-  private async appendKey(runId: string, runDir: string, key: string, chunk: string): Promise<void> {
-    const memoKey = `${runId}\0${key}`;
-    const digest = createHash('sha1').update(chunk).digest('base64');
-    if (this.last.get(memoKey) === digest) return;
-    const file = keyFile(runDir, 'metrics', key);
-    try {
-      await appendFile(file, chunk, 'utf8');
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await mkdir(dirname(file), { recursive: true });
-      await appendFile(file, chunk, 'utf8');
+    let done = this.appended.get(metrics);
+    if (done === undefined) {
+      done = new Set();
+      this.appended.set(metrics, done);
     }
-    this.last.delete(memoKey);
-    this.last.set(memoKey, digest);
-    if (this.last.size > MAX_APPEND_MEMO) this.last.delete(this.last.keys().next().value!);
+    const skip = done;
+    await mapLimit([...chunks].filter(([key]) => !skip.has(key)), IO_CONCURRENCY, async ([key, chunk]) => {
+      await appendKey(runDir, key, chunk);
+      skip.add(key);
+    });
+  }
+}
+
+async function appendKey(runDir: string, key: string, chunk: string): Promise<void> {
+  const file = keyFile(runDir, 'metrics', key);
+  try {
+    await appendFile(file, chunk, 'utf8');
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, chunk, 'utf8');
   }
 }

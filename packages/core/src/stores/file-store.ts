@@ -44,6 +44,11 @@ export class FileStore implements TrackingStore {
   readonly displayUri: string;
   /** One batch at a time: appends land in logging order, and a local disk gains nothing from more. */
   readonly uploadConcurrency = 1;
+  /**
+   * No REST limits apply locally: bigger batches mean fewer opens and appends per point. Params
+   * and tags keep MLflow's 100 so batches stay the same shape as on a server.
+   */
+  readonly batchLimits = { metrics: 20_000, entities: 20_200, bytes: 64 * 1024 * 1024 };
   readonly rootDir: string;
   private readonly layout: FileStoreLayout;
   private readonly now: () => number;
@@ -255,7 +260,7 @@ export class FileStore implements TrackingStore {
     assertActive(run);
 
     await writeParams(dir, runId, batch.params);
-    await this.metrics.append(runId, dir, batch.metrics);
+    await this.metrics.append(dir, batch.metrics);
     for (const tag of batch.tags) {
       await writeRaw(keyFile(dir, 'tags', tag.key), tag.value);
       if (tag.key === RUN_NAME_TAG && tag.value) {
