@@ -86,6 +86,7 @@ interface Work {
   carriesTags: boolean;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: Infinity, baseDelayMs: 500, maxDelayMs: 30_000, jitterMs: 500 };
 const RETRYABLE_FS_CODES = new Set(['EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN', 'ENOSPC']);
 
@@ -130,7 +131,15 @@ export class BatchUploader {
     this.batchDelayMs = opts.batchDelayMs ?? 250;
     this.maxQueueSize = opts.maxQueueSize ?? 2_000_000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
-    this.onError = opts.onError ?? ((err) => debug('background error: %s', err.message));
+    const handler = opts.onError ?? ((err: Error) => debug('background error: %s', err.message));
+    // A throwing handler must not turn into an unhandled rejection or reach a logging call.
+    this.onError = (err) => {
+      try {
+        handler(err);
+      } catch (handlerErr) {
+        debug('onError handler threw: %s', (handlerErr as Error).message);
+      }
+    };
     this.limits = { ...MLFLOW_BATCH_LIMITS, ...opts.limits };
   }
 
@@ -327,8 +336,17 @@ export class BatchUploader {
 
   private async send(work: Work): Promise<void> {
     try {
-      if (work.deleteTagKey !== undefined) await this.withRetries(() => this.store.deleteTag(work.runId, work.deleteTagKey!));
-      else await this.sendBatch(work.runId, work.batch!);
+      if (work.deleteTagKey !== undefined) {
+        await this.withRetries(() => this.store.deleteTag(work.runId, work.deleteTagKey!));
+        this.sent += 1;
+      } else {
+        await this.sendBatch(work.runId, work.batch!);
+      }
+    } catch (err) {
+      // Only deleteTag gets here (sendBatch reports its own failures): a tag that is not there, a
+      // closed uploader. Counted and reported, never thrown: this promise has no one awaiting it.
+      this.failed += work.records;
+      this.onError(err as Error);
     } finally {
       this.inflightRequests--;
       this.inflightRecords -= work.records;
@@ -349,7 +367,7 @@ export class BatchUploader {
       await this.withRetries(() => this.store.logBatch(runId, batch));
       this.sent += size;
     } catch (err) {
-      if (this.closed || !isBadInput(err) || size <= 1) {
+      if (this.closed || !isBadInput(err) || size <= 1 || isRunLevelRefusal(err)) {
         this.failed += size;
         this.onError(err as Error);
         return;
@@ -371,6 +389,7 @@ export class BatchUploader {
         const wait = retryDelayMs(this.retry, attempt, err instanceof RetryableError ? err.retryAfter : null);
         debug('log-batch retry %d in %d ms: %s', attempt, Math.round(wait), (err as Error).message);
         await this.sleep(wait);
+        if (this.closed) throw unwrap(err);
       }
     }
   }
@@ -422,6 +441,8 @@ export class BatchUploader {
    * acknowledged it, or false when `timeoutMs` passes first; records still pending stay queued.
    */
   async flush(timeoutMs = 30_000, runId?: string): Promise<boolean> {
+    // setTimeout fires at once for delays over 2^31-1 ms; Infinity means "as long as it takes".
+    const delay = Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS);
     const idle = () => (runId === undefined ? this.pending === 0 : this.pendingFor(runId) === 0);
     if (idle()) return true;
     this.flushers++;
@@ -430,7 +451,7 @@ export class BatchUploader {
       this.pump();
       return await new Promise<boolean>((resolve) => {
         // A referenced timer: while someone waits on a flush, the process stays up until the deadline.
-        const deadline = setTimeout(() => finish(false), timeoutMs);
+        const deadline = setTimeout(() => finish(false), delay);
         const check = () => {
           if (idle()) finish(true);
         };
@@ -478,7 +499,16 @@ function unwrap(err: unknown): unknown {
 /** A rejection that resending cannot fix: the store refused part of the batch's content. */
 function isBadInput(err: unknown): boolean {
   if (!(err instanceof RunlogError)) return false;
-  return err.code === 'RUNLOG_ERR_INVALID_ARGUMENT' || (err.code === 'RUNLOG_ERR_SERVER' && (err as { status?: number }).status === 400);
+  const status = (err as { status?: number }).status;
+  return err.code === 'RUNLOG_ERR_INVALID_ARGUMENT' || (err.code === 'RUNLOG_ERR_SERVER' && (status === 400 || status === 413));
+}
+
+/**
+ * A refusal that concerns the run, not a record (the run was deleted or is not active): every
+ * record of every batch would fail the same way, so bisecting would only multiply requests.
+ */
+function isRunLevelRefusal(err: unknown): boolean {
+  return /must be in (the )?'?active'? (state|lifecycle_stage)|is not active|has been deleted/i.test((err as Error).message);
 }
 
 function splitBatch(batch: LogBatch): [LogBatch, LogBatch] {

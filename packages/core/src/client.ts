@@ -85,10 +85,13 @@ export class RunlogClient {
     }
     this.truncate = parseBoolEnv(env, 'MLFLOW_TRUNCATE_LONG_VALUES') ?? true;
     this.readFlushTimeoutMs = opts.readFlushTimeoutMs ?? 30_000;
+    const storeConcurrency = this.store.uploadConcurrency;
+    const wanted = opts.uploader?.concurrency;
     this.uploader = new BatchUploader({
-      concurrency: this.store.uploadConcurrency,
       limits: this.store.batchLimits,
       ...opts.uploader,
+      // A store's own bound (1 for the local store, which keeps metric files in logging order) wins.
+      concurrency: storeConcurrency !== undefined && wanted !== undefined ? Math.min(wanted, storeConcurrency) : (wanted ?? storeConcurrency),
       store: this.store,
       onError: opts.onError,
     });
@@ -173,13 +176,16 @@ export class RunlogClient {
   async setTerminated(runId: string, status: RunStatus = 'FINISHED', opts: { endTime?: number; timeoutMs?: number } = {}): Promise<void> {
     const endTime = opts.endTime ?? Date.now();
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    await this.waitArtifacts(runId);
-    const ok = await this.uploader.flush(timeoutMs, runId);
+    const started = Date.now();
+    const artifactsDone = await this.waitArtifacts(runId, timeoutMs);
+    const ok = artifactsDone && (await this.uploader.flush(Math.max(0, timeoutMs - (Date.now() - started)), runId));
     if (!ok) {
+      const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
       throw new UnsentRecordsError(
-        this.uploader.pendingFor(runId),
+        this.uploader.pendingFor(runId) + uploads,
         `run ${runId} could not be ended within ${timeoutMs} ms because ${this.store.displayUri} did not ` +
-          'acknowledge them; they stay queued and keep retrying while the process lives.',
+          `acknowledge them${uploads ? ` (${uploads} of them artifact uploads)` : ''}; they stay queued and keep ` +
+          'retrying while the process lives.',
       );
     }
     await this.store.updateRun(runId, { status, endTime });
@@ -240,8 +246,8 @@ export class RunlogClient {
           `${JSON.stringify(previous)} for run ${runId}; the new value was ${JSON.stringify(str)}.`,
       );
     }
-    logged.set(key, str);
-    this.uploader.addParam(runId, key, str);
+    // Remembered only once queued: a param the full queue dropped may be logged again.
+    if (this.uploader.addParam(runId, key, str)) logged.set(key, str);
   }
 
   setTag(runId: string, key: string, value: unknown): void {
@@ -349,9 +355,19 @@ export class RunlogClient {
     return p;
   }
 
-  private async waitArtifacts(runId: string): Promise<void> {
+  /** Waits for the run's artifact uploads; false if `timeoutMs` passed first. */
+  private async waitArtifacts(runId: string, timeoutMs = Infinity): Promise<boolean> {
     const set = this.pendingArtifacts.get(runId);
-    if (set) await Promise.all([...set]);
+    if (!set || set.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => {
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.all([...set]).then(() => true), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async settle(runId: string): Promise<void> {

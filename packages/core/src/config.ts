@@ -28,13 +28,20 @@ type Env = Record<string, string | undefined>;
  * are MLflow *server* backends: point runlog at an `mlflow server` in front of them instead.
  */
 export function resolveTrackingTarget(uri?: string, env: Env = process.env): TrackingTarget {
-  const raw = uri ?? env.MLFLOW_TRACKING_URI ?? env.MLFLOW_TRACKING_DIR ?? DEFAULT_TRACKING_DIR;
+  // Empty values count as unset, as in MLflow.
+  const raw = uri || env.MLFLOW_TRACKING_URI || env.MLFLOW_TRACKING_DIR || DEFAULT_TRACKING_DIR;
+  if (/^(databricks|databricks-uc|uc)(:|$)/i.test(raw)) {
+    throw new InvalidArgumentError(
+      `Tracking URI '${raw.split(':')[0]}' (Databricks) is not supported by runlog; use an MLflow server's http(s):// URI.`,
+    );
+  }
   if (/^https?:\/\//i.test(raw)) {
     let url: URL;
     try {
       url = new URL(raw);
-    } catch (err) {
-      throw new InvalidArgumentError(`Invalid tracking URI ${JSON.stringify(redactUri(raw))}.`, { cause: err });
+    } catch {
+      // Never echo the URI: a malformed one may still carry a password.
+      throw new InvalidArgumentError(`Invalid ${raw.slice(0, raw.indexOf(':'))} tracking URI (it could not be parsed).`);
     }
     if (url.username || url.password) {
       throw new InvalidArgumentError(

@@ -35,6 +35,8 @@ export class ActiveRun {
   constructor(
     readonly info: RunInfo,
     readonly client: RunlogClient,
+    /** The active-run stack this run was pushed on (its async scope's, or the process-wide one). */
+    readonly stack: ActiveRun[] = [],
   ) {}
   get runId(): string {
     return this.info.runId;
@@ -58,15 +60,17 @@ let exitDeadlineMs = 10_000;
  * a run is silently ignored from then on.
  */
 let exiting = false;
+/** MLFLOW_RUN_ID is resumed by the first top-level run only, as in MLflow. */
+let envRunIdUsed = false;
 
 const hooks = new ExitHooks({
   async onBeforeExit() {
     exiting = true;
-    await endAllRuns('FINISHED');
+    await endAllRunsWithin('FINISHED');
   },
   async onSignal() {
     exiting = true;
-    await endAllRuns('KILLED');
+    await endAllRunsWithin('KILLED');
   },
 });
 
@@ -159,7 +163,11 @@ export async function startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
   const parent = stack[stack.length - 1];
   if (parent && !opts.nested) throw new RunAlreadyActiveError(parent.runId);
   const client = getClient();
-  const resumeId = opts.runId ?? (parent ? undefined : process.env.MLFLOW_RUN_ID || undefined);
+  let resumeId = opts.runId;
+  if (resumeId === undefined && !parent && !envRunIdUsed && process.env.MLFLOW_RUN_ID) {
+    resumeId = process.env.MLFLOW_RUN_ID;
+    envRunIdUsed = true;
+  }
   let info: RunInfo;
   if (resumeId !== undefined) {
     const existing = await client.getRun(resumeId);
@@ -178,9 +186,12 @@ export async function startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
     const run = await client.createRun(experimentId, { runName, tags });
     info = run.info;
   }
-  const active = new ActiveRun(info, client);
+  const active = new ActiveRun(info, client, stack);
   stack.push(active);
   liveRuns.add(active);
+  // A new run after an exit-time cleanup that the process survived (a user signal handler
+  // decided to go on): logging without a run is an error again.
+  exiting = false;
   hooks.install();
   return active;
 }
@@ -206,9 +217,11 @@ function requireRun(): ActiveRun | undefined {
 export async function endRun(status: RunStatus = 'FINISHED', opts: EndRunOptions & { run?: ActiveRun } = {}): Promise<void> {
   const stack = currentStack();
   const run = opts.run ?? stack[stack.length - 1];
-  if (run === undefined) return;
-  const idx = stack.lastIndexOf(run);
-  if (idx >= 0) stack.splice(idx, 1);
+  // Ending a run twice (withRun after the user's own endRun, exit cleanup after either) is a no-op:
+  // the first status stands.
+  if (run === undefined || !liveRuns.has(run)) return;
+  const idx = run.stack.lastIndexOf(run);
+  if (idx >= 0) run.stack.splice(idx, 1);
   liveRuns.delete(run);
   if (liveRuns.size === 0) hooks.uninstall();
   await run.client.setTerminated(run.runId, status, { timeoutMs: opts.timeoutMs });
@@ -233,6 +246,22 @@ export async function withRun<T>(opts: StartRunOptions, fn: (run: ActiveRun) => 
     await endRun('FINISHED', { run });
     return result;
   });
+}
+
+/**
+ * endAllRuns, bounded: a referenced timer keeps the process up until the deadline and no longer,
+ * even if a store call hangs past its own timeouts.
+ */
+async function endAllRunsWithin(status: RunStatus): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, exitDeadlineMs + 250);
+  });
+  try {
+    await Promise.race([endAllRuns(status), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function endAllRuns(status: RunStatus): Promise<void> {

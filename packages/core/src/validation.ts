@@ -113,7 +113,7 @@ export function validateArtifactPath(path: string | undefined): string {
   if (slashed.includes('\0')) {
     throw new InvalidArgumentError(`Invalid artifact path ${JSON.stringify(path)}: it contains a NUL byte.`);
   }
-  return posix.normalize(slashed).replace(/\/+$/, '').replace(/^\.\/?/, '');
+  return posix.normalize(slashed).replace(/\/+$/, '').replace(/^\.(\/|$)/, '');
 }
 
 export function describe(value: unknown): string {

@@ -174,4 +174,91 @@ describe('BatchUploader', () => {
     assert.equal(await t.uploader.flush(5000), true);
     assert.equal(t.uploader.stats().sent, 10);
   });
+
+  it('fails a whole batch with one report when the server refuses the run itself (deleted run), without bisecting', async () => {
+    const t = await setup();
+    cleanups.push(t.cleanup);
+    t.server.responder = (req, res) => {
+      if (req.path.includes('log-batch')) {
+        return sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: "The run r must be in the 'active' state. Current state is deleted." });
+      }
+      return;
+    };
+    for (let i = 0; i < 1000; i++) t.uploader.addMetric('r', 'm', i, 1, i);
+    assert.equal(await t.uploader.flush(5000), true);
+    assert.equal(t.server.find('log-batch').length, 1);
+    assert.equal(t.uploader.stats().failed, 1000);
+    assert.equal(t.errors.length, 1);
+  });
+
+  it('splits a batch a proxy refuses as too large (413) and delivers it in parts', async () => {
+    const t = await setup();
+    cleanups.push(t.cleanup);
+    let landed = 0;
+    t.server.responder = (req, res) => {
+      if (!req.path.includes('log-batch')) return;
+      if (req.body.metrics.length > 300) return sendJson(res, 413, { error_code: 'BAD_REQUEST', message: 'Request Entity Too Large' });
+      landed += req.body.metrics.length;
+      return;
+    };
+    for (let i = 0; i < 1000; i++) t.uploader.addMetric('r', 'm', i, 1, i);
+    assert.equal(await t.uploader.flush(5000), true);
+    assert.equal(landed, 1000);
+    assert.equal(t.uploader.stats().failed, 0);
+  });
+
+  it('retries a response whose body breaks off instead of taking it as empty', async () => {
+    const t = await setup();
+    cleanups.push(t.cleanup);
+    let broken = false;
+    t.server.responder = (req, res) => {
+      if (req.path.includes('log-batch') && !broken) {
+        broken = true;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"partial":');
+        setTimeout(() => res.socket?.destroy(), 10);
+        return 'handled';
+      }
+      return;
+    };
+    t.uploader.addMetric('r', 'm', 1, 1, 0);
+    assert.equal(await t.uploader.flush(5000), true);
+    assert.ok(t.uploader.stats().retries >= 1);
+    assert.equal(t.server.find('log-batch').length, 2);
+  });
+
+  it('reports a failed deleteTag (missing tag) to onError without crashing the process', async () => {
+    const t = await setup();
+    cleanups.push(t.cleanup);
+    t.server.responder = (req, res) => {
+      if (req.path.includes('delete-tag')) return sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'No tag with name: nope' });
+      return;
+    };
+    t.uploader.deleteTag('r', 'nope');
+    t.uploader.setTag('r', 'after', 'still sent');
+    assert.equal(await t.uploader.flush(5000), true);
+    assert.equal(t.uploader.stats().failed, 1);
+    assert.equal(t.errors.length, 1);
+    assert.equal((t.errors[0] as any).code, 'RUNLOG_ERR_NOT_FOUND');
+    assert.deepEqual(batches(t.server).flatMap((b) => b.tags.map((x: any) => x.key)), ['after']);
+  });
+
+  it('survives an onError handler that throws', async () => {
+    const server = await new RecordingServer().start();
+    const store = new RestStore({ baseUrl: server.url });
+    const uploader = new BatchUploader({ store, maxQueueSize: 1, batchDelayMs: 5, onError: () => { throw new Error('handler bug'); } });
+    uploader.addMetric('r', 'm', 1, 1, 0);
+    assert.equal(uploader.addMetric('r', 'm', 2, 1, 1), false, 'dropped, and the throwing handler did not reach the caller');
+    assert.equal(await uploader.flush(5000), true);
+    uploader.close();
+    await store.close();
+    await server.stop();
+  });
+
+  it('treats flush(Infinity) as no deadline rather than an expired one', async () => {
+    const t = await setup();
+    cleanups.push(t.cleanup);
+    t.uploader.addMetric('r', 'm', 1, 1, 0);
+    assert.equal(await t.uploader.flush(Infinity), true);
+  });
 });

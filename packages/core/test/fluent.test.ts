@@ -98,6 +98,31 @@ describe('fluent API on the local store', () => {
     assert.equal((await runlog.getRun(id)).info.status, 'FAILED');
   });
 
+  it('keeps the status the user set when withRun ends the run afterwards', async () => {
+    let id = '';
+    await runlog.withRun({}, async (run) => {
+      id = run.runId;
+      await runlog.endRun('KILLED');
+    });
+    assert.equal((await runlog.getRun(id)).info.status, 'KILLED');
+  });
+
+  it('resumes MLFLOW_RUN_ID with the first top-level run only', async () => {
+    const first = await runlog.startRun({ runName: 'env-resumed' });
+    await runlog.endRun();
+    process.env.MLFLOW_RUN_ID = first.runId;
+    try {
+      const resumed = await runlog.startRun();
+      assert.equal(resumed.runId, first.runId);
+      await runlog.endRun();
+      const fresh = await runlog.startRun();
+      assert.notEqual(fresh.runId, first.runId);
+      await runlog.endRun();
+    } finally {
+      delete process.env.MLFLOW_RUN_ID;
+    }
+  });
+
   it('resumes a run by id', async () => {
     const run = await runlog.startRun({ runName: 'resumable' });
     runlog.logMetric('m', 1, { step: 0 });

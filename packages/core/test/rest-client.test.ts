@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { MlflowServerError, NetworkError, NotFoundError } from '../src/errors.js';
 import { resolveAuth, resolveTrackingTarget } from '../src/config.js';
 import { RestClient } from '../src/rest/rest-client.js';
+import { RestStore } from '../src/rest/rest-store.js';
 import { RecordingServer, sendJson } from './support/recording-server.js';
 
 describe('RestClient', () => {
@@ -106,10 +107,39 @@ describe('resolveTrackingTarget', () => {
     const f = resolveTrackingTarget('file:///tmp/x/mlruns', {});
     assert.equal(f.kind === 'file' && f.rootDir, '/tmp/x/mlruns');
   });
+  it('treats an empty MLFLOW_TRACKING_URI as unset, and refuses Databricks URIs', () => {
+    assert.match(resolveTrackingTarget(undefined, { MLFLOW_TRACKING_URI: '' }).uri, /\/mlruns$/);
+    assert.throws(() => resolveTrackingTarget('databricks', {}), /Databricks/);
+  });
   it('rejects database URIs with a pointer to mlflow server', () => {
     assert.throws(() => resolveTrackingTarget('sqlite:///mlflow.db', {}), /mlflow server/);
   });
-  it('refuses credentials inside the URI and does not echo them', () => {
+  it('refuses credentials inside the URI and does not echo them, even when the URI does not parse', () => {
     assert.throws(() => resolveTrackingTarget('http://bob:pw@host:5000', {}), (e: unknown) => !(e as Error).message.includes('pw@'));
+    assert.throws(() => resolveTrackingTarget('http://bob:pa/ss@host:5000', {}), (e: unknown) => !(e as Error).message.includes('pa/ss'));
+  });
+});
+
+describe('RestStore.artifactServicePath', () => {
+  const store = new RestStore({ baseUrl: 'http://127.0.0.1:5000/prefix' });
+  after(() => store.close());
+  it('resolves mlflow-artifacts URIs under the tracking path prefix, as MLflow does', () => {
+    assert.equal(
+      store.artifactServicePath('mlflow-artifacts:/1/abc/artifacts', 'model/MLmodel'),
+      '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model/MLmodel',
+    );
+  });
+  it('encodes the user path without decoding it, and keeps dotfiles', () => {
+    assert.equal(
+      store.artifactServicePath('mlflow-artifacts:/1/abc/artifacts', 'acc 100%.txt'),
+      '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/acc%20100%25.txt',
+    );
+    assert.equal(
+      store.artifactServicePath('mlflow-artifacts:/1/abc/artifacts', 'x%41.txt'),
+      '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/x%2541.txt',
+    );
+  });
+  it('refuses an mlflow-artifacts URI that names another server', () => {
+    assert.throws(() => store.artifactServicePath('mlflow-artifacts://other:9/1/a', 'f'), /another server/);
   });
 });

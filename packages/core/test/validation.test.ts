@@ -79,6 +79,8 @@ describe('validateArtifactPath', () => {
     assert.equal(validateArtifactPath('a/b/'), 'a/b');
     assert.equal(validateArtifactPath('./a//b'), 'a/b');
     assert.equal(validateArtifactPath('a\\b'), 'a/b');
+    assert.equal(validateArtifactPath('.hydra/config.yaml'), '.hydra/config.yaml');
+    assert.equal(validateArtifactPath('.gitignore'), '.gitignore');
   });
   for (const bad of ['../x', 'a/../../x', '/etc', 'C:/x', 'a/..', 'x\0y']) {
     it(`rejects ${JSON.stringify(bad)}`, () => {

@@ -42,10 +42,12 @@ export class RetryableError extends RunlogError {
   }
 }
 
-export const unrefSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
+/**
+ * Foreground waits are referenced timers: a caller awaiting startRun() or getRun() through a retry
+ * must keep the process alive, or Node would exit in the middle of the await. (The background
+ * uploader's waits are unref'd instead; see BatchUploader.)
+ */
+const refSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * JSON over HTTP to an MLflow tracking server (undici, keep-alive pool). Maps MLflow's error
@@ -70,7 +72,7 @@ export class RestClient {
     this.pathPrefix = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.retry = opts.retry ?? DEFAULT_RETRY_POLICY;
-    this.sleep = opts.sleep ?? unrefSleep;
+    this.sleep = opts.sleep ?? refSleep;
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher =
       opts.dispatcher ??
@@ -138,7 +140,18 @@ export class RestClient {
       );
       throw new RetryableError(netErr.message, null, netErr);
     }
-    const bytes = new Uint8Array(await res.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await res.body.arrayBuffer());
+    } catch (err) {
+      // A reset or timeout mid-body is a failed attempt, never an empty answer.
+      const cause = err as Error & { code?: string };
+      const netErr = new NetworkError(
+        `The response of the MLflow server at ${this.origin} to ${method} ${endpoint} broke off: ${cause.code ?? cause.message}`,
+        { cause },
+      );
+      throw new RetryableError(netErr.message, null, netErr);
+    }
     if (res.statusCode >= 200 && res.statusCode < 300) {
       if (opts.raw) return bytes;
       if (bytes.length === 0) return {};

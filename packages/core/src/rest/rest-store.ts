@@ -206,8 +206,10 @@ export class RestStore implements TrackingStore {
       return dest;
     }
     for (const entry of entries) {
-      if (entry.isDir) await this.downloadArtifacts(runId, entry.path, dstDir);
-      else await this.downloadFile(root, entry.path, join(dstDir, entry.path));
+      // The listing comes from the server: check its paths like the user's before writing.
+      const entryPath = validateArtifactPath(entry.path);
+      if (entry.isDir) await this.downloadArtifacts(runId, entryPath, dstDir);
+      else await this.downloadFile(root, entryPath, join(dstDir, entryPath));
     }
     const dest = join(dstDir, rel);
     await mkdir(dest, { recursive: true });
@@ -232,24 +234,38 @@ export class RestStore implements TrackingStore {
    * then /api/2.0/mlflow-artifacts/artifacts, then the URI's path.
    */
   artifactServicePath(root: string, rel: string): string {
-    let uriPath: string;
+    let rootPath: string;
     if (root.startsWith('mlflow-artifacts:')) {
-      const parsed = new URL(root.replace(/^mlflow-artifacts:/, 'http:'));
-      uriPath = root.startsWith('mlflow-artifacts://') ? parsed.pathname : root.slice('mlflow-artifacts:'.length);
+      // mlflow-artifacts:/<p>, or mlflow-artifacts://host:port/<p> (that host serves it; MLflow
+      // uses the tracking URI's scheme). runlog only talks to its tracking server, so the host must match.
+      if (root.startsWith('mlflow-artifacts://')) {
+        const parsed = new URL(root.replace(/^mlflow-artifacts:/, 'http:'));
+        if (parsed.host && parsed.host !== new URL(this.client.origin).host) {
+          throw new InvalidArgumentError(
+            `Artifact URI ${root} names another server than the tracking server ${this.client.origin}.`,
+          );
+        }
+        rootPath = parsed.pathname;
+      } else {
+        rootPath = root.slice('mlflow-artifacts:'.length);
+      }
     } else if (/^https?:\/\//.test(root)) {
       const parsed = new URL(root);
       const marker = '/api/2.0/mlflow-artifacts/artifacts';
       const idx = parsed.pathname.indexOf(marker);
       if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${root}`);
-      uriPath = parsed.pathname.slice(idx + marker.length);
+      rootPath = parsed.pathname.slice(idx + marker.length);
     } else {
       throw new InvalidArgumentError(
         `Artifact URI scheme of ${JSON.stringify(root)} is not supported by runlog yet: start the MLflow server ` +
           'with proxied artifacts (the default, --serve-artifacts).',
       );
     }
-    const joined = `/api/2.0/mlflow-artifacts/artifacts/${uriPath}/${rel}`.replace(/\/\/+/g, '/').replace(/\/$/, '');
-    return joined.split('/').map((seg) => encodeURIComponent(decodeURIComponent(seg))).join('/');
+    // The root comes from a URI (already percent-encoded, maybe partly): normalize its segments.
+    // The relative path is the user's own text: encode it, never decode it.
+    const rootSegs = rootPath.split('/').filter(Boolean).map((seg) => encodeURIComponent(safeDecode(seg)));
+    const relSegs = rel.split('/').filter(Boolean).map((seg) => encodeURIComponent(seg));
+    return ['/api/2.0/mlflow-artifacts/artifacts', ...rootSegs, ...relSegs].join('/');
   }
 
   async close(): Promise<void> {
@@ -265,6 +281,14 @@ export function encodeLogBatch(runId: string, batch: LogBatch): string {
     params: batch.params,
     tags: batch.tags,
   });
+}
+
+function safeDecode(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return seg;
+  }
 }
 
 function joinArtifactPath(dir: string, name: string): string {

@@ -20,9 +20,13 @@ export interface RetryPolicy {
 /** Foreground calls (create run, get, search): MLflow's defaults, 7 retries, factor 2 s capped at 120 s. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 7, baseDelayMs: 1000, maxDelayMs: 60_000, jitterMs: 1000 };
 
+/** The longest Retry-After honoured: a server may ask for more than our own backoff cap. */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
 /**
  * Milliseconds to wait before retry `attempt` (1-based). A server's Retry-After (seconds or an
- * HTTP date) wins when present, bounded by maxDelayMs so a hostile header cannot park us forever.
+ * HTTP date) wins when present, bounded by MAX_RETRY_AFTER_MS so a hostile header cannot park us
+ * forever.
  */
 export function retryDelayMs(
   policy: RetryPolicy,
@@ -32,7 +36,7 @@ export function retryDelayMs(
   now: () => number = Date.now,
 ): number {
   const fromHeader = parseRetryAfterMs(retryAfter, now);
-  if (fromHeader !== undefined) return Math.min(fromHeader, policy.maxDelayMs);
+  if (fromHeader !== undefined) return Math.min(fromHeader, Math.max(policy.maxDelayMs, MAX_RETRY_AFTER_MS));
   const exp = Math.min(policy.baseDelayMs * 2 ** Math.max(0, attempt - 1), policy.maxDelayMs);
   return exp + random() * policy.jitterMs;
 }
