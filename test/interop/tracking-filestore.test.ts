@@ -7,18 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { RunlogClient } from 'runlog';
+import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
 import { ensureMlflow, runPython } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 const pexec = promisify(execFile);
 
-const PY_PRELUDE = `
-import json, math, hashlib, os
-from mlflow import MlflowClient
-def v(x):
-    return x if math.isfinite(x) else repr(x)
-`;
-const toWire = (x: number) => (Number.isFinite(x) ? x : Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf');
 
 describe('the local ./mlruns store and real MLflow 3.18, both ways', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let dir: string;
@@ -62,7 +56,7 @@ describe('the local ./mlruns store and real MLflow 3.18, both ways', { skip: env
     const uri = `file://${root}`;
     const py = await runPython(
       env!,
-      `${PY_PRELUDE}
+      `${PY_VALUE_PRELUDE}
 c = MlflowClient(tracking_uri=${JSON.stringify(uri)})
 e = c.get_experiment_by_name('fs-interop')
 r = c.get_run(${JSON.stringify(runId)})
@@ -92,7 +86,7 @@ print(json.dumps({
     assert.deepEqual(py.params, { lr: '0.001', text: 'héllo wörld' });
     assert.equal(py.tags.note, 'multi\nline');
     assert.equal(py.tags['mlflow.runName'], 'parent');
-    assert.deepEqual(py.hist, points.map(([k, val, ts, s]) => [k, toWire(val), ts, s]));
+    assert.deepEqual(py.hist, points.map(([k, val, ts, s]) => [k, toPythonJson(val), ts, s]));
     assert.deepEqual(py.found, [runId]);
     assert.deepEqual(py.child, [child.info.runId]);
     assert.deepEqual(
@@ -110,7 +104,7 @@ print(json.dumps({
     });
     const migrated = await runPython(
       env!,
-      `${PY_PRELUDE}
+      `${PY_VALUE_PRELUDE}
 c = MlflowClient(tracking_uri=${JSON.stringify(`sqlite:///${db}`)})
 e = c.get_experiment_by_name('fs-interop')
 r = c.get_run(${JSON.stringify(runId)})
@@ -129,7 +123,7 @@ print(json.dumps({'params': r.data.params, 'n': len(h), 'hist': sorted(h, key=la
     const pyRoot = join(dir, 'py-mlruns');
     const written = await runPython(
       env!,
-      `${PY_PRELUDE}
+      `${PY_VALUE_PRELUDE}
 import mlflow
 mlflow.set_tracking_uri(${JSON.stringify(`file://${pyRoot}`)})
 mlflow.set_experiment('from-python')
@@ -160,7 +154,7 @@ print(json.dumps({'ids': ids, 'exp': e.experiment_id,
     assert.equal((await client.getRun(written.ids[1])).data.metrics.weird, Infinity);
     assert.deepEqual((await client.getRun(written.ids[1])).data.params, written.params1);
     const hist = await client.getMetricHistory(written.ids[0], 'acc');
-    assert.deepEqual(hist.map((m) => [m.key, toWire(m.value), m.timestamp, m.step]), written.hist0);
+    assert.deepEqual(hist.map((m) => [m.key, toPythonJson(m.value), m.timestamp, m.step]), written.hist0);
     const found = await client.searchRuns({ experimentIds: [written.exp], filter: 'metrics.acc >= 0.9', orderBy: ['metrics.acc DESC'] });
     assert.deepEqual(found.items.map((r) => r.info.runName), ['py-1'], 'the deleted run is not listed');
     const all = await client.searchRuns({ experimentIds: [written.exp], viewType: 'ALL', orderBy: ['params.lr ASC'] });

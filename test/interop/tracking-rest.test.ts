@@ -5,19 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as runlog from 'runlog';
+import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
 import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
-/** Python snippet helpers: metric values travel as repr strings so NaN survives JSON. */
-const PY_PRELUDE = `
-import json, math, os, hashlib
-from mlflow import MlflowClient
-def v(x):
-    return x if math.isfinite(x) else repr(x)
-`;
 
-const toWire = (x: number) => (Number.isFinite(x) ? x : Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf');
 
 describe('tracking against a real MLflow 3.18 server (REST + proxied artifacts)', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
@@ -66,7 +59,7 @@ describe('tracking against a real MLflow 3.18 server (REST + proxied artifacts)'
 
     const py = await runPython(
       env!,
-      `${PY_PRELUDE}
+      `${PY_VALUE_PRELUDE}
 c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
 r = c.get_run(${JSON.stringify(parent.runId)})
 ch = c.get_run(${JSON.stringify(child.runId)})
@@ -105,7 +98,7 @@ print(json.dumps({
     assert.ok(py.tags['mlflow.source.name']);
     const sortPts = (a: any[]) => [...a].sort((x, y) => x[3] - y[3] || String(x[0]).localeCompare(String(y[0])));
     assert.equal(py.hist.loss.length + py.hist['val/acc'].length, 12_000);
-    assert.deepEqual(sortPts([...py.hist.loss, ...py.hist['val/acc']]), sortPts(expected.map(([k, val, ts, s]) => [k, toWire(val), ts, s])));
+    assert.deepEqual(sortPts([...py.hist.loss, ...py.hist['val/acc']]), sortPts(expected.map(([k, val, ts, s]) => [k, toPythonJson(val), ts, s])));
     assert.deepEqual(py.hist.odd, [['odd', 'nan', t0, 0]]);
     assert.equal(py.child_parent, parent.runId);
     assert.equal(py.child_status, 'FINISHED');
@@ -175,7 +168,7 @@ print(json.dumps({
     await client.setTerminated(run.runId, 'FINISHED');
     const py = await runPython(
       env!,
-      `${PY_PRELUDE}
+      `${PY_VALUE_PRELUDE}
 c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
 h = c.get_metric_history(${JSON.stringify(run.runId)}, 'm')
 print(json.dumps({'n': len(h), 'steps': sorted(set(m.step for m in h)) == list(range(3000)), 'status': c.get_run(${JSON.stringify(run.runId)}).info.status}))

@@ -110,13 +110,8 @@ export class FileStoreLayout {
    */
   async readExperiment(dir: string, experimentId: string): Promise<StoredExperiment | null> {
     const file = join(dir, META);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+    const text = await readIfExists(file);
+    if (text === null) return null;
     const exp = parseExperimentMeta(text, file);
     return exp.experimentId === experimentId ? exp : null;
   }
@@ -133,14 +128,8 @@ export class FileStoreLayout {
   /** Reads a run's meta.yaml; null when missing (MLflow skips such folders). */
   async readRunMeta(runDir: string): Promise<StoredRun | null> {
     const file = join(runDir, META);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
-    return parseRunMeta(text, file);
+    const text = await readIfExists(file);
+    return text === null ? null : parseRunMeta(text, file);
   }
 
   /**
@@ -187,5 +176,15 @@ export class FileStoreLayout {
       );
     }
     return run;
+  }
+}
+
+/** A UTF-8 file's text, or null when it does not exist. */
+async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
   }
 }

@@ -17,13 +17,21 @@ export function keyFile(runDir: string, folder: 'metrics' | 'params' | 'tags', k
 }
 
 /** Writes a param or tag file: the raw UTF-8 value, no trailing newline; creates parent folders. */
-export async function writeRaw(file: string, value: string): Promise<void> {
+export function writeRaw(file: string, value: string): Promise<void> {
+  return withParentDir(file, () => writeFile(file, value, 'utf8'));
+}
+
+/**
+ * Runs a write; if the parent folder is missing (a key with '/' makes sub-folders), creates it
+ * and writes again. The common case costs no extra syscall.
+ */
+async function withParentDir(file: string, write: () => Promise<void>): Promise<void> {
   try {
-    await writeFile(file, value, 'utf8');
+    await write();
   } catch (err) {
     if (!isNotFound(err)) throw err;
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, value, 'utf8');
+    await write();
   }
 }
 
@@ -74,13 +82,7 @@ export class MetricAppender {
   }
 }
 
-async function appendKey(runDir: string, key: string, chunk: string): Promise<void> {
+function appendKey(runDir: string, key: string, chunk: string): Promise<void> {
   const file = keyFile(runDir, 'metrics', key);
-  try {
-    await appendFile(file, chunk, 'utf8');
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await mkdir(dirname(file), { recursive: true });
-    await appendFile(file, chunk, 'utf8');
-  }
+  return withParentDir(file, () => appendFile(file, chunk, 'utf8'));
 }
