@@ -63,19 +63,12 @@ r = c.get_run(${JSON.stringify(runId)})
 h = [[m.key, v(m.value), m.timestamp, m.step] for m in c.get_metric_history(r.info.run_id, 'train/loss')]
 found = c.search_runs([e.experiment_id], filter_string="params.lr = '0.001' and attributes.status = 'FINISHED'")
 child = c.search_runs([e.experiment_id], filter_string="tags.mlflow.parentRunId = '%s'" % r.info.run_id)
-def walk(path):
-    out = []
-    for f in c.list_artifacts(r.info.run_id, path):
-        out.append([f.path, f.is_dir, f.file_size])
-        if f.is_dir:
-            out.extend(walk(f.path))
-    return out
 blob = c.download_artifacts(r.info.run_id, 'inputs/a/b/blob.bin', ${JSON.stringify(dir)})
 print(json.dumps({
   'exp_tags': e.tags, 'status': r.info.status, 'name': r.info.run_name, 'user': r.info.user_id,
   'params': r.data.params, 'tags': {k: x for k, x in r.data.tags.items()}, 'latest': v(r.data.metrics['train/loss']),
   'hist': h, 'found': [x.info.run_id for x in found], 'child': [x.info.run_id for x in child],
-  'artifacts': walk(None), 'blob': hashlib.sha256(open(blob, 'rb').read()).hexdigest(),
+  'artifacts': walk_artifacts(c, r.info.run_id), 'blob': hashlib.sha256(open(blob, 'rb').read()).hexdigest(),
 }))
 `,
     );

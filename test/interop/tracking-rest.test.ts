@@ -66,13 +66,6 @@ ch = c.get_run(${JSON.stringify(child.runId)})
 hist = {}
 for k in ['loss', 'val/acc', 'odd']:
     hist[k] = [[m.key, v(m.value), m.timestamp, m.step] for m in c.get_metric_history(r.info.run_id, k)]
-def walk(path):
-    out = []
-    for f in c.list_artifacts(r.info.run_id, path):
-        out.append([f.path, f.is_dir, f.file_size])
-        if f.is_dir:
-            out.extend(walk(f.path))
-    return out
 import mlflow.artifacts
 local = mlflow.artifacts.download_artifacts(run_id=r.info.run_id, artifact_path='data/nested/deeper/blob.bin', tracking_uri=${JSON.stringify(server.uri)})
 print(json.dumps({
@@ -80,7 +73,7 @@ print(json.dumps({
   'params': r.data.params, 'tags': r.data.tags, 'hist': hist,
   'child_parent': ch.data.tags.get('mlflow.parentRunId'), 'child_status': ch.info.status,
   'child_hist': [[m.value, m.step] for m in c.get_metric_history(ch.info.run_id, 'child_metric')],
-  'artifacts': walk(None),
+  'artifacts': walk_artifacts(c, r.info.run_id),
   'blob_sha': hashlib.sha256(open(local, 'rb').read()).hexdigest(),
 }))
 `,
