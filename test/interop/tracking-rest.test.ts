@@ -169,4 +169,45 @@ print(json.dumps({'n': len(h), 'steps': sorted(set(m.step for m in h)) == list(r
     );
     assert.deepEqual(py, { n: 3000, steps: true, status: 'FINISHED' });
   });
+
+  it('creates an MLflow 3 LoggedModel, uploads its files, links it to the run and finalizes it READY, as Python sees it', async () => {
+    const client = runlog.getClient();
+    assert.equal(await client.supportsLoggedModels(), true);
+    const exp = await runlog.setExperiment('interop-logged-model');
+    const run = await runlog.startRun({ runName: 'with-model' });
+    runlog.logParam('alpha', 0.5);
+    await client.getRun(run.runId);
+    const model = await client.createLoggedModel(exp.experimentId, { name: 'm', sourceRunId: run.runId, params: { alpha: '0.5' } });
+    assert.match(model.modelId, /^m-[0-9a-f]{32}$/);
+    assert.equal(model.status, 'LOGGED_MODEL_PENDING');
+    const dir = await mkdtemp(join(tmpdir(), 'runlog-lm-'));
+    await mkdir(join(dir, 'sub'), { recursive: true });
+    await writeFile(join(dir, 'MLmodel'), 'flavors: {}\n');
+    await writeFile(join(dir, 'sub', 'weights.bin'), Buffer.from([0, 1, 2, 255]));
+    await client.uploadToArtifactUri(model.artifactUri, dir);
+    await client.logModelOutputs(run.runId, [{ modelId: model.modelId, step: 0 }]);
+    const ready = await client.finalizeLoggedModel(model.modelId, 'LOGGED_MODEL_READY');
+    assert.equal(ready.status, 'LOGGED_MODEL_READY');
+    await runlog.endRun();
+
+    const back = await mkdtemp(join(tmpdir(), 'runlog-lm-back-'));
+    await client.downloadFromArtifactUri(model.artifactUri, '', back);
+    assert.deepEqual(await readFile(join(back, 'sub', 'weights.bin')), Buffer.from([0, 1, 2, 255]));
+    assert.equal(await readFile(join(back, 'MLmodel'), 'utf8'), 'flavors: {}\n');
+
+    const py = await runPython(
+      env!,
+      `${PY_VALUE_PRELUDE}
+c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
+ms = c.search_logged_models(experiment_ids=[${JSON.stringify(exp.experimentId)}])
+r = c.get_run(${JSON.stringify(run.runId)})
+print(json.dumps({'models': [[m.model_id, str(m.status), m.source_run_id, m.name, m.params] for m in ms],
+  'outputs': [o.model_id for o in (r.outputs.model_outputs if r.outputs else [])],
+  'files': sorted(f.path for f in c.list_logged_model_artifacts(${JSON.stringify(model.modelId)}))}))
+`,
+    );
+    assert.deepEqual(py.models, [[model.modelId, 'READY', run.runId, 'm', { alpha: '0.5' }]]);
+    assert.deepEqual(py.outputs, [model.modelId]);
+    assert.deepEqual(py.files, ['MLmodel', 'sub']);
+  });
 });

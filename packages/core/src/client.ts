@@ -1,8 +1,22 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { listFilesRecursive } from './fs-walk.js';
 import { stringify as toYaml } from 'yaml';
 import { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
-import type { Experiment, FileInfo, Metric, PagedList, Param, Run, RunStatus, RunTag, ViewType } from './entities.js';
+import type {
+  CreateLoggedModelOptions,
+  Experiment,
+  FileInfo,
+  LoggedModel,
+  LoggedModelStatus,
+  Metric,
+  PagedList,
+  Param,
+  Run,
+  RunStatus,
+  RunTag,
+  ViewType,
+} from './entities.js';
 import { ClosedError, InvalidArgumentError, UnsentRecordsError } from './errors.js';
 import { parseBoolEnv } from './config.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
@@ -305,10 +319,11 @@ export class RunlogClient {
   logArtifacts(runId: string, localDir: string, artifactPath?: string): Promise<void> {
     return this.track(runId, async () => {
       const base = validateArtifactPath(artifactPath);
-      for (const file of await walkFiles(localDir)) {
-        const relDir = relative(localDir, join(file, '..')).split('\\').join('/');
-        const target = [base, relDir].filter(Boolean).join('/');
-        await this.store.logArtifact(runId, file, target);
+      const info = await stat(localDir);
+      if (!info.isDirectory()) throw new InvalidArgumentError(`${localDir} is not a directory.`);
+      for (const rel of (await listFilesRecursive(localDir)).sort()) {
+        const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+        await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
       }
     });
   }
@@ -339,6 +354,42 @@ export class RunlogClient {
     const { tmpdir } = await import('node:os');
     const dst = dstPath ?? (await mkdtemp(join(tmpdir(), 'runlog-artifacts-')));
     return this.store.downloadArtifacts(runId, validateArtifactPath(path), dst);
+  }
+
+  // ---- artifact URIs and MLflow 3 logged models (used by @runlog/models) ----
+
+  /** Uploads a local directory under an artifact URI (e.g. a logged model's `artifactUri`). */
+  uploadToArtifactUri(artifactUri: string, localDir: string): Promise<void> {
+    this.checkOpen();
+    return this.store.uploadToArtifactUri(artifactUri, localDir);
+  }
+
+  /** Downloads `relPath` ('' for everything) under an artifact URI into `dstDir`. */
+  downloadFromArtifactUri(artifactUri: string, relPath: string, dstDir: string): Promise<string> {
+    return this.store.downloadFromArtifactUri(artifactUri, relPath, dstDir);
+  }
+
+  /** True on an MLflow 3 server; false on the local store and MLflow 2 servers. */
+  supportsLoggedModels(): Promise<boolean> {
+    return this.store.supportsLoggedModels();
+  }
+
+  createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel> {
+    this.checkOpen();
+    return this.store.createLoggedModel(experimentId, opts);
+  }
+
+  getLoggedModel(modelId: string): Promise<LoggedModel> {
+    return this.store.getLoggedModel(modelId);
+  }
+
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.store.finalizeLoggedModel(modelId, status);
+  }
+
+  /** Links logged models to a run as its outputs. */
+  logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+    return this.store.logModelOutputs(runId, models);
   }
 
   private track(runId: string, fn: () => Promise<void>): Promise<void> {
@@ -424,15 +475,3 @@ function requireFileName(artifactFile: string): string {
   return target;
 }
 
-async function walkFiles(dir: string): Promise<string[]> {
-  const info = await stat(dir);
-  if (!info.isDirectory()) throw new InvalidArgumentError(`${dir} is not a directory.`);
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkFiles(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}

@@ -78,3 +78,31 @@ export interface PagedList<T> {
   items: T[];
   nextPageToken?: string | undefined;
 }
+
+export type LoggedModelStatus =
+  | 'LOGGED_MODEL_STATUS_UNSPECIFIED'
+  | 'LOGGED_MODEL_PENDING'
+  | 'LOGGED_MODEL_READY'
+  | 'LOGGED_MODEL_UPLOAD_FAILED';
+
+/** An MLflow 3 LoggedModel (`/mlflow/logged-models`). Its files live under `artifactUri`. */
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactUri: string;
+  status: LoggedModelStatus;
+  sourceRunId?: string | undefined;
+  modelType?: string | undefined;
+  creationTimestampMs?: number | undefined;
+  tags: Record<string, string>;
+  params: Record<string, string>;
+}
+
+export interface CreateLoggedModelOptions {
+  name: string;
+  sourceRunId?: string | undefined;
+  modelType?: string | undefined;
+  params?: Record<string, string> | undefined;
+  tags?: Record<string, string> | undefined;
+}

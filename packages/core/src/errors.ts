@@ -106,6 +106,42 @@ export class QueueFullError extends RunlogError {
   }
 }
 
+/** A model directory that is not a valid MLflow Model: a corrupt MLmodel, a missing model file. */
+export class ModelFormatError extends RunlogError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_MODEL_FORMAT', message, options);
+  }
+}
+
+/** No flavor can save this model object, or none of the model's flavors is available to load it. */
+export class UnknownFlavorError extends RunlogError {
+  constructor(message: string) {
+    super('RUNLOG_ERR_UNKNOWN_FLAVOR', message);
+  }
+}
+
+/**
+ * predict() input that does not match the model's signature. `input` names the offending input,
+ * `expected` and `received` say what the signature wants and what came.
+ */
+export class SchemaMismatchError extends RunlogError {
+  constructor(
+    message: string,
+    readonly input?: string,
+    readonly expected?: string,
+    readonly received?: string,
+  ) {
+    super('RUNLOG_ERR_SCHEMA_MISMATCH', message);
+  }
+}
+
+/** A model URI runlog cannot resolve (bad form, unsupported scheme, path traversal). */
+export class InvalidModelUriError extends RunlogError {
+  constructor(message: string) {
+    super('RUNLOG_ERR_INVALID_MODEL_URI', message);
+  }
+}
+
 /** Every error class with its code, for the docs table test. */
 export const ERROR_CODES = {
   RUNLOG_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -119,4 +155,8 @@ export const ERROR_CODES = {
   RUNLOG_ERR_INVALID_FILTER: InvalidFilterError,
   RUNLOG_ERR_CLOSED: ClosedError,
   RUNLOG_ERR_QUEUE_FULL: QueueFullError,
+  RUNLOG_ERR_MODEL_FORMAT: ModelFormatError,
+  RUNLOG_ERR_UNKNOWN_FLAVOR: UnknownFlavorError,
+  RUNLOG_ERR_SCHEMA_MISMATCH: SchemaMismatchError,
+  RUNLOG_ERR_INVALID_MODEL_URI: InvalidModelUriError,
 } as const;

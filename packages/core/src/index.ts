@@ -25,3 +25,7 @@ export {
 } from './client.js';
 export * from './fluent.js';
 export { validateKey, validateArtifactPath } from './validation.js';
+export { pyYamlDump } from './stores/py-yaml-dump.js';
+export { pyYamlLoad } from './stores/py-yaml.js';
+export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
+export { listFilesRecursive } from './fs-walk.js';

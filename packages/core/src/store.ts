@@ -1,4 +1,5 @@
 import type { BatchLimits } from './batch-uploader.js';
+import type { CreateLoggedModelOptions, LoggedModel, LoggedModelStatus } from './entities.js';
 import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
 
 export interface CreateRunRequest {
@@ -88,6 +89,22 @@ export interface TrackingStore {
   listArtifacts(runId: string, path: string): Promise<FileInfo[]>;
   /** Downloads a file or a directory (recursively) under the run's artifacts into `dstDir`; returns the local path. */
   downloadArtifacts(runId: string, path: string, dstDir: string): Promise<string>;
+
+  /** Uploads a local directory's files (recursively) under an artifact URI, e.g. a logged model's. */
+  uploadToArtifactUri(artifactUri: string, localDir: string): Promise<void>;
+  /** Downloads `relPath` ('' for all) under an artifact URI into `dstDir`; returns the local path. */
+  downloadFromArtifactUri(artifactUri: string, relPath: string, dstDir: string): Promise<string>;
+
+  /**
+   * MLflow 3 LoggedModels. A store without them (the local store, MLflow 2 servers) answers false
+   * and the model layer falls back to run artifacts.
+   */
+  supportsLoggedModels(): Promise<boolean>;
+  createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  /** Links models to a run as its outputs (`runs/outputs`). */
+  logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void>;
 
   /** Releases connections and file handles. Idempotent. */
   close(): Promise<void>;

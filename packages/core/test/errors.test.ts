@@ -26,6 +26,10 @@ describe('error codes', () => {
       new errors.InvalidFilterError('x').code,
       new errors.ClosedError().code,
       new errors.QueueFullError(1).code,
+      new errors.ModelFormatError('x').code,
+      new errors.UnknownFlavorError('x').code,
+      new errors.SchemaMismatchError('x').code,
+      new errors.InvalidModelUriError('x').code,
     ];
     assert.deepEqual(codes.sort(), Object.keys(errors.ERROR_CODES).sort());
     for (const code of codes) assert.equal(new (errors.ERROR_CODES as any)[code]('x', 'y', 'z').code ?? code, code);

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunTag } from '../entities.js';
+import { listFilesRecursive } from '../fs-walk.js';
+import type { CreateLoggedModelOptions, Experiment, FileInfo, LoggedModel, LoggedModelStatus, Metric, PagedList, Run, RunInfo, RunTag } from '../entities.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { METRIC_HISTORY_PAGE_SIZE } from '../limits.js';
 import type {
@@ -14,7 +15,7 @@ import type {
 import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
 import { RestClient, type RestClientOptions } from './rest-client.js';
-import { decodeExperiment, decodeFileInfo, decodeMetric, decodeRun, decodeRunInfo, encodeDouble } from './wire.js';
+import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, decodeRun, decodeRunInfo, encodeDouble, recordToKeyValues } from './wire.js';
 
 /**
  * The tracking store backed by a real MLflow tracking server's REST API. Artifacts go through the
@@ -216,6 +217,106 @@ export class RestStore implements TrackingStore {
     return dest;
   }
 
+  // ---- artifact URIs (logged models) ----
+
+  async uploadToArtifactUri(artifactUri: string, localDir: string): Promise<void> {
+    const local = FileArtifacts.forUri(artifactUri);
+    for (const rel of (await listFilesRecursive(localDir)).sort()) {
+      const file = join(localDir, rel);
+      if (local) {
+        await local.copyIn(file, rel);
+        continue;
+      }
+      await this.client.call('PUT', this.artifactServicePath(artifactUri, rel), {
+        rawBody: await readFile(file),
+        contentType: guessContentType(file),
+        raw: true,
+      });
+    }
+  }
+
+  async downloadFromArtifactUri(artifactUri: string, relPath: string, dstDir: string): Promise<string> {
+    const rel = validateArtifactPath(relPath);
+    const local = FileArtifacts.forUri(artifactUri);
+    if (local) return local.download(rel, dstDir);
+    // The proxied service lists paths relative to the listed directory.
+    const listed = await this.client.call('GET', '/api/2.0/mlflow-artifacts/artifacts', {
+      query: { path: this.artifactServiceSegments(artifactUri, rel).join('/') },
+    });
+    const files = (listed.files ?? []) as Array<{ path: string; is_dir?: boolean }>;
+    if (files.length === 0 && rel) {
+      const dest = join(dstDir, rel);
+      await this.downloadFile(artifactUri, rel, dest);
+      return dest;
+    }
+    for (const f of files) {
+      const child = validateArtifactPath(rel ? `${rel}/${f.path}` : f.path);
+      if (f.is_dir) await this.downloadFromArtifactUri(artifactUri, child, dstDir);
+      else await this.downloadFile(artifactUri, child, join(dstDir, child));
+    }
+    const dest = rel ? join(dstDir, rel) : dstDir;
+    await mkdir(dest, { recursive: true });
+    return dest;
+  }
+
+  // ---- logged models (MLflow 3) ----
+
+  private loggedModelsSupported: boolean | undefined;
+
+  async supportsLoggedModels(): Promise<boolean> {
+    if (this.loggedModelsSupported !== undefined) return this.loggedModelsSupported;
+    try {
+      await this.client.call('POST', 'logged-models/search', { body: { experiment_ids: ['0'], max_results: 1 } });
+      this.loggedModelsSupported = true;
+    } catch (err) {
+      // MLflow 2 servers have no such endpoint.
+      if ((err as { errorCode?: string }).errorCode === 'ENDPOINT_NOT_FOUND' || err instanceof NotFoundError) {
+        this.loggedModelsSupported = false;
+      } else throw err;
+    }
+    return this.loggedModelsSupported;
+  }
+
+  async createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel> {
+    const params = recordToKeyValues(opts.params);
+    const res = await this.client.call('POST', 'logged-models', {
+      body: {
+        experiment_id: experimentId,
+        name: opts.name,
+        model_type: opts.modelType,
+        source_run_id: opts.sourceRunId,
+        // As MLflow's client: the first 100 params with the create call, the rest in batches of 100.
+        params: params.slice(0, 100),
+        tags: recordToKeyValues(opts.tags),
+      },
+    });
+    const model = decodeLoggedModel(res.model);
+    for (let i = 100; i < params.length; i += 100) {
+      await this.client.call('POST', `logged-models/${encodeURIComponent(model.modelId)}/params`, {
+        body: { model_id: model.modelId, params: params.slice(i, i + 100) },
+      });
+    }
+    return params.length > 100 ? this.getLoggedModel(model.modelId) : model;
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    const res = await this.client.call('GET', `logged-models/${encodeURIComponent(modelId)}`);
+    return decodeLoggedModel(res.model);
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    const res = await this.client.call('PATCH', `logged-models/${encodeURIComponent(modelId)}`, {
+      body: { model_id: modelId, status },
+    });
+    return decodeLoggedModel(res.model);
+  }
+
+  async logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+    await this.client.call('POST', 'runs/outputs', {
+      body: { run_id: runId, models: models.map((m) => ({ model_id: m.modelId, step: m.step })) },
+    });
+  }
+
   private async downloadFile(root: string, rel: string, dest: string): Promise<void> {
     const bytes = (await this.client.call('GET', this.artifactServicePath(root, rel), { raw: true })) as Uint8Array;
     await mkdir(dirname(dest), { recursive: true });
@@ -234,6 +335,12 @@ export class RestStore implements TrackingStore {
    * then /api/2.0/mlflow-artifacts/artifacts, then the URI's path.
    */
   artifactServicePath(root: string, rel: string): string {
+    const segs = this.artifactServiceSegments(root, rel).map((seg) => encodeURIComponent(seg));
+    return ['/api/2.0/mlflow-artifacts/artifacts', ...segs].join('/');
+  }
+
+  /** The decoded path segments under the artifact service for `root` + `rel`. */
+  private artifactServiceSegments(root: string, rel: string): string[] {
     let rootPath: string;
     if (root.startsWith('mlflow-artifacts:')) {
       // mlflow-artifacts:/<p>, or mlflow-artifacts://host:port/<p> (that host serves it; MLflow
@@ -261,11 +368,10 @@ export class RestStore implements TrackingStore {
           'with proxied artifacts (the default, --serve-artifacts).',
       );
     }
-    // The root comes from a URI (already percent-encoded, maybe partly): normalize its segments.
-    // The relative path is the user's own text: encode it, never decode it.
-    const rootSegs = rootPath.split('/').filter(Boolean).map((seg) => encodeURIComponent(safeDecode(seg)));
-    const relSegs = rel.split('/').filter(Boolean).map((seg) => encodeURIComponent(seg));
-    return ['/api/2.0/mlflow-artifacts/artifacts', ...rootSegs, ...relSegs].join('/');
+    // The root comes from a URI (percent-encoded, maybe partly): decode its segments. The relative
+    // path is the user's own text: taken as it is, never decoded.
+    const rootSegs = rootPath.split('/').filter(Boolean).map((seg) => safeDecode(seg));
+    return [...rootSegs, ...rel.split('/').filter(Boolean)];
   }
 
   async close(): Promise<void> {
@@ -282,6 +388,7 @@ export function encodeLogBatch(runId: string, batch: LogBatch): string {
     tags: batch.tags,
   });
 }
+
 
 function safeDecode(seg: string): string {
   try {

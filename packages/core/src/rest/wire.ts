@@ -3,7 +3,7 @@
  * Doubles that are not finite travel as the strings "NaN", "Infinity", "-Infinity" (protobuf JSON
  * mapping); JSON.stringify would turn them into null, so every metric value passes through here.
  */
-import type { Experiment, FileInfo, Metric, Run, RunInfo, RunStatus } from '../entities.js';
+import type { Experiment, FileInfo, LoggedModel, Metric, Run, RunInfo, RunStatus } from '../entities.js';
 
 export function encodeDouble(v: number): number | string {
   if (Number.isFinite(v)) return v;
@@ -67,4 +67,26 @@ export function decodeRun(r: any): Run {
 
 export function decodeFileInfo(f: any): FileInfo {
   return { path: f.path, isDir: Boolean(f.is_dir), fileSize: f.is_dir ? undefined : num(f.file_size) };
+}
+
+export function decodeLoggedModel(m: any): LoggedModel {
+  const info = m.info ?? m;
+  const params: Record<string, string> = {};
+  for (const p of (m.data?.params ?? []) as any[]) params[p.key] = p.value ?? '';
+  return {
+    modelId: info.model_id,
+    experimentId: String(info.experiment_id),
+    name: info.name ?? '',
+    artifactUri: info.artifact_uri ?? '',
+    status: info.status ?? 'LOGGED_MODEL_STATUS_UNSPECIFIED',
+    sourceRunId: info.source_run_id || undefined,
+    modelType: info.model_type || undefined,
+    creationTimestampMs: num(info.creation_timestamp_ms),
+    tags: tagsToRecord(info.tags),
+    params,
+  };
+}
+
+export function recordToKeyValues(record: Record<string, string> | undefined): Array<{ key: string; value: string }> {
+  return Object.entries(record ?? {}).map(([key, value]) => ({ key, value }));
 }

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { listFilesRecursive } from '../fs-walk.js';
 import { join } from 'node:path';
 import type { Metric, RunData } from '../entities.js';
 import { CorruptStoreError } from '../errors.js';
@@ -20,26 +21,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** Every file under `dir`, as '/'-separated paths relative to it (keys with '/' are sub-directories). */
-export async function listFilesRecursive(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw err;
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    // Node 20 names the entry's directory `parentPath` (newer) or `path` (20.0-20.11).
-    const parent = (e as { parentPath?: string }).parentPath ?? (e as { path?: string }).path ?? dir;
-    const rel = parent === dir ? e.name : `${parent.slice(dir.length + 1)}/${e.name}`;
-    out.push(rel.split('\\').join('/'));
-  }
-  return out;
-}
 
 /** Reads every file under `dir` as key → raw UTF-8 value (params, run tags, experiment tags). */
 export async function readKeyValueDir(dir: string): Promise<Record<string, string>> {

@@ -21,6 +21,7 @@ import { mapLimit, readMetricFile, readRunData } from './file-store-runs.js';
 import { keyFile, MetricAppender, writeParams, writeRaw } from './file-store-writes.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { FileArtifacts, localPathFromUri } from './local-artifacts.js';
+import { listFilesRecursive } from '../fs-walk.js';
 import { generateExperimentId, generateRunId, generateRunName } from './names.js';
 
 export interface FileStoreOptions {
@@ -314,6 +315,43 @@ export class FileStore implements TrackingStore {
     return (await this.artifacts(runId)).download(path, dstDir);
   }
 
+  // ---- artifact URIs and logged models ----
+
+  async uploadToArtifactUri(artifactUri: string, localDir: string): Promise<void> {
+    const repo = requireLocalArtifacts(artifactUri);
+    for (const file of (await listFilesRecursive(localDir)).sort()) {
+      await repo.copyIn(join(localDir, file), file);
+    }
+  }
+
+  async downloadFromArtifactUri(artifactUri: string, relPath: string, dstDir: string): Promise<string> {
+    return requireLocalArtifacts(artifactUri).download(relPath, dstDir);
+  }
+
+  /**
+   * The local store keeps models as run artifacts (MLflow 2 style): MLflow 3's FileStore layout
+   * for LoggedModels is not part of what runlog writes.
+   */
+  async supportsLoggedModels(): Promise<boolean> {
+    return false;
+  }
+
+  async createLoggedModel(): Promise<never> {
+    throw new InvalidArgumentError(LOGGED_MODELS_UNSUPPORTED);
+  }
+
+  async getLoggedModel(modelId: string): Promise<never> {
+    throw new NotFoundError(`Logged model '${modelId}' not found: ${LOGGED_MODELS_UNSUPPORTED}`);
+  }
+
+  async finalizeLoggedModel(): Promise<never> {
+    throw new InvalidArgumentError(LOGGED_MODELS_UNSUPPORTED);
+  }
+
+  async logModelOutputs(): Promise<never> {
+    throw new InvalidArgumentError(LOGGED_MODELS_UNSUPPORTED);
+  }
+
   async close(): Promise<void> {
     // Nothing is held open between calls.
   }
@@ -362,6 +400,16 @@ function toRun(run: StoredRun, data: Run['data']): Run {
   if (!info.runName) info.runName = data.tags[RUN_NAME_TAG] ?? '';
   return { info, data };
 }
+
+const LOGGED_MODELS_UNSUPPORTED =
+  "the local store keeps models as run artifacts (runs:/<run_id>/<name>); MLflow 3 LoggedModels need an MLflow server.";
+
+function requireLocalArtifacts(artifactUri: string): FileArtifacts {
+  const repo = FileArtifacts.forUri(artifactUri);
+  if (!repo) throw new InvalidArgumentError(`The local store cannot reach artifact URI ${artifactUri}.`);
+  return repo;
+}
+
 
 function assertActive(run: StoredRun): void {
   if (run.info.lifecycleStage !== 'active') {
