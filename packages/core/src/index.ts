@@ -29,3 +29,6 @@ export { pyYamlDump } from './stores/py-yaml-dump.js';
 export { pyYamlLoad } from './stores/py-yaml.js';
 export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
 export { listFilesRecursive } from './fs-walk.js';
+export type { AutologOptions, AutologPlugin } from './autolog/plugin.js';
+export { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from './autolog/autolog-run.js';
+export { requireFramework, resolveFramework } from './autolog/require-framework.js';
