@@ -47,6 +47,8 @@ export interface ParamSpec {
   type: ColumnType | string;
   default: unknown;
   shape: number[] | null;
+  /** For `type: 'object'` params: MLflow's `properties` map, as written. */
+  properties?: unknown;
 }
 
 export interface ModelSignature {
@@ -91,6 +93,8 @@ export interface SavedInputExampleInfo {
   type: 'ndarray' | 'json_object' | 'dataframe';
   servingInputPath?: string | undefined;
   pandasOrient?: 'split' | 'values' | undefined;
+  /** 'true' when the example was saved with params (`{"inputs": ..., "params": ...}`). */
+  params?: 'true' | undefined;
 }
 
 /** The MLmodel file. Unknown keys read from a file are kept in `extra` and written back. */
@@ -107,6 +111,8 @@ export interface MLmodel {
   signature?: ModelSignature | undefined;
   savedInputExampleInfo?: SavedInputExampleInfo | undefined;
   metadata?: Record<string, unknown> | undefined;
+  /** The runlog version that wrote the model (top-level `runlog_version`; Python MLflow keeps it as an extra key). */
+  runlogVersion?: string | undefined;
   extra?: Record<string, unknown> | undefined;
 }
 
@@ -115,6 +121,11 @@ export interface FlavorSaveOptions {
   signature?: ModelSignature | undefined;
   /** Flavor-specific settings (e.g. ONNX providers, session options). */
   flavorOptions?: Record<string, unknown> | undefined;
+  /**
+   * The Python version the model's Python environment names (python_env.yaml, conda.yaml); a
+   * flavor writing a `python_function` block puts it in `python_version` so both agree.
+   */
+  pythonVersion?: string | undefined;
 }
 
 export interface FlavorSaveResult {
@@ -136,6 +147,11 @@ export interface FlavorLoadOptions {
 export interface FlavorModel {
   readonly inputNames: string[];
   readonly outputNames: string[];
+  /**
+   * The inputs the framework model declares (ONNX graph inputs, TF.js input layers), used to
+   * enforce predict() input when the MLmodel has no signature. Optional.
+   */
+  readonly inputSpecs?: TensorSpec[] | undefined;
   /** The framework object (an InferenceSession, a tf.LayersModel). */
   readonly raw: unknown;
   run(inputs: Record<string, TensorValue>, params?: Record<string, unknown>): Promise<Record<string, TensorValue>>;

@@ -1,1 +1,27 @@
-export {};
+/**
+ * @runlog/onnx: the onnx flavor of MLflow Models for onnxruntime-node. Importing this module
+ * registers the flavor with @runlog/models (saveModel/logModel/loadModel find it by itself);
+ * onnxruntime-node itself is loaded only when a model is saved or loaded.
+ */
+import { registerOnnxFlavor } from './register.js';
+
+registerOnnxFlavor();
+
+export { registerOnnxFlavor };
+export {
+  onnxFlavor,
+  ONNX_MODEL_FILE,
+  ONNX_PYTHON_PACKAGE_VERSION,
+  ONNXRUNTIME_PYTHON_PACKAGE_VERSION,
+  MLFLOW_PYTHON_PACKAGE_VERSION,
+  DEFAULT_PROVIDERS,
+  type OnnxSaveFlavorOptions,
+  type OnnxLoadFlavorOptions,
+  type OnnxModelInput,
+} from './onnx-flavor.js';
+export { loadOnnxSession, onnxSessionSource, isInferenceSession, type OnnxModelSource } from './onnx-session.js';
+export { OnnxFlavorModel } from './onnx-model.js';
+export { inferOnnxSignature } from './onnx-signature.js';
+export { inspectOnnxModel, looksLikeOnnxModel, type OnnxModelInfo } from './onnx-proto.js';
+export { numpyDtypeOf, ortTypeOf, toOrtTensor, fromOrtTensor, isOrtTensor } from './tensor-convert.js';
+export type { OnnxSessionOptions, MlflowOnnxSessionOptions } from './session-options.js';

@@ -36,9 +36,9 @@ export function numpyDtypeOf(ortType: string): NumpyDtype | undefined {
   return ORT_TO_NUMPY[ortType];
 }
 
-/** The onnxruntime tensor type for a numpy dtype, or undefined ('object' has none). */
+/** The onnxruntime tensor type for a numpy dtype ('str' and 'object' hold strings). */
 export function ortTypeOf(dtype: NumpyDtype): string | undefined {
-  return NUMPY_TO_ORT[dtype];
+  return dtype === 'object' ? 'string' : NUMPY_TO_ORT[dtype];
 }
 
 function elementCount(dims: readonly number[]): number {

@@ -1,5 +1,36 @@
 /**
- * runlog: the TypeScript-native MLflow. This package is what users install; it re-exports the
- * public API of @runlog/core (and, as they land, models and framework plugins).
+ * runlog: the TypeScript-native MLflow. This package is what users install: it re-exports the
+ * public API of @runlog/core (tracking) and @runlog/models (MLflow Models), registers the ONNX and
+ * TF.js flavors (neither loads its framework until a model of that kind is saved or loaded), and
+ * provides autolog().
  */
+import { registerOnnxFlavor } from '@runlog/onnx';
+import { registerTfjsFlavor } from '@runlog/tfjs';
+
 export * from '@runlog/core';
+export {
+  saveModel,
+  loadModel,
+  logModel,
+  parseModelUri,
+  readMLmodel,
+  writeMLmodel,
+  inferSignatureFromExample,
+  registerFlavor,
+  getFlavor,
+  listFlavors,
+  type LoadedModel,
+  type ModelInfo,
+  type MLmodel,
+  type ModelSignature,
+  type TensorSpec,
+  type ColSpec,
+  type TensorValue,
+  type NestedArray,
+  type Flavor,
+  type FlavorModel,
+} from '@runlog/models';
+export { autolog, registerAutologPlugin, type RunlogAutologOptions } from './autolog.js';
+
+registerOnnxFlavor();
+registerTfjsFlavor();

@@ -10,5 +10,5 @@ export {
 export { registerTfjsFlavor } from './register-tfjs-flavor.js';
 export { inferTfjsSignature, tensorNames } from './infer-signature.js';
 export { isTfTensor, fromTfTensor, fromTfTensorSync, toTfTensor, numpyDtypeOf } from './tensor-convert.js';
-export { captureArtifacts, writeLayersModel, readLayersModel, MODEL_JSON } from './layers-model-files.js';
+export { captureArtifacts, writeLayersModel, readLayersModel, insideDir, MODEL_JSON } from './layers-model-files.js';
 export { resolveTfjs, describeTfjs, type TfjsModule, type ResolvedTfjs } from './resolve-tfjs.js';

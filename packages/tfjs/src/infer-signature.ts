@@ -3,12 +3,16 @@ import type { ModelSignature, TensorSpec } from '@runlog/models';
 import { numpyDtypeOf } from './tensor-convert.js';
 
 /**
- * The names runlog gives a LayersModel's inputs and outputs: its input and output layer names, made
+ * The names runlog gives a LayersModel's inputs and outputs: its input and output layer names (what
+ * `model.inputNames`/`outputNames` hold once the model is built), made
  * unique (a layer whose several outputs are all model outputs gets `name`, `name_1`, ...), in the
  * order `predict` takes and returns them.
  */
 export function tensorNames(model: tfjs.LayersModel): { inputNames: string[]; outputNames: string[] } {
-  return { inputNames: unique(model.inputNames), outputNames: unique(model.outputNames) };
+  // From the symbolic tensors, not model.inputNames/outputNames: a Sequential fills those only when
+  // it is built (on compile, fit or predict), and a freshly loaded one is not.
+  const layerName = (t: tfjs.SymbolicTensor) => t.sourceLayer?.name ?? t.name;
+  return { inputNames: unique(model.inputs.map(layerName)), outputNames: unique(model.outputs.map(layerName)) };
 }
 
 /**

@@ -111,12 +111,20 @@ export async function readLayersModel(tf: TfjsModule, dir: string): Promise<Mode
   return artifacts;
 }
 
-async function readWeightFile(dir: string, manifestPath: string): Promise<ArrayBuffer> {
-  const rel = normalize(String(manifestPath));
-  if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`) || /^[a-z][a-z0-9+.-]*:/i.test(manifestPath)) {
-    throw new ModelFormatError(`TF.js weights path leaves the model directory: ${manifestPath}`);
+/**
+ * `rel` normalized, when it names a place inside its base directory; throws ModelFormatError
+ * (`what` leaves the model directory) for an absolute path, a `..` escape or a URL.
+ */
+export function insideDir(rel: string, what: string): string {
+  const norm = normalize(String(rel));
+  if (isAbsolute(norm) || norm === '..' || norm.startsWith(`..${sep}`) || /^[a-z][a-z0-9+.-]*:/i.test(String(rel))) {
+    throw new ModelFormatError(`${what} leaves the model directory: ${rel}`);
   }
-  const path = join(dir, rel);
+  return norm;
+}
+
+async function readWeightFile(dir: string, manifestPath: string): Promise<ArrayBuffer> {
+  const path = join(dir, insideDir(manifestPath, 'TF.js weights path'));
   let bytes: Buffer;
   try {
     bytes = await readFile(path);

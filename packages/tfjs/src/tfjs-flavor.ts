@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { join } from 'node:path';
+import { debuglog } from 'node:util';
 import { InvalidArgumentError, ModelFormatError, SchemaMismatchError } from '@runlog/core';
 import type {
   Flavor,
@@ -8,12 +9,15 @@ import type {
   FlavorSaveOptions,
   FlavorSaveResult,
   MLmodel,
+  TensorSpec,
   TensorValue,
 } from '@runlog/models';
 import { inferTfjsSignature, tensorNames } from './infer-signature.js';
-import { captureArtifacts, readLayersModel, writeLayersModel } from './layers-model-files.js';
+import { captureArtifacts, insideDir, readLayersModel, writeLayersModel } from './layers-model-files.js';
 import { resolveTfjs, type TfjsModule } from './resolve-tfjs.js';
 import { fromTfTensor, fromTfTensorSync, isTfTensor, toTfTensor } from './tensor-convert.js';
+
+const debug = debuglog('runlog');
 
 /** The flavor's name: its block in MLmodel is `flavors.tfjs`. */
 export const TFJS_FLAVOR_NAME = 'tfjs';
@@ -84,6 +88,7 @@ async function saveTfjsModel(model: unknown, dir: string, opts: FlavorSaveOption
     options.includeOptimizer === undefined ? undefined : { includeOptimizer: options.includeOptimizer },
   );
   await writeLayersModel(join(dir, TFJS_DATA_DIR), artifacts);
+  noteSecondCopy(tf, packageName, artifacts.generatedBy);
 
   const config: TfjsFlavorConfig = {
     data: TFJS_DATA_DIR,
@@ -104,7 +109,7 @@ async function loadTfjsModel(dir: string, mlmodel: MLmodel, opts: FlavorLoadOpti
   if (!block) throw new ModelFormatError(`MLmodel in ${dir} has no '${TFJS_FLAVOR_NAME}' flavor`);
   const format = block['format'] ?? 'layers-model';
   if (format !== 'layers-model') throw new ModelFormatError(`the tfjs flavor loads layers models, not '${String(format)}'`);
-  const data = typeof block['data'] === 'string' ? block['data'] : TFJS_DATA_DIR;
+  const data = insideDir(typeof block['data'] === 'string' ? block['data'] : TFJS_DATA_DIR, `flavors.${TFJS_FLAVOR_NAME}.data`);
 
   const { tf } = await resolveTfjs(flavorOptions(opts.flavorOptions).tf);
   const artifacts = await readLayersModel(tf, join(dir, data));
@@ -121,12 +126,17 @@ async function loadTfjsModel(dir: string, mlmodel: MLmodel, opts: FlavorLoadOpti
 export class TfjsFlavorModel implements FlavorModel {
   readonly inputNames: string[];
   readonly outputNames: string[];
+  /** The model's input layers as TensorSpecs (dtype, shape with -1), for enforcement without a signature. */
+  readonly inputSpecs: TensorSpec[] | undefined;
+  private disposed = false;
 
   constructor(
     private readonly tf: TfjsModule,
     readonly raw: tfjs.LayersModel,
   ) {
     ({ inputNames: this.inputNames, outputNames: this.outputNames } = tensorNames(raw));
+    const inputs = inferTfjsSignature(raw)?.inputs;
+    this.inputSpecs = inputs?.kind === 'tensor' ? inputs.inputs : undefined;
   }
 
   /**
@@ -135,6 +145,7 @@ export class TfjsFlavorModel implements FlavorModel {
    * outputs, is disposed before this returns.
    */
   async run(inputs: Record<string, TensorValue>): Promise<Record<string, TensorValue>> {
+    if (this.disposed) throw new InvalidArgumentError('this TF.js model has been disposed');
     const tensors: tfjs.Tensor[] = [];
     let outputs: tfjs.Tensor[] = [];
     try {
@@ -157,8 +168,10 @@ export class TfjsFlavorModel implements FlavorModel {
     return isTfTensor(value) && !value.isDisposed ? fromTfTensorSync(value) : undefined;
   }
 
-  /** Frees the model's weights. */
+  /** Frees the model's weights. Idempotent. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.raw.dispose();
   }
 
@@ -183,6 +196,19 @@ function flavorOptions(raw: Record<string, unknown> | undefined): TfjsFlavorOpti
     throw new InvalidArgumentError('flavorOptions.includeOptimizer must be a boolean');
   }
   return { tf: o['tf'] as TfjsModule | undefined, includeOptimizer };
+}
+
+/**
+ * The model records which tfjs-layers made it ('TensorFlow.js tfjs-layers v4.22.0'). When that is not
+ * the TF.js runlog resolved, two copies of TF.js are loaded: saving still works (the model saves
+ * itself), but tfjs_version and nodePackages name the resolved copy, not the model's. Say so (NODE_DEBUG=runlog).
+ */
+function noteSecondCopy(tf: TfjsModule, packageName: string, generatedBy: string | undefined): void {
+  const madeBy = /tfjs-layers v(\S+)$/.exec(generatedBy ?? '')?.[1];
+  const resolved = (tf.version as Record<string, string | undefined> | undefined)?.['tfjs-layers'];
+  if (madeBy && resolved && madeBy !== resolved) {
+    debug('tfjs: the model was made by tfjs-layers %s but %s has tfjs-layers %s: two copies of TF.js are loaded; pass flavorOptions.tf', madeBy, packageName, resolved);
+  }
 }
 
 /** The active backend's name, initialising TF.js's default backend when none is active yet. */

@@ -54,7 +54,7 @@ export async function trainedTwoInput(): Promise<tf.LayersModel> {
     const xf = tf.randomUniform([rows, 3], -1, 1, 'float32', 3);
     const xc = tf.randomUniform([rows, 2], 0, 5, 'int32', 4);
     const ys = xf.sum(1, true).add(xc.toFloat().mean(1, true));
-    const yp = tf.oneHot(xc.slice([0, 0], [rows, 1]).reshape([rows]).mod(2), 2).toFloat();
+    const yp = tf.oneHot(xc.slice([0, 0], [rows, 1]).reshape([rows]).mod(2).toInt(), 2).toFloat();
     return [xf, xc, ys, yp];
   });
   await model.fit([xf!, xc!], [ys!, yp!], { epochs: 2, batchSize: 8, verbose: 0, shuffle: false });

@@ -65,6 +65,8 @@ describe('tfjs flavor: load and run', () => {
     assert.equal(tf.memory().numTensors, afterLoad, 'no leak when run() fails either');
     await loaded.dispose?.();
     assert.equal(tf.memory().numTensors, before);
+    await loaded.dispose?.(); // idempotent
+    await assert.rejects(loaded.run({ x: { dtype: 'float32', dims: [3, 4], data: sampleRows() } }), /disposed/);
   });
 
   it('converts float64 and int64 inputs to the float32 input dtype', async () => {
@@ -124,14 +126,22 @@ describe('tfjs flavor: load and run', () => {
     }
   });
 
+  it('refuses a flavors.tfjs.data path that leaves the model directory', async () => {
+    for (const data of ['../model', '/etc']) {
+      const bad = mlmodelWith({ tfjs: { ...mlmodel.flavors['tfjs'], data } });
+      await assert.rejects(tfjsFlavor.load(dir, bad, {}), { code: 'RUNLOG_ERR_MODEL_FORMAT', message: /leaves the model directory/ });
+    }
+  });
+
   it('uses the TF.js module passed as flavorOptions.tf', async () => {
     let calls = 0;
-    const spy = new Proxy(tf, {
-      get(target, key, receiver) {
-        if (key === 'loadLayersModel') calls++;
-        return Reflect.get(target, key, receiver);
+    const spy = {
+      ...tf,
+      loadLayersModel: (...args: Parameters<typeof tf.loadLayersModel>) => {
+        calls++;
+        return tf.loadLayersModel(...args);
       },
-    });
+    };
     const loaded = await tfjsFlavor.load(dir, mlmodel, { flavorOptions: { tf: spy } });
     assert.equal(calls, 1);
     await loaded.dispose?.();

@@ -85,6 +85,22 @@ describe('tfjs flavor: save', () => {
     assert.match(model.inputNames[0]!, /_input$/);
   });
 
+  it('names the specs of a Sequential that was never built (not compiled, fitted or run)', async () => {
+    const fresh = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'only' })] });
+    assert.deepEqual(fresh.inputNames, [], 'TF.js fills inputNames only on build');
+    const d = await tempDir();
+    try {
+      const r = await tfjsFlavor.save(fresh, d, {});
+      const inputs = r.signature?.inputs.inputs as Array<{ name?: string }>;
+      const outputs = r.signature?.outputs?.inputs as Array<{ name?: string }>;
+      assert.deepEqual(inputs.map((s) => s.name), ['only_input']);
+      assert.deepEqual(outputs.map((s) => s.name), ['only']);
+    } finally {
+      fresh.dispose();
+      await removeDir(d);
+    }
+  });
+
   it('keeps a signature the caller gave', async () => {
     const given = { inputs: { kind: 'tensor' as const, inputs: [{ type: 'tensor' as const, name: 'x', tensorSpec: { dtype: 'float32' as const, shape: [-1, 4] } }] } };
     const d = await tempDir();

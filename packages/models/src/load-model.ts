@@ -1,0 +1,154 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, InvalidModelUriError, ModelFormatError, NotFoundError, getClient, type RunlogClient } from '@runlog/core';
+import { flavorForModel } from './flavor-registry.js';
+import { makeTempDir, undoDir } from './fs-utils.js';
+import { readMLmodel } from './mlmodel.js';
+import { parseModelUri } from './model-uri.js';
+import { compileEnforcer } from './schema-enforcement.js';
+import { tensorToNested } from './tensor.js';
+import type { FlavorModel, MLmodel, ModelSignature, NestedArray, TensorValue } from './types.js';
+
+export interface LoadModelOptions {
+  /** The client that resolves runs:/ and models:/ URIs (default: the fluent API's client). */
+  client?: RunlogClient | undefined;
+  /** Load with this registered flavor (it must be among the model's flavors). */
+  flavor?: string | undefined;
+  flavorOptions?: Record<string, unknown> | undefined;
+  /** Where a remote model is downloaded (default: a temp dir, removed by dispose()). */
+  dstDir?: string | undefined;
+}
+
+/** One output of predict(): nested arrays (a 0-d tensor gives its single value). */
+export type OutputValue = NestedArray | number | string | boolean;
+
+export interface LoadedModel {
+  /** The local model directory (a download is removed by dispose() unless `dstDir` was given). */
+  readonly path: string;
+  readonly mlmodel: MLmodel;
+  readonly signature: ModelSignature | undefined;
+  readonly metadata: Record<string, unknown> | undefined;
+  /** The flavor that loaded it. */
+  readonly flavor: string;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** The framework object (an InferenceSession, a tf.LayersModel). */
+  readonly raw: unknown;
+  /**
+   * Checks `input` against the signature (see compileEnforcer), runs the model and returns each
+   * output as nested arrays, `{ outputName: [[...]] }` — what MLflow's pyfunc returns for a tensor
+   * model, as JSON. int64 outputs become JS numbers (exact up to 2^53).
+   */
+  predict(input: unknown, params?: Record<string, unknown>): Promise<Record<string, OutputValue>>;
+  /** As predict(), with the outputs as TensorValues (typed arrays, no conversion). */
+  predictTensors(input: unknown, params?: Record<string, unknown>): Promise<Record<string, TensorValue>>;
+  /** Releases the framework model and any downloaded copy. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** Resolves a model URI to a local directory; `temp` says whether runlog created it. */
+async function resolveLocal(uri: string, opts: LoadModelOptions): Promise<{ dir: string; temp: string | undefined }> {
+  const parsed = parseModelUri(uri);
+  if (parsed.kind === 'local') {
+    try {
+      if (!(await stat(parsed.path)).isDirectory()) throw new ModelFormatError(`${parsed.path} is not a model directory.`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`No model at ${parsed.path}.`, { cause: err });
+      throw err;
+    }
+    return { dir: parsed.path, temp: undefined };
+  }
+  if (parsed.kind === 'registry') {
+    throw new InvalidModelUriError(
+      `Cannot load '${uri}': model registry URIs are parsed but not resolved yet; registry support lands with the registry issue. ` +
+        `Use runs:/<run_id>/<path> or models:/<model_id>.`,
+    );
+  }
+  const client = opts.client ?? getClient();
+  const temp = opts.dstDir === undefined ? await makeTempDir('runlog-model-') : undefined;
+  const dst = opts.dstDir ?? temp!;
+  try {
+    let dir: string;
+    if (parsed.kind === 'runs') dir = await client.downloadArtifacts(parsed.runId, parsed.artifactPath, dst);
+    else if (parsed.kind === 'logged-model') {
+      const lm = await client.getLoggedModel(parsed.modelId);
+      dir = await client.downloadFromArtifactUri(lm.artifactUri, '', dst);
+    } else dir = await client.downloadFromArtifactUri(parsed.uri, '', dst);
+    return { dir, temp };
+  } catch (err) {
+    if (temp) await undoDir(temp, true);
+    throw err;
+  }
+}
+
+/** Fails early, with the file named, when the flavor's `data` file is missing. */
+async function checkDataFile(dir: string, mlmodel: MLmodel, flavor: string): Promise<void> {
+  const data = mlmodel.flavors[flavor]?.data;
+  if (typeof data !== 'string' || data === '') return;
+  try {
+    await stat(join(dir, data));
+  } catch (err) {
+    throw new ModelFormatError(`Model file ${join(dir, data)} (flavors.${flavor}.data) is missing.`, { cause: err });
+  }
+}
+
+/**
+ * Loads an MLflow Model from a local path, `file:` URI, `runs:/<run_id>/<path>`,
+ * `models:/<model_id>` or `mlflow-artifacts:` URI, with the first registered flavor found in its
+ * MLmodel (or `opts.flavor`). The signature's checks are compiled once here.
+ */
+export async function loadModel(uri: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const { dir, temp } = await resolveLocal(uri, opts);
+  let fm: FlavorModel;
+  let mlmodel: MLmodel;
+  let flavorName: string;
+  try {
+    mlmodel = await readMLmodel(dir);
+    const flavor = flavorForModel(mlmodel.flavors, opts.flavor);
+    flavorName = flavor.name;
+    await checkDataFile(dir, mlmodel, flavor.name);
+    fm = await flavor.load(dir, mlmodel, { flavorOptions: opts.flavorOptions });
+  } catch (err) {
+    if (temp) await undoDir(temp, true);
+    throw err;
+  }
+  let enforcer;
+  try {
+    enforcer = compileEnforcer(mlmodel.signature, fm.inputSpecs);
+  } catch (err) {
+    await fm.dispose?.();
+    if (temp) await undoDir(temp, true);
+    throw err;
+  }
+  let disposed: Promise<void> | undefined;
+  const predictTensors = async (input: unknown, params?: Record<string, unknown>): Promise<Record<string, TensorValue>> => {
+    if (disposed) throw new InvalidArgumentError('This model has been disposed.');
+    const inputs = enforcer.enforceInputs(input, fm);
+    return fm.run(inputs, enforcer.enforceParams(params));
+  };
+  return {
+    path: dir,
+    mlmodel,
+    signature: mlmodel.signature,
+    metadata: mlmodel.metadata,
+    flavor: flavorName,
+    inputNames: fm.inputNames,
+    outputNames: fm.outputNames,
+    raw: fm.raw,
+    predictTensors,
+    async predict(input, params) {
+      const out = await predictTensors(input, params);
+      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, tensorToNested(t)]));
+    },
+    dispose() {
+      disposed ??= (async () => {
+        try {
+          await fm.dispose?.();
+        } finally {
+          if (temp) await undoDir(temp, true);
+        }
+      })();
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, type RunlogClient } from '@runlog/core';
+import { makeTempDir, undoDir } from './fs-utils.js';
+import { writeMLmodel } from './mlmodel.js';
+import { pyJsonDumps } from './py-json.js';
+import { saveModel, type SaveModelOptions } from './save-model.js';
+import type { MLmodel, ModelSignature } from './types.js';
+
+export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
+
+export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
+  /** The model's name: the LoggedModel name (MLflow 3), or its artifact path under the run (local store). */
+  name: string;
+  /** Registering a version in the model registry lands with the registry issue; set, it throws. */
+  registeredModelName?: string | undefined;
+  /** Default: the active run's client, else the fluent API's client. */
+  client?: RunlogClient | undefined;
+  /** Default: the active run. */
+  runId?: string | undefined;
+  /** LoggedModel `model_type` (MLflow 3 servers). */
+  modelType?: string | undefined;
+  /** LoggedModel tags (MLflow 3 servers). */
+  tags?: Record<string, string> | undefined;
+  /** The step the run's output link records (`runs/outputs`), default 0. */
+  step?: number | undefined;
+}
+
+export interface ModelInfo {
+  /** The LoggedModel id (`m-…`), on MLflow 3 servers. */
+  modelId?: string | undefined;
+  /** `models:/<model_id>` (MLflow 3) or `runs:/<run_id>/<name>` (local store, MLflow 2 servers). */
+  modelUri: string;
+  runId: string;
+  /** MLmodel's `artifact_path`: the LoggedModel's artifact URI (MLflow 3) or `name` (run artifacts). */
+  artifactPath: string;
+  signature: ModelSignature | undefined;
+  mlmodel: MLmodel;
+}
+
+/** The entry MLflow's `Model.get_tags_dict()` appends to `mlflow.log-model.history`. */
+function historyEntry(m: MLmodel): Record<string, unknown> {
+  const flavors = Object.fromEntries(
+    Object.entries(m.flavors).map(([name, conf]) => [name, Object.fromEntries(Object.entries(conf).filter(([k]) => k !== 'config'))]),
+  );
+  return { run_id: m.runId, artifact_path: m.artifactPath, utc_time_created: m.utcTimeCreated, model_uuid: m.modelUuid, flavors };
+}
+
+/**
+ * Logs a model to a run. The model is saved to a temp directory first (saveModel), then:
+ * - on a store with MLflow 3 LoggedModels: `createLoggedModel` (params = the run's params) →
+ *   MLmodel gets `artifact_path` = the LoggedModel's artifact URI, `model_id` = `model_uuid` = its
+ *   id, `run_id` → `runs/outputs` links it to the run → the files are uploaded to its artifact URI
+ *   → finalized `LOGGED_MODEL_READY` (`LOGGED_MODEL_UPLOAD_FAILED` if any step threw, then the
+ *   error is rethrown); the URI is `models:/<model_id>`;
+ * - else (the local store, MLflow 2 servers): the directory goes under the run's artifacts at
+ *   `name` and is appended to the run's `mlflow.log-model.history` tag; the URI is
+ *   `runs:/<run_id>/<name>`.
+ */
+export async function logModel(model: unknown, opts: LogModelOptions): Promise<ModelInfo> {
+  if (opts.registeredModelName !== undefined) {
+    throw new InvalidArgumentError('registeredModelName: registering models lands with the model registry issue; log the model, then register it from MLflow.');
+  }
+  if (typeof opts.name !== 'string' || opts.name.trim() === '') throw new InvalidArgumentError('logModel: a model name is required.');
+  const run = activeRun();
+  const runId = opts.runId ?? run?.runId;
+  if (runId === undefined) throw new NoActiveRunError('No active run: start one with startRun(), or pass { runId }.');
+  const client = opts.client ?? (run && run.runId === runId ? run.client : getClient());
+
+  const tmp = await makeTempDir('runlog-log-model-');
+  try {
+    const localDir = join(tmp, 'model');
+    const mlmodel = await saveModel(model, localDir, opts);
+    if (await client.supportsLoggedModels()) {
+      const runInfo = await client.getRun(runId);
+      const lm = await client.createLoggedModel(runInfo.info.experimentId, {
+        name: opts.name,
+        sourceRunId: runId,
+        modelType: opts.modelType,
+        params: { ...runInfo.data.params },
+        tags: opts.tags,
+      });
+      try {
+        Object.assign(mlmodel, { artifactPath: lm.artifactUri, modelId: lm.modelId, modelUuid: lm.modelId, runId });
+        await writeMLmodel(localDir, mlmodel);
+        await client.logModelOutputs(runId, [{ modelId: lm.modelId, step: opts.step ?? 0 }]);
+        await client.uploadToArtifactUri(lm.artifactUri, localDir);
+        await client.finalizeLoggedModel(lm.modelId, 'LOGGED_MODEL_READY');
+      } catch (err) {
+        await client.finalizeLoggedModel(lm.modelId, 'LOGGED_MODEL_UPLOAD_FAILED').catch(() => undefined);
+        throw err;
+      }
+      return { modelId: lm.modelId, modelUri: `models:/${lm.modelId}`, runId, artifactPath: lm.artifactUri, signature: mlmodel.signature, mlmodel };
+    }
+    const artifactPath = validateArtifactPath(opts.name);
+    if (!artifactPath) throw new InvalidArgumentError(`logModel: '${opts.name}' is not a usable artifact path.`);
+    Object.assign(mlmodel, { artifactPath, runId });
+    await writeMLmodel(localDir, mlmodel);
+    await client.logArtifacts(runId, localDir, artifactPath);
+    const current = (await client.getRun(runId)).data.tags[LOG_MODEL_HISTORY_TAG];
+    let history: unknown[] = [];
+    try {
+      const parsed: unknown = current ? JSON.parse(current) : [];
+      if (Array.isArray(parsed)) history = parsed;
+    } catch {
+      // an unreadable history is replaced, as a fresh list
+    }
+    client.setTag(runId, LOG_MODEL_HISTORY_TAG, pyJsonDumps([...history, historyEntry(mlmodel)]));
+    return { modelUri: `runs:/${runId}/${artifactPath}`, runId, artifactPath, signature: mlmodel.signature, mlmodel };
+  } finally {
+    await undoDir(tmp, true);
+  }
+}
