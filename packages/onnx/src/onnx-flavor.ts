@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { debuglog } from 'node:util';
 import { InvalidArgumentError, ModelFormatError } from '@runlog/core';
-import { DEFAULT_PYTHON_VERSION } from '@runlog/models';
+import { DEFAULT_PYTHON_VERSION, MLFLOW_FORMAT_VERSION } from '@runlog/models';
 import type { Flavor, FlavorLoadOptions, FlavorModel, FlavorSaveOptions, FlavorSaveResult, MLmodel } from '@runlog/models';
 import type { InferenceSession } from 'onnxruntime-node';
 import { OnnxFlavorModel } from './onnx-model.js';
@@ -34,8 +34,6 @@ export const ONNX_MODEL_FILE = 'model.onnx';
 export const ONNX_PYTHON_PACKAGE_VERSION = '1.23.2';
 /** The `onnxruntime` Python package pinned in requirements (the release runlog's interop tests use). */
 export const ONNXRUNTIME_PYTHON_PACKAGE_VERSION = '1.30.0';
-/** The MLflow release whose format runlog writes. */
-export const MLFLOW_PYTHON_PACKAGE_VERSION = '3.18.0';
 /** MLflow's default is [CUDA, CPU]; runlog writes CPU only unless told, so CPU hosts load silently. */
 export const DEFAULT_PROVIDERS: readonly string[] = ['CPUExecutionProvider'];
 
@@ -206,7 +204,7 @@ async function save(model: OnnxModelInput, dir: string, opts: FlavorSaveOptions)
     signature,
     nodePackages: version ? { 'onnxruntime-node': version } : {},
     pythonRequirements: [
-      `mlflow==${MLFLOW_PYTHON_PACKAGE_VERSION}`,
+      `mlflow==${MLFLOW_FORMAT_VERSION}`,
       `onnx==${ONNX_PYTHON_PACKAGE_VERSION}`,
       `onnxruntime==${ONNXRUNTIME_PYTHON_PACKAGE_VERSION}`,
     ],
