@@ -26,7 +26,7 @@ export {
 export * from './fluent.js';
 export { validateKey, validateArtifactPath } from './validation.js';
 export { pyYamlDump } from './stores/py-yaml-dump.js';
-export { pyYamlLoad } from './stores/py-yaml.js';
+export { pyYamlLoad, resolvePlain, compareCodePoints } from './stores/py-yaml.js';
 export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
 export { listFilesRecursive } from './fs-walk.js';
 export type { AutologOptions, AutologPlugin } from './autolog/plugin.js';

@@ -1,5 +1,8 @@
 import { PyFloat, pyFloatRepr } from './py-json.js';
 import type { PyYamlValue } from './py-yaml.js';
+import { compareCodePoints, resolvePlain } from '@runlog/core';
+
+export { compareCodePoints };
 
 /**
  * The scalar half of the PyYAML port (py-yaml.ts): PyYAML's implicit resolvers (which strings must
@@ -13,46 +16,9 @@ const BREAKS = '\n\x85\u2028\u2029';
 export const isBreak = (ch: string | undefined): boolean => ch !== undefined && BREAKS.includes(ch);
 const WS = '\0 \t\r\n\x85\u2028\u2029';
 
-// PyYAML's implicit resolvers (resolver.py), keyed by first character.
-const RESOLVERS: ReadonlyArray<{ tag: string; first: string; re: RegExp }> = [
-  { tag: 'bool', first: 'yYnNtTfFoO', re: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/ },
-  {
-    tag: 'float',
-    first: '-+0123456789.',
-    re: /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-  },
-  {
-    tag: 'int',
-    first: '-+0123456789',
-    re: /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-  },
-  { tag: 'merge', first: '<', re: /^(?:<<)$/ },
-  { tag: 'null', first: '~nN', re: /^(?:~|null|Null|NULL|)$/ },
-  {
-    tag: 'timestamp',
-    first: '0123456789',
-    re: /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
-  },
-  { tag: 'value', first: '=', re: /^(?:=)$/ },
-];
-
-/** True when PyYAML would read `value` back as a string if written plain. */
+/** True when PyYAML would read `value` back as a string if written plain (core's resolver table). */
 function plainIsString(value: string): boolean {
-  if (value === '') return false;
-  // Python's `$` also matches before one trailing newline.
-  const body = value.endsWith('\n') ? value.slice(0, -1) : value;
-  return !RESOLVERS.some((r) => r.first.includes(value[0]!) && (r.re.test(value) || r.re.test(body)));
-}
-
-/** Python's str ordering (code points), which differs from UTF-16 order above U+FFFF. */
-export function compareCodePoints(a: string, b: string): number {
-  const ca = [...a];
-  const cb = [...b];
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const d = ca[i]!.codePointAt(0)! - cb[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return ca.length - cb.length;
+  return value !== '' && resolvePlain(value) === 'str';
 }
 
 export interface Analysis {

@@ -1,4 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import type { EarlyStoppingLike } from './fit-params.js';
 import type { TfjsModule } from './resolve-tfjs.js';
 
 /** Training logs as TF.js hands them to callbacks: numbers, or scalar tensors not yet read. */
@@ -77,11 +78,11 @@ export function callbacksWith(tf: TfjsModule, user: unknown, yieldEvery: unknown
 }
 
 /** The callbacks of a fit as a list of objects (what TF.js will call), to find an EarlyStopping among them. */
-export function findEarlyStopping(tf: TfjsModule, callbacks: readonly unknown[]): tfjs.EarlyStopping | undefined {
+export function findEarlyStopping(tf: TfjsModule, callbacks: readonly unknown[]): EarlyStoppingLike | undefined {
   for (const cb of callbacks) {
-    if (cb instanceof tf.EarlyStopping) return cb;
-    const c = cb as { constructor?: { name?: string }; monitor?: unknown; patience?: unknown } | null;
-    if (c && c.constructor?.name === 'EarlyStopping' && 'monitor' in c && 'patience' in c) return cb as tfjs.EarlyStopping;
+    if (cb instanceof tf.EarlyStopping) return cb as unknown as EarlyStoppingLike;
+    const c = cb as { constructor?: { name?: string } } | null;
+    if (c && c.constructor?.name === 'EarlyStopping' && 'monitor' in c && 'patience' in c) return c as EarlyStoppingLike;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { beginAutologRun, finishAutologRun, warnOnce, type AutologOptions, type AutologRun, type RunlogClient, type RunStatus } from '@runlog/core';
 import { logModel, type Flavor } from '@runlog/models';
 import { autologCallback, callbacksWith, findEarlyStopping, readLogs, type FitEvents, type UnresolvedLogs } from './autolog-callback.js';
-import { earlyStoppingParams, fitArgParams, modelParams, pyStr, type FitKind } from './fit-params.js';
+import { earlyStoppingParams, fitArgParams, modelParams, pyStr, type EarlyStoppingLike, type FitKind } from './fit-params.js';
 import { tensorNames } from './infer-signature.js';
 import { firstDatasetRows, firstRows } from './input-example-rows.js';
 import type { TfjsModule } from './resolve-tfjs.js';
@@ -25,7 +25,7 @@ export class FitRecorder implements FitEvents {
   readonly batchEvents: FitEvents['batchEvents'];
   private readonly runId: string;
   private readonly client: RunlogClient;
-  private earlyStopping: tfjs.EarlyStopping | undefined;
+  private earlyStopping: EarlyStoppingLike | undefined;
   private earlyStoppingWait = 0;
   private stoppedEpoch: number | undefined;
   private trainingModel: { stopTraining?: boolean } | undefined;
@@ -104,7 +104,7 @@ export class FitRecorder implements FitEvents {
   }
 
   onEpochBegin(): void {
-    const wait = (this.earlyStopping as { wait?: unknown } | undefined)?.wait;
+    const wait = this.earlyStopping?.wait;
     this.earlyStoppingWait = typeof wait === 'number' ? wait : 0;
   }
 
@@ -187,7 +187,7 @@ export class FitRecorder implements FitEvents {
    * `patience`: it stopped training at this epoch if it just counted one and the model is stopping.
    */
   private noteEarlyStop(epoch: number): void {
-    const es = this.earlyStopping as { wait?: unknown; patience?: unknown } | undefined;
+    const es = this.earlyStopping;
     if (!es || this.trainingModel?.stopTraining !== true) return;
     const wait = es.wait;
     const patience = typeof es.patience === 'number' ? es.patience : 0;

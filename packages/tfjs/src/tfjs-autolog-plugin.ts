@@ -1,0 +1,202 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { requireFramework, warnOnce, type AutologOptions, type AutologPlugin } from '@runlog/core';
+import { FitRecorder, PLUGIN_NAME } from './fit-recorder.js';
+import type { FitKind } from './fit-params.js';
+import { unwrapMethod, wrapMethod, type AnyFunction, type MethodHook } from './method-hook.js';
+import type { TfjsModule } from './resolve-tfjs.js';
+import { unhookedLayersCopies } from './tfjs-copies.js';
+
+/**
+ * TF.js autologging (MLflow's `mlflow.tensorflow.autolog` for @tensorflow/tfjs and tfjs-node).
+ *
+ * What it hooks, in one place: `fit` and `fitDataset` of `LayersModel.prototype` and of
+ * `Sequential.prototype` (Sequential overrides both, delegating to an inner LayersModel, so it has
+ * to be hooked itself), in the @tensorflow/tfjs-layers copy behind the resolved `tf`, versions
+ * >=4.0.0 <5 (another major is still hooked, with a warning).
+ *
+ * Why wrap the methods rather than use `tf.registerCallbackConstructor`: a registered callback is
+ * built with no arguments, so it cannot see fit's arguments (validationSplit, shuffle, classWeight,
+ * the user's EarlyStopping), cannot tell a fit that throws (the run must end FAILED) from one that
+ * returns, cannot await the model upload before fit resolves, and can never be unregistered, so
+ * disable() could not undo it. The wrapper calls the original with the same `this` and arguments
+ * plus one callback, returns its History, and rethrows its exception unchanged.
+ */
+
+/** Options under `autolog({ tfjs: {...} })`. */
+export interface TfjsAutologOptions {
+  /**
+   * The TF.js module your code uses (`import * as tf from '@tensorflow/tfjs-node'`), when it is
+   * not the one runlog resolves from the working directory (another install, a bundled copy).
+   */
+  tf?: TfjsModule | undefined;
+}
+
+/** The tfjs-layers major versions autologging is tested with. */
+const SUPPORTED_MAJOR = 4;
+const TFJS_NODE = '@tensorflow/tfjs-node';
+const TFJS = '@tensorflow/tfjs';
+
+/** A hooked copy of tfjs-layers: its tf module and the method hooks installed in it. */
+interface HookedCopy {
+  readonly tf: TfjsModule;
+  readonly hooks: MethodHook[];
+}
+
+/** Set for the duration of an autologged fit: nested fits (Sequential's inner model, a fit inside a callback) are not logged again, as in MLflow. */
+const insideFit = new AsyncLocalStorage<true>();
+
+let options: AutologOptions = {};
+/** Keyed by the copy's LayersModel class: tfjs and tfjs-node share one tfjs-layers copy. */
+const copies = new Map<unknown, HookedCopy>();
+let scanScheduled = false;
+
+export const tfjsAutologPlugin: AutologPlugin<TfjsAutologOptions> = {
+  name: PLUGIN_NAME,
+
+  enable(opts: AutologOptions, pluginOptions?: TfjsAutologOptions): boolean {
+    if (opts.disable || (pluginOptions as { disable?: unknown } | undefined)?.disable === true) {
+      disableAll();
+      return false;
+    }
+    try {
+      const tf = pluginOptions?.tf !== undefined ? asTfjs(pluginOptions.tf) : resolveTfjsSync();
+      if (!tf) {
+        if (pluginOptions?.tf !== undefined) warnOnce(PLUGIN_NAME, 'autolog({ tfjs: { tf } }): tf is not a TF.js module (no LayersModel)', opts.silent);
+        return false;
+      }
+      // Reconfigures: the options of the latest call apply to every fit from now on, as in MLflow.
+      options = { ...opts };
+      hookCopy(tf);
+      checkCopies();
+      scheduleCopyScan();
+      return true;
+    } catch (err) {
+      warnOnce(PLUGIN_NAME, err, opts.silent);
+      return false;
+    }
+  },
+
+  disable(): void {
+    disableAll();
+  },
+};
+
+function disableAll(): void {
+  for (const copy of copies.values()) for (const hook of copy.hooks) unwrapMethod(hook);
+  copies.clear();
+}
+
+/** @tensorflow/tfjs-node if installed (it re-exports tfjs and selects the native backend), else @tensorflow/tfjs. */
+function resolveTfjsSync(): TfjsModule | undefined {
+  for (const name of [TFJS_NODE, TFJS]) {
+    let mod: unknown;
+    try {
+      mod = requireFramework(name, import.meta.url);
+    } catch (err) {
+      // Installed but failing to load (a broken native binding): say so, try the next.
+      warnOnce(PLUGIN_NAME, `${name} could not be loaded: ${(err as Error).message}`, options.silent);
+      continue;
+    }
+    const tf = asTfjs(mod);
+    if (tf) return tf;
+  }
+  return undefined;
+}
+
+/** A TF.js module, from CommonJS exports or an ES namespace (possibly under `default`). */
+function asTfjs(mod: unknown): TfjsModule | undefined {
+  for (const m of [mod, (mod as { default?: unknown } | null | undefined)?.default]) {
+    const c = m as Partial<TfjsModule> | null | undefined;
+    if (c && typeof c.LayersModel === 'function' && typeof c.Callback === 'function') return c as TfjsModule;
+  }
+  return undefined;
+}
+
+function hookCopy(tf: TfjsModule): void {
+  if (copies.has(tf.LayersModel)) return;
+  const layersVersion = (tf.version as Record<string, string | undefined> | undefined)?.['tfjs-layers'];
+  const major = Number(layersVersion?.split('.')[0]);
+  if (Number.isFinite(major) && major !== SUPPORTED_MAJOR) {
+    warnOnce(PLUGIN_NAME, `@tensorflow/tfjs-layers ${layersVersion} is outside the tested range >=4.0.0 <5; autologging may miss what changed`, options.silent);
+  }
+  const copy: HookedCopy = { tf, hooks: [] };
+  const targets = [tf.LayersModel.prototype, ...(typeof tf.Sequential === 'function' ? [tf.Sequential.prototype] : [])];
+  for (const proto of targets) {
+    for (const kind of ['fit', 'fitDataset'] as const) {
+      if (!Object.prototype.hasOwnProperty.call(proto, kind)) continue;
+      const hook = wrapMethod(proto, kind, (original, self) => fitWrapper(tf, kind, original, self));
+      if (hook) copy.hooks.push(hook);
+    }
+  }
+  copies.set(tf.LayersModel, copy);
+}
+
+function fitWrapper(tf: TfjsModule, kind: FitKind, original: AnyFunction, self: () => MethodHook): AnyFunction {
+  return function autologgedFit(this: tfjs.LayersModel, ...args: unknown[]): unknown {
+    if (!self().live || insideFit.getStore() === true || isTraining(this)) return original.apply(this, args);
+    return insideFit.run(true, () => autologFit(tf, kind, this, original, args, options));
+  };
+}
+
+/** TF.js refuses a second concurrent fit of one model: let it, without starting a run. */
+function isTraining(model: unknown): boolean {
+  const m = model as { isTraining?: unknown; model?: { isTraining?: unknown } };
+  return m.isTraining === true || m.model?.isTraining === true;
+}
+
+async function autologFit(
+  tf: TfjsModule,
+  kind: FitKind,
+  model: tfjs.LayersModel,
+  original: AnyFunction,
+  args: unknown[],
+  opts: AutologOptions,
+): Promise<unknown> {
+  checkCopies();
+  let recorder: FitRecorder | null = null;
+  let callArgs = args;
+  try {
+    recorder = await FitRecorder.begin(tf, model, kind, opts);
+    if (recorder) callArgs = recorder.prepare(args);
+  } catch (err) {
+    warnOnce(PLUGIN_NAME, err, opts.silent);
+  }
+  if (!recorder) return original.apply(model, args);
+  let history: unknown;
+  try {
+    history = await original.apply(model, callArgs);
+  } catch (err) {
+    await recorder.finish('FAILED', args);
+    throw err;
+  }
+  await recorder.finish('FINISHED', args);
+  return history;
+}
+
+/** Warns once per tfjs-layers copy whose models autologging cannot see. */
+function checkCopies(): void {
+  if (copies.size === 0) return;
+  try {
+    for (const root of unhookedLayersCopies(new Set(copies.keys()))) {
+      warnOnce(
+        PLUGIN_NAME,
+        `a second copy of @tensorflow/tfjs-layers is loaded (${root}); fit() of its models is not autologged. ` +
+          'Pass the tf your code uses: autolog({ tfjs: { tf } })',
+        options.silent,
+      );
+    }
+  } catch {
+    // the module cache is a best-effort look; never a reason to fail
+  }
+}
+
+/** Looks again once the script's remaining top-level imports have loaded. */
+function scheduleCopyScan(): void {
+  if (scanScheduled) return;
+  scanScheduled = true;
+  setImmediate(() => {
+    scanScheduled = false;
+    checkCopies();
+  }).unref();
+}
