@@ -1,44 +1,35 @@
 /**
- * Quickstart: train a tiny linear regression with plain gradient descent and track it with runlog
- * into the embedded default store (./mlruns, MLflow's own layout). Run: `npm run demo`.
- * Point MLFLOW_TRACKING_URI at an MLflow server (http://host:5000) to log there instead.
+ * Quickstart (`npm run demo`): train a small TF.js regression with autolog() and nothing else
+ * tracking-related, into the embedded default store (./mlruns, MLflow's own layout). autolog()
+ * starts a run for the fit, logs its params, per-epoch metrics, a model summary and the trained
+ * model, and ends the run. Set MLFLOW_TRACKING_URI=http://host:5000 to log to an MLflow server.
  */
-import * as runlog from 'runlog';
+import { autolog, getTrackingUri, lastActiveRun, loadModel, getRun, shutdown } from 'runlog';
+import * as tf from '@tensorflow/tfjs';
 
-// Synthetic data: y = 3x - 2 + noise.
-const xs = Array.from({ length: 256 }, (_, i) => i / 64 - 2);
-const ys = xs.map((x, i) => 3 * x - 2 + Math.sin(i * 12.9898) * 0.1);
+autolog();
 
-const params = { learning_rate: 0.05, epochs: 200, model: 'linear' };
+// y = 3·x1 − 2·x2 + 1, with a little deterministic noise.
+const rows = 512;
+const x = Array.from({ length: rows }, (_, i) => [Math.sin(i * 0.37), Math.cos(i * 0.11)]);
+const y = x.map(([a, b], i) => [3 * a! - 2 * b! + 1 + Math.sin(i * 12.9898) * 0.05]);
 
-await runlog.setExperiment('quickstart');
-const run = await runlog.startRun({ runName: 'linear-regression' });
-runlog.logParams(params);
+const model = tf.sequential({
+  layers: [tf.layers.dense({ inputShape: [2], units: 8, activation: 'relu' }), tf.layers.dense({ units: 1 })],
+});
+model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError', metrics: ['mse'] });
+await model.fit(tf.tensor2d(x), tf.tensor2d(y), { epochs: 40, batchSize: 64, validationSplit: 0.2, verbose: 0 });
 
-let w = 0;
-let b = 0;
-for (let epoch = 0; epoch < params.epochs; epoch++) {
-  let gw = 0;
-  let gb = 0;
-  let loss = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const err = w * xs[i]! + b - ys[i]!;
-    loss += err * err;
-    gw += 2 * err * xs[i]!;
-    gb += 2 * err;
-  }
-  w -= (params.learning_rate * gw) / xs.length;
-  b -= (params.learning_rate * gb) / xs.length;
-  runlog.logMetrics({ loss: loss / xs.length, w, b }, { step: epoch });
-}
-
-await runlog.logDict({ w, b }, 'model/weights.json');
-runlog.setTag('converged', Math.abs(w - 3) < 0.05 ? 'yes' : 'no');
-await runlog.endRun();
-
-const stored = await runlog.getRun(run.runId);
-console.log(`run ${run.runId} finished: w=${w.toFixed(3)} b=${b.toFixed(3)} loss=${stored.data.metrics.loss?.toExponential(3)}`);
-console.log(`tracking store: ${runlog.getTrackingUri()}`);
-console.log(`run directory:  ${runlog.getTrackingUri().replace(/^file:\/\//, '')}/${run.info.experimentId}/${run.runId}`);
+const run = lastActiveRun();
+if (!run) throw new Error('autolog did not start a run');
+const stored = await getRun(run.runId);
+const { loss, val_loss: valLoss } = stored.data.metrics;
+console.log(`run ${run.runId} (${stored.info.status}): loss=${loss?.toExponential(3)} val_loss=${valLoss?.toExponential(3)}`);
+console.log(`params: ${Object.keys(stored.data.params).length} logged (epochs=${stored.data.params.epochs}, optimizer=${stored.data.params.optimizer_name})`);
+const reloaded = await loadModel(`runs:/${run.runId}/model`);
+console.log(`reloaded model predicts ${JSON.stringify((await reloaded.predict([[0.5, 0.5]])))} for [0.5, 0.5] (expected ≈ 1.5)`);
+await reloaded.dispose();
+console.log(`tracking store: ${getTrackingUri()}`);
+console.log(`run directory:  ${getTrackingUri().replace(/^file:\/\//, '')}/${stored.info.experimentId}/${run.runId}`);
 console.log('browse it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ./mlruns');
-await runlog.shutdown();
+await shutdown();

@@ -60,6 +60,8 @@ let exitDeadlineMs = 10_000;
  * a run is silently ignored from then on.
  */
 let exiting = false;
+/** The run most recently started, for lastActiveRun(). */
+let lastStarted: ActiveRun | undefined;
 /** MLFLOW_RUN_ID is resumed by the first top-level run only, as in MLflow. */
 let envRunIdUsed = false;
 
@@ -187,6 +189,7 @@ export async function startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
     info = run.info;
   }
   const active = new ActiveRun(info, client, stack);
+  lastStarted = active;
   stack.push(active);
   liveRuns.add(active);
   // A new run after an exit-time cleanup that the process survived (a user signal handler
@@ -194,6 +197,14 @@ export async function startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
   exiting = false;
   hooks.install();
   return active;
+}
+
+/**
+ * The run most recently started in this process (active or ended), like MLflow's
+ * `last_active_run()`: how a script finds the run that autolog() created for its fit().
+ */
+export function lastActiveRun(): ActiveRun | undefined {
+  return activeRun() ?? lastStarted;
 }
 
 /** The active run of this context, or undefined. */

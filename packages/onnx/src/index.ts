@@ -1,7 +1,8 @@
 /**
- * @runlog/onnx: the onnx flavor of MLflow Models for onnxruntime-node. Importing this module
- * registers the flavor with @runlog/models (saveModel/logModel/loadModel find it by itself);
- * onnxruntime-node itself is loaded only when a model is saved or loaded.
+ * @runlog/onnx: the onnx flavor of MLflow Models for onnxruntime-node, and the onnxruntime-node
+ * autolog plugin. Importing this module registers the flavor with @runlog/models
+ * (saveModel/logModel/loadModel find it by itself); onnxruntime-node itself is loaded only when a
+ * model is saved or loaded, or when autologging is enabled.
  */
 import { registerOnnxFlavor } from './register.js';
 
@@ -21,6 +22,14 @@ export {
 export { loadOnnxSession, onnxSessionSource, isInferenceSession, type OnnxModelSource } from './onnx-session.js';
 export { OnnxFlavorModel } from './onnx-model.js';
 export { inferOnnxSignature } from './onnx-signature.js';
-export { inspectOnnxModel, looksLikeOnnxModel, type OnnxModelInfo } from './onnx-proto.js';
+export { inspectOnnxModel, inspectOnnxHeader, looksLikeOnnxModel, type OnnxModelInfo, type OnnxModelHeader } from './onnx-proto.js';
+export { readOnnxModelHeader } from './onnx-model-header.js';
+export {
+  onnxAutologPlugin,
+  DEFAULT_LOG_EVERY_N_CALLS,
+  DEFAULT_LOG_EVERY_MS,
+  type OnnxAutologOptions,
+} from './onnx-autolog-plugin.js';
+export { withoutOnnxAutolog } from './autolog-suppress.js';
 export { numpyDtypeOf, ortTypeOf, toOrtTensor, fromOrtTensor, isOrtTensor } from './tensor-convert.js';
 export type { OnnxSessionOptions, MlflowOnnxSessionOptions } from './session-options.js';

@@ -13,6 +13,7 @@ import { InvalidArgumentError, ModelFormatError } from '@runlog/core';
 import { DEFAULT_PYTHON_VERSION, MLFLOW_FORMAT_VERSION } from '@runlog/models';
 import type { Flavor, FlavorLoadOptions, FlavorModel, FlavorSaveOptions, FlavorSaveResult, MLmodel } from '@runlog/models';
 import type { InferenceSession } from 'onnxruntime-node';
+import { withoutOnnxAutolog } from './autolog-suppress.js';
 import { OnnxFlavorModel } from './onnx-model.js';
 import { inspectOnnxModel, looksLikeOnnxModel } from './onnx-proto.js';
 import { isInferenceSession, onnxSessionSource } from './onnx-session.js';
@@ -174,7 +175,9 @@ async function save(model: OnnxModelInput, dir: string, opts: FlavorSaveOptions)
   if (opts.signature === undefined) {
     ort = await loadOrt();
     // A session created here reads the copied files, so it checks them too.
-    const probe = session ?? (await createSession(ort, join(dir, ONNX_MODEL_FILE), { executionProviders: ['cpu'] }, what));
+    // The probe is runlog's own session, not the user's inference: autologging leaves it alone.
+    const probe =
+      session ?? (await withoutOnnxAutolog(() => createSession(ort!, join(dir, ONNX_MODEL_FILE), { executionProviders: ['cpu'] }, what)));
     try {
       signature = inferOnnxSignature(probe);
       if (!signature) debug('onnx: no signature inferred for %s: %s', what, signatureBlocker(probe));

@@ -11,12 +11,17 @@ const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 const WIRE_I32 = 5;
 
-/** What `inspectOnnxModel` reports about a ModelProto. */
-export interface OnnxModelInfo {
+/** The top-level facts of a ModelProto that need no walk of its graph. */
+export interface OnnxModelHeader {
   irVersion: number;
   producerName: string;
+  producerVersion: string;
   /** `opset_import`, as (domain, version) pairs; '' is the default ONNX domain. */
   opsetImports: Array<{ domain: string; version: number }>;
+}
+
+/** What `inspectOnnxModel` reports about a ModelProto. */
+export interface OnnxModelInfo extends OnnxModelHeader {
   /** `location` of every tensor stored as external data, in first-seen order, deduplicated. */
   externalDataLocations: string[];
 }
@@ -31,9 +36,11 @@ interface Field {
   end: number;
 }
 
-class WireError extends Error {}
+/** A malformed protobuf wire encoding. */
+export class WireError extends Error {}
 
-function readVarint(buf: Uint8Array, pos: number): [number, number] {
+/** Reads a base-128 varint at `pos`: [value, position after it]. Throws WireError. */
+export function readVarint(buf: Uint8Array, pos: number): [number, number] {
   let result = 0;
   let mul = 1;
   for (let i = 0; i < 10; i++) {
@@ -86,7 +93,7 @@ function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> 
 }
 
 /** ModelProto field number → expected wire type (onnx.proto3). Unknown numbers are tolerated. */
-const MODEL_FIELDS: Record<number, number> = {
+export const MODEL_FIELDS: Record<number, number> = {
   1: WIRE_VARINT, // ir_version
   2: WIRE_LEN, // producer_name
   3: WIRE_LEN, // producer_version
@@ -128,10 +135,19 @@ export function looksLikeOnnxModel(bytes: Uint8Array): boolean {
   }
 }
 
-function topLevel(buf: Uint8Array): { irVersion: number; producerName: string; graph: Field; opsets: Field[] } {
+interface TopLevel {
+  irVersion: number;
+  producerName: string;
+  producerVersion: string;
+  graph: Field | undefined;
+  opsets: Field[];
+}
+
+function topLevel(buf: Uint8Array, requireGraph = true): TopLevel {
   if (buf.length === 0) throw new WireError('empty');
   let irVersion: number | undefined;
   let producerName = '';
+  let producerVersion = '';
   let graph: Field | undefined;
   const opsets: Field[] = [];
   for (const f of fields(buf, 0, buf.length)) {
@@ -141,17 +157,17 @@ function topLevel(buf: Uint8Array): { irVersion: number; producerName: string; g
     }
     if (f.num === 1) irVersion = f.value;
     else if (f.num === 2) producerName = text.decode(buf.subarray(f.start, f.end));
+    else if (f.num === 3) producerVersion = text.decode(buf.subarray(f.start, f.end));
     else if (f.num === 7) graph = f;
     else if (f.num === 8) opsets.push(f);
   }
   if (irVersion === undefined) throw new WireError('no ir_version');
-  if (graph === undefined) throw new WireError('no graph');
-  return { irVersion, producerName, graph, opsets };
+  if (graph === undefined && requireGraph) throw new WireError('no graph');
+  return { irVersion, producerName, producerVersion, graph, opsets };
 }
 
-function inspect(buf: Uint8Array): OnnxModelInfo {
-  const top = topLevel(buf);
-  const opsetImports = top.opsets.map((o) => {
+function opsetImportsOf(buf: Uint8Array, opsets: Field[]): OnnxModelHeader['opsetImports'] {
+  return opsets.map((o) => {
     let domain = '';
     let version = 0;
     for (const f of fields(buf, o.start, o.end)) {
@@ -160,9 +176,34 @@ function inspect(buf: Uint8Array): OnnxModelInfo {
     }
     return { domain, version };
   });
+}
+
+/**
+ * The header of a ModelProto (IR version, producer, opsets) from its top-level fields only; the
+ * graph need not be present, so a caller may pass just the small fields cut from a large file
+ * (see readOnnxModelHeader). Throws ModelFormatError when the bytes are not a ModelProto.
+ */
+export function inspectOnnxHeader(bytes: Uint8Array, what = 'model bytes'): OnnxModelHeader {
+  try {
+    const top = topLevel(bytes, false);
+    return { irVersion: top.irVersion, producerName: top.producerName, producerVersion: top.producerVersion, opsetImports: opsetImportsOf(bytes, top.opsets) };
+  } catch (err) {
+    if (err instanceof WireError) throw new ModelFormatError(`${what} are not an ONNX ModelProto (${err.message})`);
+    throw err;
+  }
+}
+
+function inspect(buf: Uint8Array): OnnxModelInfo {
+  const top = topLevel(buf);
   const locations = new Set<string>();
-  walkGraph(buf, top.graph.start, top.graph.end, locations, 0);
-  return { irVersion: top.irVersion, producerName: top.producerName, opsetImports, externalDataLocations: [...locations] };
+  walkGraph(buf, top.graph!.start, top.graph!.end, locations, 0);
+  return {
+    irVersion: top.irVersion,
+    producerName: top.producerName,
+    producerVersion: top.producerVersion,
+    opsetImports: opsetImportsOf(buf, top.opsets),
+    externalDataLocations: [...locations],
+  };
 }
 
 const MAX_GRAPH_DEPTH = 64;

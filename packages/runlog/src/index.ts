@@ -5,7 +5,8 @@
  * provides autolog().
  */
 import { registerOnnxFlavor } from '@runlog/onnx';
-import { registerTfjsFlavor } from '@runlog/tfjs';
+import { registerTfjsFlavor, tfjsAutologPlugin } from '@runlog/tfjs';
+import { registerAutologPlugin } from './autolog.js';
 
 export * from '@runlog/core';
 export {
@@ -34,3 +35,4 @@ export { autolog, registerAutologPlugin, type RunlogAutologOptions } from './aut
 
 registerOnnxFlavor();
 registerTfjsFlavor();
+registerAutologPlugin(tfjsAutologPlugin);

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { beginAutologRun, finishAutologRun, warnOnce, type AutologOptions, type AutologRun, type RunlogClient, type RunStatus } from '@runlog/core';
+import { beginAutologRun, finishAutologRun, warnOnce, type AutologOptions, type AutologRun, type RunStatus } from '@runlog/core';
 import { logModel, type Flavor } from '@runlog/models';
 import { autologCallback, callbacksWith, findEarlyStopping, readLogs, type FitEvents, type UnresolvedLogs } from './autolog-callback.js';
 import { earlyStoppingParams, fitArgParams, modelParams, pyStr, type EarlyStoppingLike, type FitKind } from './fit-params.js';
@@ -23,36 +23,30 @@ export const PLUGIN_NAME = 'tfjs';
  */
 export class FitRecorder implements FitEvents {
   readonly batchEvents: FitEvents['batchEvents'];
-  private readonly runId: string;
-  private readonly client: RunlogClient;
+  /** The run, once it exists; until then events wait for `ready`. */
+  private handle: AutologRun | null = null;
+  private readonly ready: Promise<AutologRun | null>;
   private earlyStopping: EarlyStoppingLike | undefined;
   private earlyStoppingWait = 0;
   private stoppedEpoch: number | undefined;
   private trainingModel: { stopTraining?: boolean } | undefined;
   private batches = 0;
   private batchSizeLogged: boolean;
+  private startup: { params: Record<string, string>; summary: string | undefined } | undefined;
   private readonly pending: Array<Promise<void>> = [];
 
-  /** Starts (or joins) the run; null when autologging stays out of this fit (`exclusive`). */
-  static async begin(
-    tf: TfjsModule,
-    model: tfjs.LayersModel,
-    kind: FitKind,
-    options: AutologOptions,
-  ): Promise<FitRecorder | null> {
-    const handle = await beginAutologRun(PLUGIN_NAME, options);
-    return handle ? new FitRecorder(tf, model, kind, options, handle) : null;
-  }
-
-  private constructor(
+  /**
+   * Starts (or joins) the run without waiting for it: training starts at once and the run is
+   * created alongside (a store round trip, a network one for a server); params and the summary are
+   * logged when it exists, and the first metric waits for it. `exclusive` with a user run → no run,
+   * and the recorder logs nothing.
+   */
+  constructor(
     private readonly tf: TfjsModule,
     private readonly model: tfjs.LayersModel,
     private readonly kind: FitKind,
     private readonly options: AutologOptions,
-    private readonly handle: AutologRun,
   ) {
-    this.runId = handle.run.runId;
-    this.client = handle.run.client;
     this.batchSizeLogged = kind === 'fit';
     const everyN = options.logEveryNSteps;
     const logBatches = everyN !== undefined && Number.isInteger(everyN) && everyN > 0;
@@ -61,11 +55,23 @@ export class FitRecorder implements FitEvents {
       logBatches || !this.batchSizeLogged
         ? { onBatchBegin: (b, l) => this.onBatchBegin(b, l), onBatchEnd: (b, l) => this.onBatchEnd(b, l, logBatches ? everyN : 0) }
         : null;
+    this.ready = beginAutologRun(PLUGIN_NAME, options).then(
+      (handle) => {
+        this.handle = handle;
+        if (handle) this.logStartup(handle);
+        return handle;
+      },
+      (err: unknown) => {
+        this.warn(err);
+        return null;
+      },
+    );
   }
 
   /**
-   * Logs the params and starts writing model_summary.txt, and returns the call's arguments with
-   * the autolog callback added to `callbacks` (a new args object: the caller's is not touched).
+   * Reads the params and the model summary, and returns the call's arguments with the autolog
+   * callback added to `callbacks` (a new args object: the caller's is not touched). Synchronous,
+   * before training starts; what it read is logged as soon as the run exists.
    */
   prepare(callArgs: readonly unknown[]): unknown[] {
     const at = this.kind === 'fit' ? 2 : 1;
@@ -77,21 +83,35 @@ export class FitRecorder implements FitEvents {
     } catch (err) {
       this.warn(err);
     }
+    const params: Record<string, string> = {};
     this.guard(() => {
-      const params = { ...fitArgParams(this.kind, args), ...modelParams(this.tf, this.model) };
+      Object.assign(params, fitArgParams(this.kind, args), modelParams(this.tf, this.model));
       if (this.earlyStopping) Object.assign(params, earlyStoppingParams(this.earlyStopping));
-      this.logParams(params);
     });
+    let summary: string | undefined;
     this.guard(() => {
       const lines: string[] = [];
       this.model.summary(undefined, undefined, (line?: unknown) => lines.push(String(line ?? '')));
-      this.pending.push(this.client.logText(this.runId, lines.join('\n'), 'model_summary.txt').catch((err: unknown) => this.warn(err)));
+      summary = lines.join('\n');
     });
+    this.startup = { params, summary };
+    if (this.handle) this.logStartup(this.handle);
     if (!callbacks) return [...callArgs];
     const out = [...callArgs];
     while (out.length < at) out.push(undefined);
     out[at] = { ...args, callbacks };
     return out;
+  }
+
+  private logStartup(handle: AutologRun): void {
+    const startup = this.startup;
+    if (!startup) return;
+    this.startup = undefined;
+    this.logParams(handle, startup.params);
+    if (startup.summary !== undefined) {
+      const { runId, client } = handle.run;
+      this.pending.push(client.logText(runId, startup.summary, 'model_summary.txt').catch((err: unknown) => this.warn(err)));
+    }
   }
 
   setTrainingModel(model: unknown): void {
@@ -110,9 +130,11 @@ export class FitRecorder implements FitEvents {
 
   async onEpochEnd(epoch: number, logs: UnresolvedLogs | undefined): Promise<void> {
     try {
+      const handle = this.handle ?? (await this.ready);
+      if (!handle) return;
       const values = await readLogs(logs);
       const timestamp = Date.now();
-      for (const [key, value] of values) this.metric(key, value, epoch, timestamp);
+      for (const [key, value] of values) this.metric(handle, key, value, epoch, timestamp);
       this.noteEarlyStop(epoch);
     } catch (err) {
       this.warn(err);
@@ -123,7 +145,10 @@ export class FitRecorder implements FitEvents {
     if (this.batchSizeLogged) return;
     this.batchSizeLogged = true;
     const size = logs?.['size'];
-    if (typeof size === 'number') this.guard(() => this.logParams({ batch_size: pyStr(size) }));
+    if (typeof size !== 'number') return;
+    // Joins the startup params when the run does not exist yet.
+    if (this.startup) this.startup.params['batch_size'] = pyStr(size);
+    else void this.ready.then((handle) => handle && this.logParams(handle, { batch_size: pyStr(size) }));
   }
 
   private async onBatchEnd(_batch: number, logs: UnresolvedLogs | undefined, everyN: number): Promise<void> {
@@ -131,9 +156,11 @@ export class FitRecorder implements FitEvents {
     this.batches++;
     if (this.batches % everyN !== 0) return;
     try {
+      const handle = this.handle ?? (await this.ready);
+      if (!handle) return;
       const values = await readLogs(logs);
       const timestamp = Date.now();
-      for (const [key, value] of values) this.metric(`batch_${key}`, value, this.batches, timestamp);
+      for (const [key, value] of values) this.metric(handle, `batch_${key}`, value, this.batches, timestamp);
     } catch (err) {
       this.warn(err);
     }
@@ -145,23 +172,25 @@ export class FitRecorder implements FitEvents {
    * started it (`status`: FAILED when the fit threw). Never throws.
    */
   async finish(status: RunStatus, fitArgs: readonly unknown[]): Promise<void> {
-    if (this.stoppedEpoch !== undefined) this.guard(() => this.metric('stopped_epoch', this.stoppedEpoch!, 0, Date.now()));
+    const handle = await this.ready;
+    if (!handle) return;
+    if (this.stoppedEpoch !== undefined) this.metric(handle, 'stopped_epoch', this.stoppedEpoch, 0, Date.now());
     await Promise.all(this.pending);
     if (status === 'FINISHED' && this.options.logModels !== false) {
       try {
-        await this.logTrainedModel(fitArgs);
+        await this.logTrainedModel(handle, fitArgs);
       } catch (err) {
         this.warn(err);
       }
     }
     try {
-      await finishAutologRun(this.handle, status);
+      await finishAutologRun(handle, status);
     } catch (err) {
       this.warn(err);
     }
   }
 
-  private async logTrainedModel(fitArgs: readonly unknown[]): Promise<void> {
+  private async logTrainedModel(handle: AutologRun, fitArgs: readonly unknown[]): Promise<void> {
     let inputExample: unknown;
     if (this.options.logInputExamples) {
       try {
@@ -173,8 +202,8 @@ export class FitRecorder implements FitEvents {
     }
     await logModel(this.model, {
       name: 'model',
-      runId: this.runId,
-      client: this.client,
+      runId: handle.run.runId,
+      client: handle.run.client,
       flavor: this.options.logModelSignatures === false ? withoutSignature(tfjsFlavor) : tfjsFlavor,
       flavorOptions: { tf: this.tf },
       inputExample,
@@ -194,9 +223,9 @@ export class FitRecorder implements FitEvents {
     if (typeof wait === 'number' && wait === this.earlyStoppingWait + 1 && wait >= patience) this.stoppedEpoch = epoch;
   }
 
-  private metric(key: string, value: number, step: number, timestamp: number): void {
+  private metric(handle: AutologRun, key: string, value: number, step: number, timestamp: number): void {
     try {
-      this.client.logMetric(this.runId, key, value, { step, timestamp });
+      handle.run.client.logMetric(handle.run.runId, key, value, { step, timestamp });
     } catch (err) {
       this.warn(err);
     }
@@ -206,17 +235,18 @@ export class FitRecorder implements FitEvents {
    * Logs params one by one: a run the user reuses for several fits keeps the first fit's values,
    * and the params that differ are named in one warning instead of failing the rest.
    */
-  private logParams(params: Record<string, string>): void {
+  private logParams(handle: AutologRun, params: Record<string, string>): void {
+    const { runId, client } = handle.run;
     const refused: string[] = [];
     for (const [key, value] of Object.entries(params)) {
       try {
-        this.client.logParam(this.runId, key, value);
+        client.logParam(runId, key, value);
       } catch {
         refused.push(key);
       }
     }
     if (refused.length > 0) {
-      this.warn(`params not logged, run ${this.runId} already has other values for them: ${refused.join(', ')}`);
+      this.warn(`params not logged, run ${runId} already has other values for them: ${refused.join(', ')}`);
     }
   }
 

@@ -154,11 +154,11 @@ async function autologFit(
   opts: AutologOptions,
 ): Promise<unknown> {
   checkCopies();
-  let recorder: FitRecorder | null = null;
+  let recorder: FitRecorder | undefined;
   let callArgs = args;
   try {
-    recorder = await FitRecorder.begin(tf, model, kind, opts);
-    if (recorder) callArgs = recorder.prepare(args);
+    recorder = new FitRecorder(tf, model, kind, opts);
+    callArgs = recorder.prepare(args);
   } catch (err) {
     warnOnce(PLUGIN_NAME, err, opts.silent);
   }

@@ -1,0 +1,210 @@
+/**
+ * ONNX Runtime autologging: `onnxAutologPlugin`, which `autolog()` enables when onnxruntime-node
+ * is installed. MLflow has no ONNX autolog; this one logs inference, not training.
+ *
+ * What it hooks, in one place: the static `InferenceSession.create` of the onnxruntime-node copy
+ * the user's code resolves (`require` and `import` of onnxruntime-node give the same CommonJS
+ * copy), versions >=1.17 <2 (another major is hooked with a warning), or of the module passed as
+ * `autolog({ onnx: { ort } })`. Each session create returns gets instance-level `run` and
+ * `release` wrappers (see AutologSession); nothing on the prototype changes, so sessions created
+ * before enable() or after disable() are untouched.
+ *
+ * enable() is synchronous and may be called again (it reconfigures; one wrapper stays installed).
+ * disable() restores `create` if our wrapper is still the installed one (else leaves ours inert),
+ * stops every autologged session (last window logged, wrappers removed, runs autolog started
+ * ended FINISHED), and is idempotent.
+ */
+import { requireFramework, warnOnce, type AutologOptions, type AutologPlugin } from '@runlog/core';
+import type { InferenceSession } from 'onnxruntime-node';
+import { AutologSession, PLUGIN_NAME, type OnnxAutologSettings } from './autolog-session.js';
+import { onnxAutologSuppressed } from './autolog-suppress.js';
+import { isInferenceSession } from './onnx-session.js';
+import type { OrtModule } from './ort-loader.js';
+import { createArgumentsOf } from './session-description.js';
+
+/** Options under `autolog({ onnx: {...} })`. */
+export interface OnnxAutologOptions {
+  /** The onnxruntime-node module your code uses, when it is not the one resolved from the working directory. */
+  ort?: OrtModule | undefined;
+  /** Log a session's inference metrics every this many calls (default 1000)... */
+  logEveryNCalls?: number | undefined;
+  /** ...or when its current window is this old (default 10,000 ms), whichever comes first. */
+  logEveryMs?: number | undefined;
+  /**
+   * Log each distinct model (by sha256 of its bytes) once per process, in the onnx flavor with the
+   * session's signature, into the first run that uses it. Default false: for inference the model
+   * already exists as a file, and copying it into every run is rarely wanted. The global
+   * `logModels` (about trained models) is not consulted.
+   */
+  logModels?: boolean | undefined;
+  disable?: boolean | undefined;
+}
+
+export const DEFAULT_LOG_EVERY_N_CALLS = 1000;
+export const DEFAULT_LOG_EVERY_MS = 10_000;
+const SUPPORTED_MAJOR = '1';
+/** setInterval takes at most 2^31-1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+/** Marks runlog's create wrappers, so a second enable (or a second copy of runlog) recognises them. */
+const RUNLOG_WRAPPER = Symbol.for('runlog.onnx.autolog.wrapper');
+
+interface CreateHook {
+  readonly target: Record<string, unknown>;
+  readonly original: AnyFunction;
+  readonly wrapper: AnyFunction;
+  readonly descriptor: PropertyDescriptor | undefined;
+  /** False once disabled: a wrapper another wrapper sits on passes every call straight through. */
+  live: boolean;
+}
+
+/** Keyed by the InferenceSession class of each hooked onnxruntime copy. */
+const hooks = new Map<object, CreateHook>();
+const live = new Set<AutologSession>();
+/** A session dropped without release() still gets its last window logged and its run ended. */
+const collected = new FinalizationRegistry<AutologSession>((s) => void s.close());
+let settings: OnnxAutologSettings = defaults({});
+let exitListener = false;
+
+export const onnxAutologPlugin: AutologPlugin<OnnxAutologOptions> = {
+  name: PLUGIN_NAME,
+
+  enable(opts: AutologOptions, pluginOptions?: OnnxAutologOptions): boolean {
+    if (opts.disable || pluginOptions?.disable === true) {
+      void disableAll();
+      return false;
+    }
+    try {
+      const given = pluginOptions?.ort;
+      const ort = asOrt(given !== undefined ? given : requireFramework('onnxruntime-node', import.meta.url));
+      if (!ort) {
+        if (given !== undefined) warnOnce(PLUGIN_NAME, 'autolog({ onnx: { ort } }): ort is not an onnxruntime module (no InferenceSession.create)', opts.silent);
+        return false;
+      }
+      // Reconfigures: sessions created from now on use the latest options.
+      settings = resolveSettings(opts, pluginOptions ?? {});
+      hookCreate(ort);
+      return true;
+    } catch (err) {
+      warnOnce(PLUGIN_NAME, err, opts.silent);
+      return false;
+    }
+  },
+
+  disable(): Promise<void> {
+    return disableAll();
+  },
+};
+
+async function disableAll(): Promise<void> {
+  for (const hook of hooks.values()) {
+    hook.live = false;
+    if (hook.target.create !== hook.wrapper) continue;
+    if (hook.descriptor) Object.defineProperty(hook.target, 'create', hook.descriptor);
+    else delete hook.target.create;
+  }
+  hooks.clear();
+  await Promise.all([...live].map((s) => s.close()));
+}
+
+function asOrt(mod: unknown): OrtModule | undefined {
+  for (const m of [mod, (mod as { default?: unknown } | null | undefined)?.default]) {
+    const create = (m as { InferenceSession?: { create?: unknown } } | null | undefined)?.InferenceSession?.create;
+    if (typeof create === 'function') return m as OrtModule;
+  }
+  return undefined;
+}
+
+function hookCreate(ort: OrtModule): void {
+  const target = ort.InferenceSession as unknown as Record<string, unknown>;
+  if (hooks.has(target)) return;
+  const current = target.create as AnyFunction & { [RUNLOG_WRAPPER]?: boolean };
+  if (current[RUNLOG_WRAPPER] === true) return; // another copy of runlog hooked it: one wrapper is enough
+  const version = (ort.env?.versions as { node?: string; common?: string } | undefined)?.node;
+  if (version !== undefined && version.split('.')[0] !== SUPPORTED_MAJOR) {
+    warnOnce(PLUGIN_NAME, `onnxruntime-node ${version} is outside the tested range >=1.17.0 <2; autologging may miss what changed`, settings.options.silent);
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(target, 'create');
+  let hook: CreateHook;
+  const wrapper = createWrapper(current, () => hook);
+  Object.defineProperty(wrapper, RUNLOG_WRAPPER, { value: true });
+  Object.defineProperty(wrapper, 'name', { value: current.name, configurable: true });
+  hook = { target, original: current, wrapper, descriptor, live: true };
+  Object.defineProperty(target, 'create', {
+    value: wrapper,
+    writable: descriptor?.writable ?? true,
+    enumerable: descriptor?.enumerable ?? false,
+    configurable: true,
+  });
+  hooks.set(target, hook);
+}
+
+/**
+ * The wrapped `InferenceSession.create`: times the load, then starts autologging the session.
+ * The original's session (or rejection) reaches the caller unchanged.
+ */
+function createWrapper(original: AnyFunction, hook: () => CreateHook): AnyFunction {
+  return async function create(this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (!hook().live || onnxAutologSuppressed()) return original.apply(this, args);
+    const start = performance.now();
+    const session: unknown = await original.apply(this, args);
+    const loadMs = performance.now() - start;
+    try {
+      if (isInferenceSession(session)) observe(session, args, loadMs);
+    } catch (err) {
+      warnOnce(PLUGIN_NAME, err, settings.options.silent);
+    }
+    return session;
+  };
+}
+
+function observe(session: InferenceSession, args: unknown[], loadMs: number): void {
+  const created = { ...createArgumentsOf(args), loadMs, createdAt: Date.now() };
+  const s = AutologSession.start(session, created, settings, closed);
+  if (!s) return;
+  live.add(s);
+  collected.register(session, s, s);
+  if (!exitListener) {
+    exitListener = true;
+    process.on('beforeExit', flushOnExit);
+  }
+}
+
+function closed(s: AutologSession): void {
+  live.delete(s);
+  collected.unregister(s);
+  if (live.size === 0 && exitListener) {
+    exitListener = false;
+    process.off('beforeExit', flushOnExit);
+  }
+}
+
+/**
+ * On beforeExit, every open window is logged. runlog's own exit hooks end the runs on the same
+ * event; records queued by a listener of the same emit are sent before those runs are ended.
+ */
+function flushOnExit(): void {
+  for (const s of live) s.flushWindow();
+}
+
+function defaults(options: AutologOptions): OnnxAutologSettings {
+  return { options, logEveryNCalls: DEFAULT_LOG_EVERY_N_CALLS, logEveryMs: DEFAULT_LOG_EVERY_MS, logModels: false };
+}
+
+function resolveSettings(opts: AutologOptions, p: OnnxAutologOptions): OnnxAutologSettings {
+  const s = defaults({ ...opts });
+  s.logEveryNCalls = positive(p.logEveryNCalls, 'logEveryNCalls', s.logEveryNCalls, true, opts.silent);
+  s.logEveryMs = Math.min(MAX_TIMER_MS, positive(p.logEveryMs, 'logEveryMs', s.logEveryMs, false, opts.silent));
+  s.logModels = p.logModels === true;
+  return s;
+}
+
+function positive(value: unknown, name: string, fallback: number, integer: boolean, silent: boolean | undefined): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && value > 0 && Number.isFinite(value) && (!integer || Number.isInteger(value))) return value;
+  warnOnce(PLUGIN_NAME, `autolog({ onnx: { ${name} } }) must be a positive ${integer ? 'integer' : 'number'}; using ${fallback}`, silent);
+  return fallback;
+}
