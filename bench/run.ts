@@ -1,10 +1,19 @@
 /**
  * `npm run bench`: speed and memory figures, printed as ratios against anchors measured in the same
- * run on the same machine. Not a test: nothing here asserts a timing. BENCH_STEPS scales the
- * tracking benchmark (default 100,000 steps x 10 keys = 1,000,000 points).
+ * run on the same machine. Not a test: nothing here asserts a timing.
+ *   BENCH_STEPS  scales the tracking benchmark (default 100,000 steps x 10 keys = 1,000,000 points)
+ *   BENCH_ONLY   comma-separated subset: tracking, models, tfjs-autolog, onnx-autolog
  */
+import { onnxAutologBench, onnxModelBench } from './onnx-autolog.bench.js';
+import { tfjsAutologBench } from './tfjs-autolog.bench.js';
 import { trackingBench } from './tracking.bench.js';
 
 const steps = Number(process.env.BENCH_STEPS ?? 100_000);
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const wanted = (name: string) => !only || only.includes(name);
+
 console.log(`runlog benchmarks — node ${process.version}, ${new Date().toISOString()}`);
-await trackingBench({ steps });
+if (wanted('models')) await onnxModelBench();
+if (wanted('onnx-autolog')) await onnxAutologBench();
+if (wanted('tfjs-autolog')) await tfjsAutologBench();
+if (wanted('tracking')) await trackingBench({ steps });

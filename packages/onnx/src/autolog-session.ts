@@ -14,20 +14,18 @@
  * Nothing here throws into inference: the wrappers return the original results and errors
  * unchanged, and a failure of the plugin stops autologging this session with one warning.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { activeRun, beginAutologRun, endRun, warnOnce, type ActiveRun, type AutologOptions, type AutologRun } from '@runlog/core';
-import { logModel, type Flavor, type ModelSignature } from '@runlog/models';
+import type { ModelSignature } from '@runlog/models';
 import type { InferenceSession } from 'onnxruntime-node';
-import { withoutOnnxAutolog } from './autolog-suppress.js';
-import { onnxFlavor } from './onnx-flavor.js';
+import { hookMethod, unhookMethod, type InstanceHook } from './instance-hook.js';
+import { logModelOnce } from './log-model-once.js';
 import { readOnnxModelHeader } from './onnx-model-header.js';
 import { inspectOnnxHeader, type OnnxModelHeader } from './onnx-proto.js';
 import type { OnnxModelSource } from './onnx-session.js';
 import { inferOnnxSignature } from './onnx-signature.js';
 import { headerParams, sessionParams, type CreateArguments } from './session-description.js';
 import { SessionRecorder, type InferenceWindow } from './session-recorder.js';
+import { timedRun, type AnyFunction } from './timed-run.js';
 
 export const PLUGIN_NAME = 'onnx';
 
@@ -48,25 +46,11 @@ export interface CreatedSession extends CreateArguments {
 
 /** How long release() (and disable()) wait for the session's run to be resolved, its model logged and an owned run ended. */
 const CLOSE_TIMEOUT_MS = 5_000;
-/** Distinct models remembered as logged, process-wide; past this the set starts over (a model may be logged again). */
-const MAX_LOGGED_MODELS = 4_096;
-const HASH_CHUNK_BYTES = 8 << 20;
 /** Windows kept while the session's run is being started; past this the oldest are dropped (and counted). */
 const MAX_EARLY_WINDOWS = 100;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
-
-/** An own property installed on one session; the target is held weakly so a dropped session can be collected. */
-interface InstanceHook {
-  target: WeakRef<object>;
-  method: string;
-  wrapper: AnyFunction;
-  descriptor: PropertyDescriptor | undefined;
-}
-
+/** How many sessions have logged into a run, for the `session_<k>/` prefix. */
 const sessionsPerRun = new WeakMap<ActiveRun, number>();
-const loggedModels = new Set<string>();
 
 export class AutologSession {
   readonly recorder: SessionRecorder;
@@ -107,8 +91,12 @@ export class AutologSession {
     const firstInput = session.inputNames[0];
     const rec = this.recorder;
     const fail = (err: unknown): void => this.fail(err);
-    this.hook(session, 'run', (original) => timedRun(original, rec, firstInput, fail));
-    this.hook(session, 'release', (original) => releaseThenClose(original, this));
+    for (const hook of [
+      hookMethod(session, 'run', (original) => timedRun(original, rec, firstInput, fail)),
+      hookMethod(session, 'release', (original) => releaseThenClose(original, this)),
+    ]) {
+      if (hook) this.hooks.push(hook);
+    }
     this.timer = setInterval(() => {
       try {
         rec.tick();
@@ -143,7 +131,7 @@ export class AutologSession {
 
   private async shutDown(): Promise<void> {
     clearInterval(this.timer);
-    for (const hook of this.hooks) unhook(hook);
+    for (const hook of this.hooks) unhookMethod(hook);
     this.onClosed(this);
     if (await settlesWithin(this.ready, CLOSE_TIMEOUT_MS)) await this.finish();
     else void this.ready.then(() => this.finish());
@@ -205,93 +193,15 @@ export class AutologSession {
     }
     if (!this.settings.logModels || !source) return;
     try {
-      await this.logModelOnce(handle.run, source, signature);
+      await logModelOnce(handle.run, source, signature, this.prefix);
     } catch (err) {
       // The model is extra: its failure leaves the inference figures alone.
       warnOnce(PLUGIN_NAME, err, this.settings.options.silent);
     }
   }
-
-  /** Logs the model in the onnx flavor unless this process already logged a model with the same bytes. */
-  private async logModelOnce(run: ActiveRun, source: OnnxModelSource, signature: ModelSignature | undefined): Promise<void> {
-    const digest = await sha256Of(source);
-    run.client.logParam(run.runId, `${this.prefix}onnx_model_sha256`, digest);
-    if (loggedModels.has(digest)) return;
-    if (loggedModels.size >= MAX_LOGGED_MODELS) loggedModels.clear();
-    loggedModels.add(digest);
-    const name = this.prefix ? `${this.prefix.slice(0, -1)}_model` : 'model';
-    try {
-      await withoutOnnxAutolog(() =>
-        logModel(source.kind === 'path' ? source.path : source.bytes, {
-          name,
-          runId: run.runId,
-          client: run.client,
-          flavor: onnxFlavor as unknown as Flavor<never>,
-          signature,
-        }),
-      );
-    } catch (err) {
-      loggedModels.delete(digest);
-      throw err;
-    }
-  }
-
-  private hook(target: object, method: string, makeWrapper: (original: AnyFunction) => AnyFunction): void {
-    const t = target as Record<string, unknown>;
-    const original = t[method];
-    if (typeof original !== 'function') return;
-    const descriptor = Object.getOwnPropertyDescriptor(target, method);
-    const wrapper = makeWrapper(original as AnyFunction);
-    Object.defineProperty(target, method, { value: wrapper, writable: true, enumerable: false, configurable: true });
-    this.hooks.push({ target: new WeakRef(target), method, wrapper, descriptor });
-  }
 }
 
-/** Removes an own-property wrapper if it is still the one installed (a wrapper on top of ours stays; ours then passes through). */
-function unhook(hook: InstanceHook): void {
-  const target = hook.target.deref() as Record<string, unknown> | undefined;
-  if (!target || target[hook.method] !== hook.wrapper) return;
-  if (hook.descriptor) Object.defineProperty(target, hook.method, hook.descriptor);
-  else delete target[hook.method];
-}
-
-/**
- * The hot path. Counts every call and its rows; times the calls the recorder picks by observing
- * the returned promise. The original is called with the same `this` and arguments (onnxruntime
- * treats an undefined argument as absent), and its promise's value or rejection reaches the
- * caller unchanged.
- */
-function timedRun(original: AnyFunction, rec: SessionRecorder, firstInput: string | undefined, fail: (err: unknown) => void): AnyFunction {
-  return function run(this: unknown, feeds: unknown, arg1?: unknown, arg2?: unknown): unknown {
-    if (!rec.live) return original.call(this, feeds, arg1, arg2);
-    let timed = false;
-    try {
-      timed = rec.enter(rowsOf(feeds, firstInput));
-    } catch (err) {
-      fail(err);
-    }
-    if (!timed) return original.call(this, feeds, arg1, arg2);
-    const start = rec.now();
-    const result: unknown = original.call(this, feeds, arg1, arg2);
-    if (!(result instanceof Promise)) return result;
-    return result.then((outputs: unknown) => {
-      try {
-        rec.done(start);
-      } catch (err) {
-        fail(err);
-      }
-      return outputs;
-    });
-  };
-}
-
-/** Rows of a call: the first dimension of the first graph input (1 for a scalar or an unexpected feed). */
-function rowsOf(feeds: unknown, firstInput: string | undefined): number {
-  if (firstInput === undefined || typeof feeds !== 'object' || feeds === null) return 1;
-  const first = (feeds as Record<string, { dims?: readonly number[] } | undefined>)[firstInput]?.dims?.[0];
-  return typeof first === 'number' ? first : 1;
-}
-
+/** release() as the session's own, then the end of its autologging (which never rejects). */
 function releaseThenClose(original: AnyFunction, session: AutologSession): AnyFunction {
   return async function release(this: unknown, ...args: unknown[]): Promise<unknown> {
     try {
@@ -336,22 +246,8 @@ function leaveActiveStack(run: ActiveRun): void {
   if (i >= 0) run.stack.splice(i, 1);
 }
 
-function readHeader(source: OnnxModelSource): Promise<OnnxModelHeader> {
-  return source.kind === 'path' ? readOnnxModelHeader(source.path) : Promise.resolve(inspectOnnxHeader(source.bytes));
-}
-
-/** sha256 of the model bytes, streamed from a path or hashed in chunks that yield to the event loop. */
-async function sha256Of(source: OnnxModelSource): Promise<string> {
-  const hash = createHash('sha256');
-  if (source.kind === 'path') {
-    for await (const chunk of createReadStream(source.path)) hash.update(chunk as Buffer);
-  } else {
-    for (let at = 0; at < source.bytes.length; at += HASH_CHUNK_BYTES) {
-      hash.update(source.bytes.subarray(at, at + HASH_CHUNK_BYTES));
-      if (at + HASH_CHUNK_BYTES < source.bytes.length) await yieldToLoop();
-    }
-  }
-  return hash.digest('hex');
+async function readHeader(source: OnnxModelSource): Promise<OnnxModelHeader> {
+  return source.kind === 'path' ? readOnnxModelHeader(source.path) : inspectOnnxHeader(source.bytes);
 }
 
 /** True when `p` settled within `ms`. */

@@ -16,7 +16,7 @@ import {
   type AutologOptions,
   type Run,
 } from '@runlog/core';
-import { saveModel } from '@runlog/models';
+import { loadModel, saveModel } from '@runlog/models';
 import * as ort from 'onnxruntime-node';
 import { onnxAutologPlugin, type OnnxAutologOptions } from '../src/onnx-autolog-plugin.js';
 import { registerOnnxFlavor } from '../src/register.js';
@@ -208,10 +208,10 @@ describe('onnx autolog', () => {
   });
 
   it('keeps inference working when the plugin fails, and stops logging that session', async () => {
-    const tag = enable({}, { logEveryNCalls: 5 });
+    enable({}, { logEveryNCalls: 5 });
+    const user = await startRun(); // the session's run is known at once: its windows are logged, not kept
     const session = await ort.InferenceSession.create(LINEAR);
     await runTimes(session, 5);
-    await new Promise((r) => setTimeout(r, 50)); // the session's run is resolved
     const client = getClient();
     const logMetric = client.logMetric;
     client.logMetric = () => {
@@ -226,15 +226,39 @@ describe('onnx autolog', () => {
     }
     await runTimes(session, 10);
     await session.release();
-    const run = await onlyRun(tag);
-    assert.equal(run.info.status, 'FINISHED');
-    assert.deepEqual(await history(run.info.runId, 'inference_calls'), [], 'nothing after the failure');
+    const run = await getRun(user.runId);
+    assert.ok(run.data.metrics.model_load_ms! > 0, 'logged before the failure');
+    assert.deepEqual(await history(user.runId, 'inference_calls'), [], 'nothing after the failure');
+    await endRun();
+  });
+
+  it('refuses a module that is not onnxruntime, and replaces an invalid cadence with the default', async () => {
+    assert.equal(onnxAutologPlugin.enable({ silent: true }, { ort: {} as never }), false);
+    assert.equal(ort.InferenceSession.create, originalCreate);
+    const tag = enable({}, { logEveryNCalls: -5, logEveryMs: Number.NaN });
+    const session = await ort.InferenceSession.create(LINEAR);
+    await runTimes(session, 12);
+    await session.release();
+    assert.deepEqual(await history((await onlyRun(tag)).info.runId, 'inference_calls'), [[12, 12]], 'one window: 10,000 calls or 10 s not reached');
   });
 
   it('does not autolog the session saveModel opens to infer a signature', async () => {
     const tag = enable();
     await saveModel(LINEAR, `${await tempDir()}/model`);
     assert.equal((await autologRuns(tag)).length, 0);
+  });
+
+  it('logs the inference of a model loaded with loadModel, and ends its run on dispose', async () => {
+    const dir = `${await tempDir()}/model`;
+    await saveModel(LINEAR, dir);
+    const tag = enable({}, { logEveryNCalls: 4 });
+    const model = await loadModel(dir);
+    for (let i = 0; i < 6; i++) await model.predict({ x: [[1, 2, 3, 4], [5, 6, 7, 8]] });
+    await model.dispose();
+    const run = await onlyRun(tag);
+    assert.equal(run.info.status, 'FINISHED');
+    assert.deepEqual(await history(run.info.runId, 'inference_calls'), [[4, 4], [6, 6]]);
+    assert.deepEqual((await history(run.info.runId, 'inference_rows_per_call')).map(([, v]) => v), [2, 2]);
   });
 
   it('with logModels, logs each distinct model once, in the onnx flavor with the session signature', async () => {

@@ -13,4 +13,3 @@ export { isTfTensor, fromTfTensor, fromTfTensorSync, toTfTensor, numpyDtypeOf } 
 export { captureArtifacts, writeLayersModel, readLayersModel, insideDir, MODEL_JSON } from './layers-model-files.js';
 export { resolveTfjs, describeTfjs, type TfjsModule, type ResolvedTfjs } from './resolve-tfjs.js';
 export { tfjsAutologPlugin, type TfjsAutologOptions } from './tfjs-autolog-plugin.js';
-export { pyStr, snakeCase } from './fit-params.js';

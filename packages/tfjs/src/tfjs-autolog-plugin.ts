@@ -1,6 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { requireFramework, warnOnce, type AutologOptions, type AutologPlugin } from '@runlog/core';
+import { createRequire } from 'node:module';
+import { requireFramework, resolveFramework, warnOnce, type AutologOptions, type AutologPlugin } from '@runlog/core';
 import { FitRecorder, PLUGIN_NAME } from './fit-recorder.js';
 import type { FitKind } from './fit-params.js';
 import { unwrapMethod, wrapMethod, type AnyFunction, type MethodHook } from './method-hook.js';
@@ -21,6 +21,11 @@ import { unhookedLayersCopies } from './tfjs-copies.js';
  * returns, cannot await the model upload before fit resolves, and can never be unregistered, so
  * disable() could not undo it. The wrapper calls the original with the same `this` and arguments
  * plus one callback, returns its History, and rethrows its exception unchanged.
+ *
+ * Every call is logged on its own, including concurrent fits of different models; no async
+ * context is used to tell "nested" calls apart (it would put a promise hook on all of the
+ * process's promises). A fit started from another fit's callback therefore logs into the run
+ * active at that point, as a fit inside a user's run does.
  */
 
 /** Options under `autolog({ tfjs: {...} })`. */
@@ -43,8 +48,11 @@ interface HookedCopy {
   readonly hooks: MethodHook[];
 }
 
-/** Set for the duration of an autologged fit: nested fits (Sequential's inner model, a fit inside a callback) are not logged again, as in MLflow. */
-const insideFit = new AsyncLocalStorage<true>();
+/**
+ * Sequential.fit delegates to its inner LayersModel's fit, synchronously: while our Sequential
+ * wrapper calls the original, the inner model is in here and its (also wrapped) fit passes through.
+ */
+const innerOfLoggedFit = new WeakSet<object>();
 
 let options: AutologOptions = {};
 /** Keyed by the copy's LayersModel class: tfjs and tfjs-node share one tfjs-layers copy. */
@@ -59,14 +67,14 @@ export const tfjsAutologPlugin: AutologPlugin<TfjsAutologOptions> = {
       disableAll();
       return false;
     }
+    // Reconfigures: the options of the latest call apply to every fit from now on, as in MLflow.
+    options = { ...opts };
     try {
       const tf = pluginOptions?.tf !== undefined ? asTfjs(pluginOptions.tf) : resolveTfjsSync();
       if (!tf) {
         if (pluginOptions?.tf !== undefined) warnOnce(PLUGIN_NAME, 'autolog({ tfjs: { tf } }): tf is not a TF.js module (no LayersModel)', opts.silent);
         return false;
       }
-      // Reconfigures: the options of the latest call apply to every fit from now on, as in MLflow.
-      options = { ...opts };
       hookCopy(tf);
       checkCopies();
       scheduleCopyScan();
@@ -87,15 +95,26 @@ function disableAll(): void {
   copies.clear();
 }
 
-/** @tensorflow/tfjs-node if installed (it re-exports tfjs and selects the native backend), else @tensorflow/tfjs. */
+/**
+ * The TF.js to hook, found synchronously: the `@tensorflow/tfjs` that @tensorflow/tfjs-node uses
+ * when tfjs-node is installed (tfjs-node re-exports it, so its models are that copy's), else the
+ * `@tensorflow/tfjs` of the user's project, else runlog's. tfjs-node itself is not loaded here:
+ * loading it would load the native binding and switch the backend of a program that may only use
+ * @tensorflow/tfjs; hooking its tfjs is enough, as tfjs-layers is where fit() lives.
+ */
 function resolveTfjsSync(): TfjsModule | undefined {
-  for (const name of [TFJS_NODE, TFJS]) {
+  const nodeEntry = resolveFramework(TFJS_NODE, import.meta.url);
+  const attempts: Array<[string, () => unknown]> = [];
+  if (nodeEntry) attempts.push([`${TFJS} (of ${TFJS_NODE})`, () => createRequire(nodeEntry)(TFJS)]);
+  attempts.push([TFJS, () => requireFramework(TFJS, import.meta.url)]);
+  for (const [name, load] of attempts) {
     let mod: unknown;
     try {
-      mod = requireFramework(name, import.meta.url);
+      mod = load();
     } catch (err) {
-      // Installed but failing to load (a broken native binding): say so, try the next.
-      warnOnce(PLUGIN_NAME, `${name} could not be loaded: ${(err as Error).message}`, options.silent);
+      if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND') {
+        warnOnce(PLUGIN_NAME, `${name} could not be loaded: ${(err as Error).message}`, options.silent);
+      }
       continue;
     }
     const tf = asTfjs(mod);
@@ -134,9 +153,21 @@ function hookCopy(tf: TfjsModule): void {
 
 function fitWrapper(tf: TfjsModule, kind: FitKind, original: AnyFunction, self: () => MethodHook): AnyFunction {
   return function autologgedFit(this: tfjs.LayersModel, ...args: unknown[]): unknown {
-    if (!self().live || insideFit.getStore() === true || isTraining(this)) return original.apply(this, args);
-    return insideFit.run(true, () => autologFit(tf, kind, this, original, args, options));
+    if (!self().live || innerOfLoggedFit.has(this) || isTraining(this)) return callOriginal(original, this, args);
+    return autologFit(tf, kind, this, original, args, options);
   };
+}
+
+/** Calls the original fit, keeping a Sequential's inner model from being logged a second time. */
+function callOriginal(original: AnyFunction, model: object, args: unknown[]): unknown {
+  const inner = (model as { model?: unknown }).model;
+  if (typeof inner !== 'object' || inner === null || innerOfLoggedFit.has(inner)) return original.apply(model, args);
+  innerOfLoggedFit.add(inner);
+  try {
+    return original.apply(model, args);
+  } finally {
+    innerOfLoggedFit.delete(inner);
+  }
 }
 
 /** TF.js refuses a second concurrent fit of one model: let it, without starting a run. */
@@ -162,10 +193,10 @@ async function autologFit(
   } catch (err) {
     warnOnce(PLUGIN_NAME, err, opts.silent);
   }
-  if (!recorder) return original.apply(model, args);
+  if (!recorder) return callOriginal(original, model, args);
   let history: unknown;
   try {
-    history = await original.apply(model, callArgs);
+    history = await callOriginal(original, model, callArgs);
   } catch (err) {
     await recorder.finish('FAILED', args);
     throw err;

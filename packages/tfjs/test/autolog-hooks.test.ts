@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { getClient, getMetricHistory, setTrackingUri } from '@runlog/core';
 import { tfjsAutologPlugin } from '../src/index.js';
@@ -224,6 +224,26 @@ describe('tfjs autolog: hooks', () => {
       assert.match(lines[0]!, /autolog\(\{ tfjs: \{ tf \} \}\)/);
     } finally {
       delete cache[fakeFile];
+    }
+  });
+
+  it('with tfjs-node installed, hooks the tfjs it uses without loading tfjs-node (no native binding, no backend switch)', async () => {
+    const project = join(tracking.dir, 'project');
+    const nodePkg = join(project, 'node_modules', '@tensorflow', 'tfjs-node');
+    await mkdir(nodePkg, { recursive: true });
+    await writeFile(join(nodePkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', main: 'index.js' }));
+    await writeFile(join(nodePkg, 'index.js'), "throw new Error('tfjs-node must not be loaded by enable()');");
+    const realTfjs = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs/package.json'));
+    await symlink(realTfjs, join(project, 'node_modules', '@tensorflow', 'tfjs'), 'dir');
+    const cwd = process.cwd();
+    process.chdir(project);
+    try {
+      const { result, stderr } = await captureStderr(async () => tfjsAutologPlugin.enable({ logModels: false }));
+      assert.equal(result, true);
+      assert.equal(stderr, '');
+      assert.notEqual(tf.Sequential.prototype.fit, originals.seqFit);
+    } finally {
+      process.chdir(cwd);
     }
   });
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { earlyStoppingParams, fitArgParams, pyFloatStr } from '../src/fit-params.js';
-import { pyStr, snakeCase } from '../src/index.js';
+import { earlyStoppingParams, fitArgParams, pyFloatStr, pyStr, snakeCase } from '../src/fit-params.js';
 import { tf } from './fixtures.js';
 
 describe('tfjs autolog params', () => {

@@ -189,6 +189,41 @@ describe('tfjs autolog: runs', () => {
     model.dispose();
   });
 
+  it('concurrent fits of two models get a run each, with their own metrics', async () => {
+    const before = await runIds();
+    const a = compiledModel();
+    const b = compiledModel({ sequential: false });
+    const { xs, ys } = data();
+    await Promise.all([a.fit(xs, ys, { epochs: 2, verbose: 0 }), b.fit(xs, ys, { epochs: 5, verbose: 0 })]);
+    const runs = await newRuns(before);
+    assert.equal(runs.length, 2);
+    const byEpochs = Object.fromEntries(runs.map((r) => [r.data.params['epochs'], r.info.runId]));
+    assert.equal((await getMetricHistory(byEpochs['2']!, 'loss')).length, 2);
+    assert.equal((await getMetricHistory(byEpochs['5']!, 'loss')).length, 5);
+    for (const r of runs) assert.equal(r.info.status, 'FINISHED');
+    tf.dispose([xs, ys]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('concurrent fits inside their own withRun() scopes log into their own runs', async () => {
+    const { xs, ys } = data();
+    const train = (epochs: number) =>
+      withRun({ runName: `scope-${epochs}` }, async (run) => {
+        const model = compiledModel();
+        await new Promise((r) => setTimeout(r, epochs)); // start at different times
+        await model.fit(xs, ys, { epochs, verbose: 0 });
+        model.dispose();
+        return run.runId;
+      });
+    const [r3, r4] = await Promise.all([train(3), train(4)]);
+    assert.equal((await getRun(r3)).data.params['epochs'], '3');
+    assert.equal((await getRun(r4)).data.params['epochs'], '4');
+    assert.equal((await getMetricHistory(r3, 'loss')).length, 3);
+    assert.equal((await getMetricHistory(r4, 'loss')).length, 4);
+    tf.dispose([xs, ys]);
+  });
+
   it('leaves no run active behind and every run it started is ended', async () => {
     const runs = await allRuns();
     assert.ok(runs.length >= 4);
