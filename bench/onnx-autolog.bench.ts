@@ -148,7 +148,7 @@ export async function onnxModelBench(): Promise<Record<string, number>> {
       });
       line('bare session.run (median µs/call)', `${us[0]!.toFixed(2)} µs`);
       line('predictTensors, typed-array input (overhead over bare run)', pct(ratio[1]!), `(${(us[1]! - us[0]!).toFixed(2)} µs; target < 10 %)`);
-      line('predict, nested-array input and output (overhead over bare run)', pct(ratio[2]!), `(${(us[2]! - us[0]!).toFixed(2)} µs; target < 10 %)`);
+      line('predict, nested arrays in and out (overhead over bare run)', pct(ratio[2]!), `(${(us[2]! - us[0]!).toFixed(2)} µs; target < 10 %)`);
       line('  for scale: one async wrapper around the bare run', pct(ratio[3]!), `(${(us[3]! - us[0]!).toFixed(2)} µs)`);
     } finally {
       await model.dispose();

@@ -121,10 +121,16 @@ export async function loadModel(uri: string, opts: LoadModelOptions = {}): Promi
     throw err;
   }
   let disposed: Promise<void> | undefined;
-  const predictTensors = async (input: unknown, params?: Record<string, unknown>): Promise<Record<string, TensorValue>> => {
-    if (disposed) throw new InvalidArgumentError('This model has been disposed.');
-    const inputs = enforcer.enforceInputs(input, fm);
-    return fm.run(inputs, enforcer.enforceParams(params));
+  // Not `async`: on a 16 µs inference an extra promise layer is a measurable share (see bench);
+  // synchronous failures are turned into rejections by hand.
+  const predictTensors = (input: unknown, params?: Record<string, unknown>): Promise<Record<string, TensorValue>> => {
+    try {
+      if (disposed) throw new InvalidArgumentError('This model has been disposed.');
+      const inputs = enforcer.enforceInputs(input, fm);
+      return fm.run(inputs, enforcer.enforceParams(params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
   return {
     path: dir,
@@ -136,9 +142,12 @@ export async function loadModel(uri: string, opts: LoadModelOptions = {}): Promi
     outputNames: fm.outputNames,
     raw: fm.raw,
     predictTensors,
-    async predict(input, params) {
-      const out = await predictTensors(input, params);
-      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, tensorToNested(t)]));
+    predict(input, params) {
+      return predictTensors(input, params).then((out) => {
+        const nested: Record<string, ReturnType<typeof tensorToNested>> = {};
+        for (const k in out) nested[k] = tensorToNested(out[k]!);
+        return nested;
+      });
     },
     dispose() {
       disposed ??= (async () => {

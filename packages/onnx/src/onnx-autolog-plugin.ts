@@ -5,7 +5,7 @@
  * What it hooks, in one place: the static `InferenceSession.create` of the onnxruntime-node copy
  * the user's code resolves (`require` and `import` of onnxruntime-node give the same CommonJS
  * copy), versions >=1.17 <2 (another major is hooked with a warning), or of the module passed as
- * `autolog({ onnx: { ort } })`. Each session create returns gets instance-level `run` and
+ * `autolog({ onnx: { ort } })`. Each session that create returns gets instance-level `run` and
  * `release` wrappers (see AutologSession); nothing on the prototype changes, so sessions created
  * before enable() or after disable() are untouched.
  *

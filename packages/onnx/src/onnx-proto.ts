@@ -93,7 +93,7 @@ function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> 
 }
 
 /** ModelProto field number → expected wire type (onnx.proto3). Unknown numbers are tolerated. */
-export const MODEL_FIELDS: Record<number, number> = {
+const MODEL_FIELDS: Record<number, number> = {
   1: WIRE_VARINT, // ir_version
   2: WIRE_LEN, // producer_name
   3: WIRE_LEN, // producer_version

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import {
   activeRun,
@@ -53,15 +55,20 @@ async function runTimes(session: ort.InferenceSession, n: number, rows = 1): Pro
 }
 
 describe('onnx autolog', () => {
+  let store = '';
   before(async () => {
-    setTrackingUri(await tempDir('runlog-onnx-autolog-'));
+    store = await mkdtemp(join(tmpdir(), 'runlog-onnx-autolog-'));
+    setTrackingUri(store);
     registerOnnxFlavor();
   });
   afterEach(async () => {
     await onnxAutologPlugin.disable();
     if (activeRun()) await endRun();
   });
-  after(() => shutdown());
+  after(async () => {
+    await shutdown();
+    await rm(store, { recursive: true, force: true });
+  });
 
   it('gives a session created with no active run its own run, logs windows every N calls, and ends it FINISHED on release', async () => {
     const tag = enable({}, { logEveryNCalls: 10 });
@@ -279,7 +286,7 @@ describe('onnx autolog', () => {
     assert.deepEqual(await files(fromBytes!), [], 'a model already logged by this process is not logged again');
     assert.ok((await files(fromPath!)).includes('model/model.onnx'));
     assert.ok((await files(external!)).includes('model/onnx-external.weights'), 'external data travels with the model');
-    const mlmodel = await readFile(await downloadArtifacts(fromPath!.info.runId, 'model/MLmodel'), 'utf8');
+    const mlmodel = await readFile(await downloadArtifacts(fromPath!.info.runId, 'model/MLmodel', await tempDir()), 'utf8');
     assert.match(mlmodel, /loader_module: mlflow.onnx/);
     assert.match(mlmodel, /signature:\n {2}inputs: '\[\{"name": "x", "type": "tensor", "tensor-spec": \{"dtype": "float32"/);
     const history = JSON.parse(fromPath!.data.tags['mlflow.log-model.history']!);

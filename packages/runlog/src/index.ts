@@ -4,7 +4,7 @@
  * TF.js flavors (neither loads its framework until a model of that kind is saved or loaded), and
  * provides autolog().
  */
-import { registerOnnxFlavor } from '@runlog/onnx';
+import { onnxAutologPlugin, registerOnnxFlavor } from '@runlog/onnx';
 import { registerTfjsFlavor, tfjsAutologPlugin } from '@runlog/tfjs';
 import { registerAutologPlugin } from './autolog.js';
 
@@ -36,3 +36,4 @@ export { autolog, registerAutologPlugin, type RunlogAutologOptions } from './aut
 registerOnnxFlavor();
 registerTfjsFlavor();
 registerAutologPlugin(tfjsAutologPlugin);
+registerAutologPlugin(onnxAutologPlugin);
