@@ -164,6 +164,34 @@ export async function startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
   const stack = currentStack();
   const parent = stack[stack.length - 1];
   if (parent && !opts.nested) throw new RunAlreadyActiveError(parent.runId);
+  // A top-level start is reserved before the first await, so a second concurrent top-level start
+  // in the same context is refused at once instead of both creating runs.
+  if (!opts.nested) {
+    if (startingTopLevel.has(stack)) throw new RunAlreadyActiveError('(being started)');
+    startingTopLevel.add(stack);
+  }
+  try {
+    return await startRunReserved(stack, parent, opts);
+  } finally {
+    if (!opts.nested) startingTopLevel.delete(stack);
+  }
+}
+
+/** Stacks on which a top-level run is being started (see startRun). */
+const startingTopLevel = new WeakSet<Stack>();
+
+/**
+ * startRun without the concurrent-start reservation, for autolog plugins: two fits running at
+ * once with no active run each get a run of their own. For plugins; not part of the documented API.
+ */
+export async function startRunForAutolog(opts: StartRunOptions): Promise<ActiveRun> {
+  const stack = currentStack();
+  const parent = stack[stack.length - 1];
+  if (parent && !opts.nested) throw new RunAlreadyActiveError(parent.runId);
+  return startRunReserved(stack, parent, opts);
+}
+
+async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opts: StartRunOptions): Promise<ActiveRun> {
   const client = getClient();
   let resumeId = opts.runId;
   if (resumeId === undefined && !parent && !envRunIdUsed && process.env.MLFLOW_RUN_ID) {

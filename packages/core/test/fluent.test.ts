@@ -47,6 +47,15 @@ describe('fluent API on the local store', () => {
     assert.equal(stored.data.tags['mlflow.parentRunId'], parent.runId);
   });
 
+  it('refuses a second top-level run started concurrently in the same context, creating only one', async () => {
+    const results = await Promise.allSettled([runlog.startRun({ runName: 'one' }), runlog.startRun({ runName: 'two' })]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    assert.ok(rejected.reason instanceof runlog.RunAlreadyActiveError);
+    await runlog.endRun();
+    assert.equal(runlog.activeRun(), undefined);
+  });
+
   it('throws NoActiveRunError for fluent logging without a run, and typed errors for bad input', async () => {
     assert.throws(() => runlog.logMetric('x', 1), runlog.NoActiveRunError);
     await runlog.startRun();

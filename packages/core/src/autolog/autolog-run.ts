@@ -1,5 +1,5 @@
 import { debug } from '../debug.js';
-import { activeRun, endRun, startRun, type ActiveRun } from '../fluent.js';
+import { activeRun, endRun, startRunForAutolog, type ActiveRun } from '../fluent.js';
 import type { RunStatus } from '../entities.js';
 import type { AutologOptions } from './plugin.js';
 
@@ -18,7 +18,7 @@ export interface AutologRun {
 export async function beginAutologRun(flavor: string, opts: AutologOptions): Promise<AutologRun | null> {
   const current = activeRun();
   if (current) return opts.exclusive ? null : { run: current, owned: false };
-  const run = await startRun({ tags: { ...opts.extraTags, 'mlflow.autologging': flavor } });
+  const run = await startRunForAutolog({ tags: { ...opts.extraTags, 'mlflow.autologging': flavor } });
   return { run, owned: true };
 }
 
