@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { getClient, getMetricHistory, setTrackingUri } from '@runlog/core';
 import { tfjsAutologPlugin } from '../src/index.js';
-import { captureStderr, compiledModel, data, newRuns, runIds, tempTracking, tf } from './autolog-support.js';
+import { captureStderr, compiledModel, data, newRuns, runIds, tf, trackingPerSuite } from './autolog-support.js';
 
 const originals = {
   layersFit: tf.LayersModel.prototype.fit,
@@ -24,17 +24,7 @@ async function fitOnce(epochs = 2, args: tf.ModelFitArgs = {}, model = compiledM
 }
 
 describe('tfjs autolog: hooks', () => {
-  let tracking: Awaited<ReturnType<typeof tempTracking>>;
-
-  before(async () => {
-    tracking = await tempTracking();
-  });
-  afterEach(async () => {
-    await tfjsAutologPlugin.disable();
-  });
-  after(async () => {
-    await tracking.close();
-  });
+  const tracking = trackingPerSuite();
 
   it('wraps fit and fitDataset of LayersModel and Sequential (which overrides both)', () => {
     assert.equal(tfjsAutologPlugin.enable({}), true);

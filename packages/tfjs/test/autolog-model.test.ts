@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { downloadArtifacts, listArtifacts } from '@runlog/core';
 import { readMLmodel } from '@runlog/models';
 import { tfjsAutologPlugin } from '../src/index.js';
-import { compiledModel, data, newRuns, runIds, tempTracking, tf } from './autolog-support.js';
+import { compiledModel, data, newRuns, runIds, tf, trackingPerSuite } from './autolog-support.js';
 
 /** The model autolog logged: its MLmodel and, if any, input_example.json parsed. */
 async function loggedModel(runId: string): Promise<{ mlmodel: Awaited<ReturnType<typeof readMLmodel>>; example: unknown }> {
@@ -21,16 +21,7 @@ async function loggedModel(runId: string): Promise<{ mlmodel: Awaited<ReturnType
 }
 
 describe('tfjs autolog: the logged model', () => {
-  let tracking: Awaited<ReturnType<typeof tempTracking>>;
-  before(async () => {
-    tracking = await tempTracking();
-  });
-  afterEach(async () => {
-    await tfjsAutologPlugin.disable();
-  });
-  after(async () => {
-    await tracking.close();
-  });
+  const tracking = trackingPerSuite();
 
   async function fitAndGetRun(fit: (model: tf.LayersModel) => Promise<unknown>, given?: tf.LayersModel): Promise<string> {
     const before = await runIds();

@@ -1,6 +1,8 @@
 // Shared helpers for the autolog tests: a local store in a temp dir, a small compiled model, the
 // runs a test made, and captured warnings.
+import { after, afterEach, before } from 'node:test';
 import { getClient, searchRuns, setTrackingUri, shutdown, type Run } from '@runlog/core';
+import { tfjsAutologPlugin } from '../src/index.js';
 import { removeDir, tempDir, tf } from './fixtures.js';
 
 export { tf };
@@ -15,6 +17,28 @@ export async function tempTracking(): Promise<{ dir: string; close(): Promise<vo
       await shutdown();
       setTrackingUri(undefined);
       await removeDir(dir);
+    },
+  };
+}
+
+/**
+ * For a describe() block: a temp tracking store for the whole block, and the plugin disabled after
+ * each test. Returns the store's directory (valid once `before` ran).
+ */
+export function trackingPerSuite(): { readonly dir: string } {
+  let tracking: Awaited<ReturnType<typeof tempTracking>> | undefined;
+  before(async () => {
+    tracking = await tempTracking();
+  });
+  afterEach(async () => {
+    await tfjsAutologPlugin.disable();
+  });
+  after(async () => {
+    await tracking?.close();
+  });
+  return {
+    get dir() {
+      return tracking!.dir;
     },
   };
 }
