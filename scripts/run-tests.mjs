@@ -3,7 +3,8 @@
 // beside their packages and the cross-package tests in test/. Node 20's --test takes no globs, so
 // the files are listed here. Extra arguments are passed to node (e.g. --test-name-pattern=...).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,9 +28,12 @@ if (selected.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
+// Journals of runs logged to test servers go to a throw-away directory, never the user's own.
+const journalDir = process.env.RUNLOG_JOURNAL_DIR ?? mkdtempSync(join(tmpdir(), 'runlog-test-journal-'));
 const result = spawnSync(
   process.execPath,
   ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...selected],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir } },
 );
+if (!process.env.RUNLOG_JOURNAL_DIR) rmSync(journalDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -138,7 +138,10 @@ print(json.dumps({
     assert.deepEqual(ordered.items.map((r) => r.info.runName), ['c', 'a', 'b']);
   });
 
-  it('keeps training through an outage: logging never throws, flush says false, endRun rejects with the unsent count, and everything lands once after the server returns', async () => {
+  it("with durability 'memory' keeps training through an outage: logging never throws, flush says false, endRun rejects with the unsent count, and everything lands once after the server returns", async () => {
+    // The journaled default is covered by test/interop/journal-*.test.ts; this is the in-memory mode.
+    runlog.configure({ durability: 'memory' });
+    runlog.setTrackingUri(server.uri);
     await runlog.setExperiment('interop-outage');
     const run = await runlog.startRun({ runName: 'outage' });
     for (let i = 0; i < 1000; i++) runlog.logMetric('m', i, { step: i });
@@ -168,6 +171,8 @@ print(json.dumps({'n': len(h), 'steps': sorted(set(m.step for m in h)) == list(r
 `,
     );
     assert.deepEqual(py, { n: 3000, steps: true, status: 'FINISHED' });
+    runlog.configure({});
+    runlog.setTrackingUri(server.uri);
   });
 
   it('creates an MLflow 3 LoggedModel, uploads its files, links it to the run and finalizes it READY, as Python sees it', async () => {

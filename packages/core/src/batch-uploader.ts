@@ -21,6 +21,53 @@ export interface BatchUploaderOptions {
   onError?: (err: Error) => void;
   /** Size of one request; defaults to MLflow's log-batch limits. A local store may allow more. */
   limits?: Partial<BatchLimits> | undefined;
+  /**
+   * Told when a run's acknowledgement watermarks advance: the first `metrics`, `params` and
+   * `tagOps` records queued for the run (counted per kind in queueing order) are settled, either
+   * acknowledged by the store or refused by it for good. The journal trims on this.
+   */
+  onAck?: ((runId: string, watermarks: Watermarks) => void) | undefined;
+}
+
+/** Per kind, how many of a run's records (in queueing order) are settled. */
+export interface Watermarks {
+  metrics: number;
+  params: number;
+  tagOps: number;
+}
+
+type Kind = 0 | 1 | 2;
+/** [kind (0 metrics, 1 params, 2 tag ops), first ordinal, end ordinal) */
+type Range = [Kind, number, number];
+
+/** Counting for onAck: records taken per kind, and the ranges in requests not yet settled. */
+class AckCounter {
+  readonly taken = [0, 0, 0];
+  readonly inflight: Range[] = [];
+  readonly reported = [0, 0, 0];
+  take(kind: Kind, n: number): Range {
+    const r: Range = [kind, this.taken[kind]!, this.taken[kind]! + n];
+    this.taken[kind]! += n;
+    this.inflight.push(r);
+    return r;
+  }
+  /** Settles ranges; true when a watermark moved. */
+  settle(ranges: Range[]): boolean {
+    for (const r of ranges) {
+      const i = this.inflight.indexOf(r);
+      if (i >= 0) this.inflight.splice(i, 1);
+    }
+    let moved = false;
+    for (const kind of [0, 1, 2] as Kind[]) {
+      let low = this.taken[kind]!;
+      for (const r of this.inflight) if (r[0] === kind && r[1] < low) low = r[1];
+      if (low !== this.reported[kind]) {
+        this.reported[kind] = low;
+        moved = true;
+      }
+    }
+    return moved;
+  }
 }
 
 /** How much one request may carry. */
@@ -80,6 +127,8 @@ class RunQueue {
 interface Work {
   runId: string;
   queue: RunQueue;
+  /** Ordinal ranges the work carries, when acknowledgements are counted. */
+  ranges?: Range[];
   batch?: LogBatch;
   deleteTagKey?: string;
   records: number;
@@ -124,6 +173,8 @@ export class BatchUploader {
   private readonly idleWaiters = new Set<() => void>();
   private readonly sleepers = new Set<() => void>();
   private rr = 0;
+  private readonly onAck: BatchUploaderOptions['onAck'];
+  private readonly ackCounters = new Map<string, AckCounter>();
 
   constructor(opts: BatchUploaderOptions) {
     this.store = opts.store;
@@ -141,6 +192,7 @@ export class BatchUploader {
       }
     };
     this.limits = { ...MLFLOW_BATCH_LIMITS, ...opts.limits };
+    this.onAck = opts.onAck;
   }
 
   // ---- enqueue (hot path) ----
@@ -324,6 +376,21 @@ export class BatchUploader {
   }
 
   private startWork(work: Work): Work {
+    if (this.onAck !== undefined) {
+      let counter = this.ackCounters.get(work.runId);
+      if (counter === undefined) {
+        counter = new AckCounter();
+        this.ackCounters.set(work.runId, counter);
+      }
+      const ranges: Range[] = [];
+      if (work.deleteTagKey !== undefined) ranges.push(counter.take(2, 1));
+      else if (work.batch !== undefined) {
+        if (work.batch.tags.length) ranges.push(counter.take(2, work.batch.tags.length));
+        if (work.batch.params.length) ranges.push(counter.take(1, work.batch.params.length));
+        if (work.batch.metrics.length) ranges.push(counter.take(0, work.batch.metrics.length));
+      }
+      work.ranges = ranges;
+    }
     this.queued -= work.records;
     this.inflightRecords += work.records;
     work.queue.inflightRecords += work.records;
@@ -352,6 +419,7 @@ export class BatchUploader {
       this.inflightRecords -= work.records;
       work.queue.inflightRecords -= work.records;
       if (work.carriesTags) work.queue.tagsInFlight = false;
+      if (work.ranges !== undefined) this.settleRanges(work.runId, work.ranges);
       if (work.queue.queued === 0 && work.queue.inflightRecords === 0) this.forgetIdleRun(work.queue);
       this.pump();
     }
@@ -407,6 +475,22 @@ export class BatchUploader {
     });
   }
 
+  private settleRanges(runId: string, ranges: Range[]): void {
+    const counter = this.ackCounters.get(runId);
+    if (counter === undefined || !counter.settle(ranges)) return;
+    const [metrics, params, tagOps] = counter.reported as [number, number, number];
+    try {
+      this.onAck!(runId, { metrics, params, tagOps });
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  /** Stops counting acknowledgements for a run that will get no more records. */
+  forgetAcks(runId: string): void {
+    this.ackCounters.delete(runId);
+  }
+
   private forgetIdleRun(q: RunQueue): void {
     if (this.runs.get(q.runId) === q) this.runs.delete(q.runId);
     if (this.lastRun === q) this.lastRun = undefined;
@@ -422,6 +506,11 @@ export class BatchUploader {
 
   get pending(): number {
     return this.queued + this.inflightRecords;
+  }
+
+  /** Records waiting to be put in a request. */
+  get queuedRecords(): number {
+    return this.queued;
   }
 
   stats(): UploaderStats {

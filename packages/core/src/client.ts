@@ -19,9 +19,15 @@ import type {
 } from './entities.js';
 import { ClosedError, InvalidArgumentError, UnsentRecordsError } from './errors.js';
 import { parseBoolEnv } from './config.js';
+import { debug } from './debug.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
 import type { TrackingStore } from './store.js';
-import { openStore } from './store-factory.js';
+import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
+import type { JournaledQueue, RecordSink } from './journal/journaled-queue.js';
+import { openRegistryStore, openStore } from './store-factory.js';
+import type { ModelVersion, RegisteredModel, VersionLike } from './registry/entities.js';
+import { RegistryMethods, type CreateModelVersionOptions, type RegistryClientOptions, type SearchRegistryOptions } from './registry/registry-methods.js';
+import type { RegistryStore } from './registry/registry-store.js';
 import {
   normalizeValue,
   validateArtifactPath,
@@ -42,7 +48,18 @@ export interface RunlogClientOptions {
   onError?: ((err: Error) => void) | undefined;
   /** How long reads wait for this run's queued records to land first (read-your-writes). */
   readFlushTimeoutMs?: number | undefined;
+  /**
+   * How records are kept until a tracking server has them: 'journal' (default for a server),
+   * 'fsync-every-flush' or 'memory'; RUNLOG_DURABILITY. The local store always writes directly.
+   */
+  durability?: Durability | undefined;
+  /** Journal location and tuning (dir: RUNLOG_JOURNAL_DIR, else ~/.local/state/runlog/journal). */
+  journal?: JournalOptions | undefined;
   env?: Record<string, string | undefined> | undefined;
+  /** Model registry URI (a path, `file:` URI or MLflow server). Default: MLFLOW_REGISTRY_URI, else the tracking URI. */
+  registryUri?: RegistryClientOptions['registryUri'];
+  /** Use this registry store instead of opening one. */
+  registryStore?: RegistryClientOptions['registryStore'];
 }
 
 export interface SearchRunsOptions {
@@ -80,6 +97,10 @@ export class RunlogClient {
   readonly trackingUri: string;
   readonly store: TrackingStore;
   readonly uploader: BatchUploader;
+  /** Set when records are journaled (a tracking server with durability other than 'memory'). */
+  readonly journal: JournaledQueue | undefined;
+  /** Where logging calls enqueue: the journaled queue, else the uploader. */
+  private readonly sink: RecordSink;
   private readonly truncate: boolean;
   private readonly readFlushTimeoutMs: number;
   private readonly validMetricKeys = new Set<string>();
@@ -97,18 +118,38 @@ export class RunlogClient {
       this.store = opened.store;
       this.trackingUri = opened.uri;
     }
+    this.registryOptions = { registryUri: opts.registryUri, registryStore: opts.registryStore, env };
     this.truncate = parseBoolEnv(env, 'MLFLOW_TRUNCATE_LONG_VALUES') ?? true;
     this.readFlushTimeoutMs = opts.readFlushTimeoutMs ?? 30_000;
     const storeConcurrency = this.store.uploadConcurrency;
     const wanted = opts.uploader?.concurrency;
-    this.uploader = new BatchUploader({
+    const uploaderOptions: BatchUploaderOptions = {
       limits: this.store.batchLimits,
       ...opts.uploader,
       // A store's own bound (1 for the local store, which keeps metric files in logging order) wins.
       concurrency: storeConcurrency !== undefined && wanted !== undefined ? Math.min(wanted, storeConcurrency) : (wanted ?? storeConcurrency),
       store: this.store,
       onError: opts.onError,
+    };
+    const durable = openDurableTracking({
+      store: this.store,
+      trackingUri: this.trackingUri,
+      durability: resolveDurability(opts.durability, env),
+      journal: opts.journal,
+      uploader: uploaderOptions,
+      env,
+      onError: opts.onError ?? ((err) => debug('%s', err.message)),
     });
+    if (durable) {
+      this.store = durable.store;
+      this.uploader = durable.uploader;
+      this.journal = durable.queue;
+      this.sink = durable.queue;
+    } else {
+      this.uploader = new BatchUploader(uploaderOptions);
+      this.journal = undefined;
+      this.sink = this.uploader;
+    }
   }
 
   // ---- experiments ----
@@ -174,7 +215,7 @@ export class RunlogClient {
   }
 
   async searchRuns(opts: SearchRunsOptions): Promise<PagedList<Run>> {
-    await this.uploader.flush(this.readFlushTimeoutMs);
+    await this.flushRecords(this.readFlushTimeoutMs);
     return this.store.searchRuns(opts);
   }
 
@@ -191,19 +232,80 @@ export class RunlogClient {
     const endTime = opts.endTime ?? Date.now();
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const started = Date.now();
+    // With a journal the end is journaled first: if the server does not take it now, the
+    // background end-applier or `runlog sync` applies it after the run's last record.
+    this.journal?.writer.endRun(runId, status, endTime);
     const artifactsDone = await this.waitArtifacts(runId, timeoutMs);
-    const ok = artifactsDone && (await this.uploader.flush(Math.max(0, timeoutMs - (Date.now() - started)), runId));
+    const ok = artifactsDone && (await this.flushRecords(Math.max(0, timeoutMs - (Date.now() - started)), runId));
     if (!ok) {
       const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
+      if (this.journal) {
+        this.scheduleEnd(runId, status, endTime);
+        if (uploads === 0) return;
+      }
       throw new UnsentRecordsError(
-        this.uploader.pendingFor(runId) + uploads,
+        (this.journal ? 0 : this.uploader.pendingFor(runId)) + uploads,
         `run ${runId} could not be ended within ${timeoutMs} ms because ${this.store.displayUri} did not ` +
-          `acknowledge them${uploads ? ` (${uploads} of them artifact uploads)` : ''}; they stay queued and keep ` +
-          'retrying while the process lives.',
+          `acknowledge them${uploads ? ` (${uploads} of them artifact uploads)` : ''}; ` +
+          (this.journal ? 'its records are safe in the journal.' : 'they stay queued and keep retrying while the process lives.'),
       );
     }
-    await this.store.updateRun(runId, { status, endTime });
+    try {
+      await this.store.updateRun(runId, { status, endTime });
+    } catch (err) {
+      if (!this.journal) throw err;
+      debug('ending run %s: %s; the journal keeps the end', runId, (err as Error).message);
+      this.scheduleEnd(runId, status, endTime);
+      return;
+    }
+    this.endApplied(runId);
+  }
+
+  private readonly endsWaiting = new Map<string, { status: RunStatus; endTime: number }>();
+  private endTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A journaled run's end that the server has not taken yet: applied in the background once the
+   * run's records are all acknowledged (checked every second, unref'd: it never keeps the process
+   * up; what is left at exit `runlog sync` applies).
+   */
+  private scheduleEnd(runId: string, status: RunStatus, endTime: number): void {
+    this.endsWaiting.set(runId, { status, endTime });
+    if (this.endTimer !== undefined) return;
+    let busy = false;
+    this.endTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.applyWaitingEnds().finally(() => {
+        busy = false;
+      });
+    }, 1000);
+    this.endTimer.unref();
+  }
+
+  private async applyWaitingEnds(): Promise<void> {
+    for (const [runId, end] of this.endsWaiting) {
+      if (this.closed || !this.journal || this.journal.spilled || this.uploader.pendingFor(runId) > 0) continue;
+      try {
+        await this.store.updateRun(runId, end);
+        this.endsWaiting.delete(runId);
+        this.endApplied(runId);
+      } catch (err) {
+        debug('ending run %s later: %s', runId, (err as Error).message);
+      }
+    }
+    if (this.endsWaiting.size === 0 && this.endTimer !== undefined) {
+      clearInterval(this.endTimer);
+      this.endTimer = undefined;
+    }
+  }
+
+  private endApplied(runId: string): void {
     this.paramsByRun.delete(runId);
+    if (this.journal) {
+      this.journal.writer.ackEnd(runId);
+      this.uploader.forgetAcks(runId);
+    }
   }
 
   deleteRun(runId: string): Promise<void> {
@@ -231,7 +333,7 @@ export class RunlogClient {
         timestamp = opts.timestamp;
       } else timestamp = Date.now();
     } else timestamp = Date.now();
-    this.uploader.addMetric(runId, key, value, timestamp, step);
+    this.sink.addMetric(runId, key, value, timestamp, step);
   }
 
   private rememberMetricKey(key: string): void {
@@ -261,17 +363,17 @@ export class RunlogClient {
       );
     }
     // Remembered only once queued: a param the full queue dropped may be logged again.
-    if (this.uploader.addParam(runId, key, str)) logged.set(key, str);
+    if (this.sink.addParam(runId, key, str)) logged.set(key, str);
   }
 
   setTag(runId: string, key: string, value: unknown): void {
     validateKey('tag', key);
-    this.uploader.setTag(runId, key, normalizeValue('tag', key, value, this.truncate));
+    this.sink.setTag(runId, key, normalizeValue('tag', key, value, this.truncate));
   }
 
   deleteTag(runId: string, key: string): void {
     validateKey('tag', key);
-    this.uploader.deleteTag(runId, key);
+    this.sink.deleteTag(runId, key);
   }
 
   /** Validates everything first, so a bad entry rejects the whole call and queues nothing. */
@@ -300,9 +402,9 @@ export class RunlogClient {
       }
       seen.set(p.key, p.value);
     }
-    for (const m of metrics) this.uploader.addMetric(runId, m.key, m.value, m.timestamp, m.step ?? 0);
+    for (const m of metrics) this.sink.addMetric(runId, m.key, m.value, m.timestamp, m.step ?? 0);
     for (const p of params) this.logParam(runId, p.key, p.value);
-    for (const t of tags) this.uploader.setTag(runId, t.key, t.value);
+    for (const t of tags) this.sink.setTag(runId, t.key, t.value);
   }
 
   // ---- artifacts (asynchronous; endRun waits for them) ----
@@ -392,6 +494,143 @@ export class RunlogClient {
     return this.store.logModelOutputs(runId, models);
   }
 
+  // ==== Model Registry (issue #6) ================================================================
+  // MlflowClient's registry methods in camelCase. The registry store is opened on first use from
+  // `registryUri`, else MLFLOW_REGISTRY_URI, else this client's tracking URI; arguments are
+  // validated first (see RegistryMethods). Versions are strings in results; a number is accepted.
+
+  private registryOptions!: RegistryClientOptions & { env: Record<string, string | undefined> };
+  private registryOpened: { store: RegistryStore; uri: string } | undefined;
+  private registryMethods: RegistryMethods | undefined;
+
+  /** The registry's URI (opens the registry store). */
+  get registryUri(): string {
+    return this.openRegistry().uri;
+  }
+
+  /** The registry store in use (opened on first use). */
+  get registryStore(): RegistryStore {
+    return this.openRegistry().store;
+  }
+
+  private openRegistry(): { store: RegistryStore; uri: string } {
+    if (this.registryOpened === undefined) {
+      const { registryStore, registryUri, env } = this.registryOptions;
+      this.registryOpened = registryStore
+        ? { store: registryStore, uri: registryUri ?? registryStore.displayUri }
+        : openRegistryStore({ registryUri, trackingUri: this.trackingUri, trackingStore: this.store }, env);
+    }
+    return this.registryOpened;
+  }
+
+  private get registry(): RegistryMethods {
+    this.checkOpen();
+    this.registryMethods ??= new RegistryMethods(() => this.openRegistry().store);
+    return this.registryMethods;
+  }
+
+  /** Creates a registered model; AlreadyExistsError if the name is taken. */
+  createRegisteredModel(name: string, opts?: { tags?: Record<string, unknown>; description?: string }): Promise<RegisteredModel> {
+    return this.registry.createRegisteredModel(name, opts);
+  }
+
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.registry.getRegisteredModel(name);
+  }
+
+  /** Renames a registered model; its versions, tags and aliases move with it. */
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    return this.registry.renameRegisteredModel(name, newName);
+  }
+
+  updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
+    return this.registry.updateRegisteredModel(name, description);
+  }
+
+  /** Deletes a registered model and all its versions. */
+  deleteRegisteredModel(name: string): Promise<void> {
+    return this.registry.deleteRegisteredModel(name);
+  }
+
+  /** `filter`: `name = / != / LIKE / ILIKE / IN`, `tags.<key> = / != / LIKE / ILIKE`, joined by AND. */
+  searchRegisteredModels(opts?: SearchRegistryOptions): Promise<PagedList<RegisteredModel>> {
+    return this.registry.searchRegisteredModels(opts);
+  }
+
+  setRegisteredModelTag(name: string, key: string, value: unknown): Promise<void> {
+    return this.registry.setRegisteredModelTag(name, key, value);
+  }
+
+  deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+    return this.registry.deleteRegisteredModelTag(name, key);
+  }
+
+  /** Creates the next version (max + 1, from 1) of a registered model from `source`. */
+  createModelVersion(name: string, source: string, opts?: CreateModelVersionOptions): Promise<ModelVersion> {
+    return this.registry.createModelVersion(name, source, opts);
+  }
+
+  getModelVersion(name: string, version: VersionLike): Promise<ModelVersion> {
+    return this.registry.getModelVersion(name, version);
+  }
+
+  updateModelVersion(name: string, version: VersionLike, description: string): Promise<ModelVersion> {
+    return this.registry.updateModelVersion(name, version, description);
+  }
+
+  /** Deletes a version (its aliases go with it); its number is never reused. */
+  deleteModelVersion(name: string, version: VersionLike): Promise<void> {
+    return this.registry.deleteModelVersion(name, version);
+  }
+
+  /** `filter`: `name`, `run_id`, `source_path`, `version_number`, `tags.<key>`, joined by AND. */
+  searchModelVersions(opts?: SearchRegistryOptions): Promise<PagedList<ModelVersion>> {
+    return this.registry.searchModelVersions(opts);
+  }
+
+  setModelVersionTag(name: string, version: VersionLike, key: string, value: unknown): Promise<void> {
+    return this.registry.setModelVersionTag(name, version, key, value);
+  }
+
+  deleteModelVersionTag(name: string, version: VersionLike, key: string): Promise<void> {
+    return this.registry.deleteModelVersionTag(name, version, key);
+  }
+
+  /** Points `alias` at a version (letters, digits, `_`, `-`; not `latest` nor `v<N>`). */
+  setRegisteredModelAlias(name: string, alias: string, version: VersionLike): Promise<void> {
+    return this.registry.setRegisteredModelAlias(name, alias, version);
+  }
+
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    return this.registry.deleteRegisteredModelAlias(name, alias);
+  }
+
+  /** NotFoundError for an unknown alias; `latest` gives the highest version. */
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return this.registry.getModelVersionByAlias(name, alias);
+  }
+
+  /**
+   * Moves a version to a stage (None, Staging, Production, Archived; any case). With
+   * `archiveExistingVersions` (Staging/Production only) the versions already there become
+   * Archived. Stages are deprecated by MLflow in favour of aliases, and still served.
+   */
+  transitionModelVersionStage(name: string, version: VersionLike, stage: string, archiveExistingVersions = false): Promise<ModelVersion> {
+    return this.registry.transitionModelVersionStage(name, version, stage, archiveExistingVersions);
+  }
+
+  /** The latest version in each of `stages` (all stages when omitted). */
+  getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
+    return this.registry.getLatestVersions(name, stages);
+  }
+
+  /** Where the version's files are (an artifact URI). */
+  getModelVersionDownloadUri(name: string, version: VersionLike): Promise<string> {
+    return this.registry.getModelVersionDownloadUri(name, version);
+  }
+
+  // ==== end of Model Registry ====================================================================
+
   private track(runId: string, fn: () => Promise<void>): Promise<void> {
     this.checkOpen();
     const p = fn();
@@ -423,14 +662,24 @@ export class RunlogClient {
 
   private async settle(runId: string): Promise<void> {
     await this.waitArtifacts(runId);
-    await this.uploader.flush(this.readFlushTimeoutMs, runId);
+    await this.flushRecords(this.readFlushTimeoutMs, runId);
+  }
+
+  /** Waits for queued records (all, or one run's) to be acknowledged, reading spilled ones back. */
+  private flushRecords(timeoutMs: number, runId?: string): Promise<boolean> {
+    return this.journal ? this.journal.flush(timeoutMs, runId) : this.uploader.flush(timeoutMs, runId);
+  }
+
+  /** Records accepted and not yet acknowledged by the store (journaled or queued). */
+  get pendingRecords(): number {
+    return this.journal ? this.journal.pending : this.uploader.pending;
   }
 
   // ---- lifecycle ----
 
   /** Waits until every queued record is acknowledged; false if `timeoutMs` passed first. */
   flush(timeoutMs = 30_000): Promise<boolean> {
-    return this.uploader.flush(timeoutMs);
+    return this.flushRecords(timeoutMs);
   }
 
   stats(): UploaderStats {
@@ -441,8 +690,11 @@ export class RunlogClient {
   async close(timeoutMs = 30_000): Promise<boolean> {
     if (this.closed) return true;
     this.closed = true;
-    const ok = await this.uploader.flush(timeoutMs);
+    const ok = await this.flushRecords(timeoutMs);
     this.uploader.close();
+    // Unsent records stay in the journal (marked closed, so `runlog sync` may upload them).
+    if (this.endTimer !== undefined) clearInterval(this.endTimer);
+    this.journal?.close();
     await this.store.close();
     return ok;
   }

@@ -73,6 +73,9 @@ const hooks = new ExitHooks({
   async onSignal() {
     exiting = true;
     await endAllRunsWithin('KILLED');
+    // The signal is re-raised next and kills the process without an 'exit' event: close the
+    // journal now, so what is unsent is on disk and marked ready for `runlog sync`.
+    defaultClient?.journal?.close();
   },
 });
 
@@ -317,11 +320,20 @@ async function endAllRuns(status: RunStatus): Promise<void> {
   }
   if (defaultClient) {
     const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()));
-    if (!ok) unsent = Math.max(unsent, defaultClient.uploader.pending);
+    if (!ok) unsent = Math.max(unsent, defaultClient.pendingRecords);
   }
-  if (unsent > 0) {
-    process.stderr.write(`runlog: ${unsent} record(s) could not be delivered to ${defaultClient?.trackingUri ?? 'the tracking store'} before exit.\n`);
+  if (unsent > 0) process.stderr.write(`${unsentLine(unsent)}\n`);
+}
+
+/** The one line printed at exit when records are left: how many, where they are, and how to upload them. */
+function unsentLine(unsent: number): string {
+  const uri = defaultClient?.trackingUri ?? 'the tracking store';
+  const journal = defaultClient?.journal;
+  if (journal === undefined || journal.writer.error !== undefined) {
+    return `runlog: ${unsent} record(s) could not be delivered to ${uri} before exit and are lost.`;
   }
+  const dir = journal.writer.sessionDir;
+  return `runlog: ${unsent} record(s) for ${uri} wait in the journal ${dir}; upload them with: npx runlog sync --journal ${JSON.stringify(dir)}`;
 }
 
 // ---- logging on the active run (synchronous, enqueue only) ----

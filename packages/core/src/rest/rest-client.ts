@@ -31,6 +31,8 @@ export interface RequestOptions {
   retry?: RetryPolicy | undefined;
   /** Resolve the raw bytes instead of parsing JSON. */
   raw?: boolean | undefined;
+  /** Per-attempt timeout for this call, overriding the client's. */
+  timeoutMs?: number | undefined;
 }
 
 /** Thrown for a response that may succeed if sent again; the uploader inspects this. */
@@ -129,8 +131,8 @@ export class RestClient {
         method,
         headers,
         body,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        headersTimeout: opts.timeoutMs ?? this.timeoutMs,
+        bodyTimeout: opts.timeoutMs ?? this.timeoutMs,
       });
     } catch (err) {
       const cause = err as Error & { code?: string };

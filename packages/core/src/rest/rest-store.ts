@@ -14,7 +14,7 @@ import type {
 } from '../store.js';
 import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
-import { RestClient, type RestClientOptions } from './rest-client.js';
+import { RestClient, type RequestOptions, type RestClientOptions } from './rest-client.js';
 import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, decodeRun, decodeRunInfo, encodeDouble, recordToKeyValues } from './wire.js';
 
 /**
@@ -76,7 +76,34 @@ export class RestStore implements TrackingStore {
   }
 
   async createRun(req: CreateRunRequest): Promise<RunInfo> {
+    return this.createRunWith(req, {});
+  }
+
+  /**
+   * One attempt at creating a run, bounded by `timeoutMs`: failover decides from its outcome
+   * whether the server is there (RetryableError means it is not, or not now).
+   */
+  createRunOnce(req: CreateRunRequest, timeoutMs: number): Promise<RunInfo> {
+    return this.createRunWith(req, { retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0, jitterMs: 0 }, timeoutMs });
+  }
+
+  /** The id of a live run of the experiment carrying tag key=value, if any (one attempt). */
+  async findRunIdByTag(experimentId: string, key: string, value: string): Promise<string | undefined> {
+    const res = await this.client.once('POST', 'runs/search', {
+      body: {
+        experiment_ids: [experimentId],
+        filter: `tags.\`${key}\` = '${value.replace(/'/g, "\\'")}'`,
+        run_view_type: 'ALL',
+        max_results: 1,
+      },
+    });
+    const run = ((res as { runs?: any[] }).runs ?? [])[0];
+    return run === undefined ? undefined : String(run.info.run_id);
+  }
+
+  private async createRunWith(req: CreateRunRequest, opts: { retry?: RequestOptions['retry']; timeoutMs?: number }): Promise<RunInfo> {
     const res = await this.client.call('POST', 'runs/create', {
+      ...opts,
       body: {
         experiment_id: req.experimentId,
         start_time: req.startTime,

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateLoggedModelOptions, FileInfo, Metric, Run, RunInfo } from '../entities.js';
+import { RetryableError } from '../rest/rest-client.js';
+import type { RestStore } from '../rest/rest-store.js';
+import type { CreateRunRequest, LogBatch, TrackingStore, UpdateRunRequest } from '../store.js';
+
+/** Carried by every run runlog creates with a journal: finds the run again if its creation must be retried. */
+export const CLIENT_RUN_ID_TAG = 'runlog.clientRunId';
+
+export interface FailoverStoreOptions {
+  /** Told about every run: the server's id, or the request to create it with later. */
+  onRun?: (run: { id: string; sid?: string; create: CreateRunRequest }) => void;
+  /** Told when a run started offline got its server id. */
+  onServerId?: (id: string, sid: string) => void;
+  /** Told once per run started while the server was unreachable. */
+  onOffline?: (id: string, err: Error) => void;
+  /** How long the first attempt at creating a run may take before the run starts offline. */
+  createTimeoutMs?: number;
+}
+
+/**
+ * A RestStore that keeps training going when the server is away. A run that cannot be created now
+ * (network error, 408/429/5xx) gets a local id at once and is created when the server answers
+ * again; until then every call about it waits for that creation, which fails with a RetryableError
+ * that the uploader backs off on. Creation is safe to retry: each run carries a client id tag and
+ * is looked up by it before it is created again, so a creation whose answer was lost is not
+ * repeated. Ids the caller holds never change: calls translate local ids to server ids.
+ */
+export class FailoverStore implements TrackingStore {
+  readonly displayUri: string;
+  readonly uploadConcurrency: number | undefined;
+  readonly batchLimits: TrackingStore['batchLimits'];
+  private readonly serverIds = new Map<string, string>();
+  private readonly offline = new Map<string, CreateRunRequest>();
+  private readonly creating = new Map<string, Promise<string>>();
+
+  constructor(
+    readonly inner: RestStore,
+    private readonly opts: FailoverStoreOptions = {},
+  ) {
+    this.displayUri = inner.displayUri;
+    this.uploadConcurrency = (inner as TrackingStore).uploadConcurrency;
+    this.batchLimits = (inner as TrackingStore).batchLimits;
+  }
+
+  async createRun(req: CreateRunRequest): Promise<RunInfo> {
+    const clientId = randomUUID().replace(/-/g, '');
+    const withId: CreateRunRequest = { ...req, tags: [...req.tags, { key: CLIENT_RUN_ID_TAG, value: clientId }] };
+    try {
+      const info = await this.inner.createRunOnce(withId, this.opts.createTimeoutMs ?? 15_000);
+      this.opts.onRun?.({ id: info.runId, sid: info.runId, create: withId });
+      return info;
+    } catch (err) {
+      if (!(err instanceof RetryableError)) throw err;
+      this.addOfflineRun(clientId, withId);
+      this.opts.onOffline?.(clientId, err.underlying);
+      return {
+        runId: clientId,
+        runName: req.runName ?? '',
+        experimentId: req.experimentId,
+        userId: req.userId ?? '',
+        status: 'RUNNING',
+        startTime: req.startTime,
+        artifactUri: '',
+        lifecycleStage: 'active',
+      };
+    }
+  }
+
+  /** A run known only by its local id (from this process, or from a journal being replayed). */
+  addOfflineRun(id: string, create: CreateRunRequest): void {
+    this.offline.set(id, create);
+    this.opts.onRun?.({ id, create });
+  }
+
+  /** A local id whose server id is already known (from a journal being replayed). */
+  addServerId(id: string, sid: string): void {
+    this.serverIds.set(id, sid);
+    this.offline.delete(id);
+  }
+
+  /** True while the run still waits to be created on the server. */
+  isOffline(runId: string): boolean {
+    return this.offline.has(runId);
+  }
+
+  /** The server's id for a run id the caller holds; creates an offline run first. */
+  serverId(runId: string): Promise<string> {
+    const known = this.serverIds.get(runId);
+    if (known !== undefined) return Promise.resolve(known);
+    const create = this.offline.get(runId);
+    if (create === undefined) return Promise.resolve(runId);
+    let pending = this.creating.get(runId);
+    if (pending === undefined) {
+      pending = this.createOffline(runId, create).finally(() => this.creating.delete(runId));
+      this.creating.set(runId, pending);
+    }
+    return pending;
+  }
+
+  private async createOffline(runId: string, create: CreateRunRequest): Promise<string> {
+    const clientId = create.tags.find((t) => t.key === CLIENT_RUN_ID_TAG)?.value ?? runId;
+    // An earlier attempt may have reached the server even though its answer did not reach us.
+    let sid = await this.inner.findRunIdByTag(create.experimentId, CLIENT_RUN_ID_TAG, clientId);
+    sid ??= (await this.inner.createRunOnce(create, 30_000)).runId;
+    this.serverIds.set(runId, sid);
+    this.offline.delete(runId);
+    this.opts.onServerId?.(runId, sid);
+    return sid;
+  }
+
+  // ---- run-scoped calls: local ids become server ids ----
+
+  async updateRun(runId: string, req: UpdateRunRequest): Promise<RunInfo> {
+    const info = await this.inner.updateRun(await this.serverId(runId), req);
+    return { ...info, runId };
+  }
+  async getRun(runId: string): Promise<Run> {
+    return this.inner.getRun(await this.serverId(runId));
+  }
+  async deleteRun(runId: string): Promise<void> {
+    return this.inner.deleteRun(await this.serverId(runId));
+  }
+  async restoreRun(runId: string): Promise<void> {
+    return this.inner.restoreRun(await this.serverId(runId));
+  }
+  async logBatch(runId: string, batch: LogBatch): Promise<void> {
+    return this.inner.logBatch(await this.serverId(runId), batch);
+  }
+  async deleteTag(runId: string, key: string): Promise<void> {
+    return this.inner.deleteTag(await this.serverId(runId), key);
+  }
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    return this.inner.getMetricHistory(await this.serverId(runId), key);
+  }
+  async logArtifact(runId: string, localFile: string, artifactPath: string): Promise<void> {
+    return this.inner.logArtifact(await this.serverId(runId), localFile, artifactPath);
+  }
+  async putArtifact(runId: string, artifactFile: string, bytes: Uint8Array): Promise<void> {
+    return this.inner.putArtifact(await this.serverId(runId), artifactFile, bytes);
+  }
+  async listArtifacts(runId: string, path: string): Promise<FileInfo[]> {
+    return this.inner.listArtifacts(await this.serverId(runId), path);
+  }
+  async downloadArtifacts(runId: string, path: string, dstDir: string): Promise<string> {
+    return this.inner.downloadArtifacts(await this.serverId(runId), path, dstDir);
+  }
+  async logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+    return this.inner.logModelOutputs(await this.serverId(runId), models);
+  }
+  async createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions) {
+    const sourceRunId = opts.sourceRunId === undefined ? undefined : await this.serverId(opts.sourceRunId);
+    return this.inner.createLoggedModel(experimentId, { ...opts, sourceRunId });
+  }
+
+  // ---- the rest passes through ----
+
+  createExperiment: TrackingStore['createExperiment'] = (...a) => this.inner.createExperiment(...a);
+  getExperiment: TrackingStore['getExperiment'] = (...a) => this.inner.getExperiment(...a);
+  findExperimentByName: TrackingStore['findExperimentByName'] = (...a) => this.inner.findExperimentByName(...a);
+  searchExperiments: TrackingStore['searchExperiments'] = (...a) => this.inner.searchExperiments(...a);
+  setExperimentTag: TrackingStore['setExperimentTag'] = (...a) => this.inner.setExperimentTag(...a);
+  deleteExperiment: TrackingStore['deleteExperiment'] = (...a) => this.inner.deleteExperiment(...a);
+  searchRuns: TrackingStore['searchRuns'] = (...a) => this.inner.searchRuns(...a);
+  uploadToArtifactUri: TrackingStore['uploadToArtifactUri'] = (...a) => this.inner.uploadToArtifactUri(...a);
+  downloadFromArtifactUri: TrackingStore['downloadFromArtifactUri'] = (...a) => this.inner.downloadFromArtifactUri(...a);
+  supportsLoggedModels: TrackingStore['supportsLoggedModels'] = () => this.inner.supportsLoggedModels();
+  getLoggedModel: TrackingStore['getLoggedModel'] = (...a) => this.inner.getLoggedModel(...a);
+  finalizeLoggedModel: TrackingStore['finalizeLoggedModel'] = (...a) => this.inner.finalizeLoggedModel(...a);
+  close: TrackingStore['close'] = () => this.inner.close();
+}

@@ -1,0 +1,109 @@
+/**
+ * The records a journal holds, one per frame (see frame-codec.ts). Every run's records are
+ * numbered per kind (metrics, params, tag operations) from 0 in logging order; a frame carries the
+ * number of its first record (`o`), and acknowledgements are watermarks: "the first N records of
+ * this kind have reached the server". A segment file begins with `hello` and a restatement of
+ * every live run (its `run` frame, mapping and watermarks), so older segments can be deleted once
+ * their records are acknowledged and every segment replays on its own.
+ */
+
+export const JOURNAL_FORMAT_VERSION = 1;
+
+export type JournalRecord =
+  | HelloRecord
+  | RunRecord
+  | ServerIdRecord
+  | MetricsRecord
+  | ParamsRecord
+  | TagOpsRecord
+  | EndRecord
+  | AckRecord
+  | CloseRecord;
+
+export interface HelloRecord {
+  t: 'hello';
+  v: number;
+  /** The tracking URI the writing process logged to. */
+  uri: string;
+  pid: number;
+  host: string;
+  /** Milliseconds since the epoch when the segment was opened. */
+  at: number;
+}
+
+/**
+ * A run this journal logs into. `sid` is the server's run id once known; a run created while the
+ * server was unreachable has only its local id (`id`) and the request to create it with.
+ */
+export interface RunRecord {
+  t: 'run';
+  id: string;
+  sid?: string;
+  create?: {
+    experimentId: string;
+    startTime: number;
+    runName?: string | undefined;
+    userId?: string | undefined;
+    tags: Array<[string, string]>;
+  };
+}
+
+/** The server created the run `id` as `sid`. */
+export interface ServerIdRecord {
+  t: 'sid';
+  id: string;
+  sid: string;
+}
+
+export interface MetricsRecord {
+  t: 'm';
+  r: string;
+  o: number;
+  /** Distinct keys of the frame; `k` indexes into it. */
+  ks: string[];
+  k: number[];
+  v: Array<number | string>;
+  ts: number[];
+  st: number[];
+}
+
+export interface ParamsRecord {
+  t: 'p';
+  r: string;
+  o: number;
+  kv: Array<[string, string]>;
+}
+
+/** Tag operations in order: `[key, value]` sets, `[key]` deletes. */
+export interface TagOpsRecord {
+  t: 'g';
+  r: string;
+  o: number;
+  ops: Array<[string, string] | [string]>;
+}
+
+/** The run was ended: apply after all of its records. */
+export interface EndRecord {
+  t: 'end';
+  r: string;
+  status: string;
+  endTime: number;
+}
+
+/** Watermarks: the first m metrics, p params and g tag operations of run r are on the server; e: its end too. */
+export interface AckRecord {
+  t: 'ack';
+  r: string;
+  m: number;
+  p: number;
+  g: number;
+  e?: true;
+}
+
+/** The writing process closed the journal (it no longer appends to it). */
+export interface CloseRecord {
+  t: 'close';
+  at: number;
+}
+
+export type RecordKind = 'm' | 'p' | 'g';

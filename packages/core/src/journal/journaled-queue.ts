@@ -1,0 +1,204 @@
+import { debug } from '../debug.js';
+import type { BatchUploader } from '../batch-uploader.js';
+import { decodeNumber } from './frame-codec.js';
+import type { JournalRecord } from './journal-format.js';
+import { readFrames } from './journal-reader.js';
+import type { JournalWriter } from './journal-writer.js';
+
+/** What logging calls enqueue into: the uploader itself (memory durability) or a JournaledQueue. */
+export interface RecordSink {
+  addMetric(runId: string, key: string, value: number, timestamp: number, step: number): boolean;
+  addParam(runId: string, key: string, value: string): boolean;
+  setTag(runId: string, key: string, value: string): boolean;
+  deleteTag(runId: string, key: string): boolean;
+}
+
+export interface JournaledQueueOptions {
+  /**
+   * Records the uploader may hold in memory. Past this the queue spills: records go to the journal
+   * only and are read back from it as the uploader drains, so memory stays bounded however long
+   * the server is away.
+   */
+  memoryRecords?: number;
+  /** How often a spilled queue checks whether the uploader has room again. */
+  refillIntervalMs?: number;
+}
+
+/**
+ * Journal first, then the uploader: every accepted record is appended to the journal (group
+ * committed) before it may be sent, and the uploader's acknowledgements move the journal's
+ * watermarks (wired by the owner through BatchUploader's onAck). Logging calls stay synchronous
+ * and never fail because of the server or the disk; if the journal cannot be written it reports
+ * once and the queue carries on in memory.
+ */
+export class JournaledQueue implements RecordSink {
+  private readonly memoryRecords: number;
+  private readonly refillIntervalMs: number;
+  private spilling = false;
+  private cursor = { segment: 0, offset: 0 };
+  private refillTimer: NodeJS.Timeout | undefined;
+  private refilling: Promise<void> | undefined;
+
+  constructor(
+    readonly writer: JournalWriter,
+    readonly uploader: BatchUploader,
+    opts: JournaledQueueOptions = {},
+  ) {
+    this.memoryRecords = opts.memoryRecords ?? 250_000;
+    this.refillIntervalMs = opts.refillIntervalMs ?? 50;
+  }
+
+  /** True while records are kept in the journal only. */
+  get spilled(): boolean {
+    return this.spilling;
+  }
+
+  // ---- enqueue (hot path) ----
+
+  addMetric(runId: string, key: string, value: number, timestamp: number, step: number): boolean {
+    if (this.writer.error !== undefined) return this.uploader.addMetric(runId, key, value, timestamp, step);
+    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    this.writer.addMetric(runId, key, value, timestamp, step);
+    if (!this.spilling) this.uploader.addMetric(runId, key, value, timestamp, step);
+    return true;
+  }
+
+  addParam(runId: string, key: string, value: string): boolean {
+    if (this.writer.error !== undefined) return this.uploader.addParam(runId, key, value);
+    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    this.writer.addParam(runId, key, value);
+    if (!this.spilling) this.uploader.addParam(runId, key, value);
+    return true;
+  }
+
+  setTag(runId: string, key: string, value: string): boolean {
+    if (this.writer.error !== undefined) return this.uploader.setTag(runId, key, value);
+    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    this.writer.setTag(runId, key, value);
+    if (!this.spilling) this.uploader.setTag(runId, key, value);
+    return true;
+  }
+
+  deleteTag(runId: string, key: string): boolean {
+    if (this.writer.error !== undefined) return this.uploader.deleteTag(runId, key);
+    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    this.writer.deleteTag(runId, key);
+    if (!this.spilling) this.uploader.deleteTag(runId, key);
+    return true;
+  }
+
+  // ---- spilling ----
+
+  /**
+   * From here on records go to the journal only. Everything written so far is in the uploader, so
+   * the read-back cursor starts at the journal's current end.
+   */
+  private spill(): void {
+    this.writer.commit();
+    if (this.writer.error !== undefined) return;
+    this.cursor = this.writer.position();
+    this.spilling = true;
+    debug('queue spilled to the journal at %d records in memory', this.uploader.queuedRecords);
+    this.refillTimer = setInterval(() => void this.refill(), this.refillIntervalMs);
+    this.refillTimer.unref();
+  }
+
+  /** Feeds the uploader from the journal while it has room; ends spilling once caught up. */
+  refill(): Promise<void> {
+    this.refilling ??= this.refillLoop()
+      .catch((err: Error) => debug('journal read-back failed: %s', err.message))
+      .finally(() => {
+        this.refilling = undefined;
+      });
+    return this.refilling;
+  }
+
+  private async refillLoop(): Promise<void> {
+    const room = Math.max(1, Math.floor(this.memoryRecords / 2));
+    while (this.spilling && this.uploader.queuedRecords < room) {
+      this.writer.commit();
+      const end = this.writer.position();
+      if (this.cursor.segment === end.segment && this.cursor.offset >= end.offset) {
+        // Caught up, with nothing waiting in the writer: records go to memory again. No await
+        // since commit(), so no record can have slipped in between.
+        this.stopSpilling();
+        return;
+      }
+      const current = this.cursor.segment === end.segment;
+      let fed = 0;
+      let finished = true;
+      try {
+        for await (const frame of readFrames(this.writer.segmentPath(this.cursor.segment), {
+          start: this.cursor.offset,
+          end: current ? end.offset : undefined,
+        })) {
+          fed += this.feed(frame.record);
+          this.cursor.offset = frame.next;
+          if (fed >= room) {
+            finished = false;
+            break;
+          }
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (finished && !current) this.cursor = { segment: this.cursor.segment + 1, offset: 0 };
+    }
+  }
+
+  private stopSpilling(): void {
+    this.spilling = false;
+    if (this.refillTimer !== undefined) clearInterval(this.refillTimer);
+    this.refillTimer = undefined;
+    debug('journal read-back caught up; records stay in memory again');
+  }
+
+  private feed(rec: JournalRecord): number {
+    const up = this.uploader;
+    switch (rec.t) {
+      case 'm':
+        for (let i = 0; i < rec.k.length; i++) up.addMetric(rec.r, rec.ks[rec.k[i]!]!, decodeNumber(rec.v[i]!), rec.ts[i]!, rec.st[i]!);
+        return rec.k.length;
+      case 'p':
+        for (const [k, v] of rec.kv) up.addParam(rec.r, k, v);
+        return rec.kv.length;
+      case 'g':
+        for (const op of rec.ops) {
+          if (op.length === 2) up.setTag(rec.r, op[0], op[1]);
+          else up.deleteTag(rec.r, op[0]);
+        }
+        return rec.ops.length;
+      default:
+        return 0;
+    }
+  }
+
+  // ---- flushing ----
+
+  /**
+   * Writes and fsyncs the journal, then waits until the uploader has sent everything (or only
+   * `runId`'s records), reading spilled records back as it goes; false when `timeoutMs` passes.
+   */
+  async flush(timeoutMs: number, runId?: string): Promise<boolean> {
+    this.writer.sync();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ok = await this.uploader.flush(Math.max(0, deadline - Date.now()), runId);
+      if (!ok) return false;
+      if (!this.spilling) return true;
+      await this.refill();
+      if (Date.now() >= deadline && this.spilling) return false;
+    }
+  }
+
+  /** Records accepted and not yet acknowledged (the journal's count; the uploader's if it failed). */
+  get pending(): number {
+    return this.writer.error !== undefined ? this.uploader.pending : this.writer.unsettled;
+  }
+
+  close(): void {
+    if (this.refillTimer !== undefined) clearInterval(this.refillTimer);
+    this.refillTimer = undefined;
+    this.writer.closeSync();
+  }
+}
