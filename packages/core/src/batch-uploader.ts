@@ -118,6 +118,12 @@ class RunQueue {
   /** A request carrying tag operations is in flight: later tag operations wait for it. */
   tagsInFlight = false;
   inflightRecords = 0;
+  /**
+   * Requests of this run waiting to be retried. While one waits, no later batch of the run is
+   * started: after an outage the run's records arrive in logging order, and a down server sees
+   * one retrying request per run, not a stream of them.
+   */
+  retrying = 0;
   constructor(readonly runId: string) {}
   get queued(): number {
     return this.metricCount + this.params.length + this.tagOps.length;
@@ -318,7 +324,7 @@ export class BatchUploader {
   }
 
   private takeWork(q: RunQueue): Work | undefined {
-    if (q.queued === 0) return undefined;
+    if (q.queued === 0 || q.retrying > 0) return undefined;
     const tagsAvailable = !q.tagsInFlight && q.tagOps.length > 0;
     const head = tagsAvailable ? q.tagOps[0] : undefined;
     if (head?.kind === 'delete') {
@@ -404,10 +410,10 @@ export class BatchUploader {
   private async send(work: Work): Promise<void> {
     try {
       if (work.deleteTagKey !== undefined) {
-        await this.withRetries(() => this.store.deleteTag(work.runId, work.deleteTagKey!));
+        await this.withRetries(() => this.store.deleteTag(work.runId, work.deleteTagKey!), work.queue);
         this.sent += 1;
       } else {
-        await this.sendBatch(work.runId, work.batch!);
+        await this.sendBatch(work.runId, work.batch!, work.queue);
       }
     } catch (err) {
       // Only deleteTag gets here (sendBatch reports its own failures): a tag that is not there, a
@@ -429,10 +435,10 @@ export class BatchUploader {
    * Sends a batch, retrying retryable failures. A batch the store rejects as bad input is split in
    * halves until the bad record is isolated, so one bad record never costs the others.
    */
-  private async sendBatch(runId: string, batch: LogBatch): Promise<void> {
+  private async sendBatch(runId: string, batch: LogBatch, queue: RunQueue): Promise<void> {
     const size = batch.metrics.length + batch.params.length + batch.tags.length;
     try {
-      await this.withRetries(() => this.store.logBatch(runId, batch));
+      await this.withRetries(() => this.store.logBatch(runId, batch), queue);
       this.sent += size;
     } catch (err) {
       if (this.closed || !isBadInput(err) || size <= 1 || isRunLevelRefusal(err)) {
@@ -441,24 +447,33 @@ export class BatchUploader {
         return;
       }
       const [a, b] = splitBatch(batch);
-      await this.sendBatch(runId, a);
-      await this.sendBatch(runId, b);
+      await this.sendBatch(runId, a, queue);
+      await this.sendBatch(runId, b, queue);
     }
   }
 
-  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      this.requests++;
-      try {
-        return await fn();
-      } catch (err) {
-        if (this.closed || !isRetryable(err) || attempt > this.retry.maxRetries) throw unwrap(err);
-        this.retries++;
-        const wait = retryDelayMs(this.retry, attempt, err instanceof RetryableError ? err.retryAfter : null);
-        debug('log-batch retry %d in %d ms: %s', attempt, Math.round(wait), (err as Error).message);
-        await this.sleep(wait);
-        if (this.closed) throw unwrap(err);
+  private async withRetries<T>(fn: () => Promise<T>, queue: RunQueue): Promise<T> {
+    let blocking = false;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        this.requests++;
+        try {
+          return await fn();
+        } catch (err) {
+          if (this.closed || !isRetryable(err) || attempt > this.retry.maxRetries) throw unwrap(err);
+          this.retries++;
+          if (!blocking) {
+            blocking = true;
+            queue.retrying++;
+          }
+          const wait = retryDelayMs(this.retry, attempt, err instanceof RetryableError ? err.retryAfter : null);
+          debug('log-batch retry %d in %d ms: %s', attempt, Math.round(wait), (err as Error).message);
+          await this.sleep(wait);
+          if (this.closed) throw unwrap(err);
+        }
       }
+    } finally {
+      if (blocking) queue.retrying--;
     }
   }
 

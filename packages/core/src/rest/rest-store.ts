@@ -14,7 +14,7 @@ import type {
 } from '../store.js';
 import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
-import { RestClient, type RequestOptions, type RestClientOptions } from './rest-client.js';
+import { RestClient, type RestClientOptions } from './rest-client.js';
 import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, decodeRun, decodeRunInfo, encodeDouble, recordToKeyValues } from './wire.js';
 
 /**
@@ -76,15 +76,15 @@ export class RestStore implements TrackingStore {
   }
 
   async createRun(req: CreateRunRequest): Promise<RunInfo> {
-    return this.createRunWith(req, {});
+    return this.runCreated(await this.client.call('POST', 'runs/create', { body: createRunBody(req) }));
   }
 
   /**
    * One attempt at creating a run, bounded by `timeoutMs`: failover decides from its outcome
    * whether the server is there (RetryableError means it is not, or not now).
    */
-  createRunOnce(req: CreateRunRequest, timeoutMs: number): Promise<RunInfo> {
-    return this.createRunWith(req, { retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0, jitterMs: 0 }, timeoutMs });
+  async createRunOnce(req: CreateRunRequest, timeoutMs: number): Promise<RunInfo> {
+    return this.runCreated((await this.client.once('POST', 'runs/create', { body: createRunBody(req), timeoutMs })) as any);
   }
 
   /** The id of a live run of the experiment carrying tag key=value, if any (one attempt). */
@@ -101,17 +101,7 @@ export class RestStore implements TrackingStore {
     return run === undefined ? undefined : String(run.info.run_id);
   }
 
-  private async createRunWith(req: CreateRunRequest, opts: { retry?: RequestOptions['retry']; timeoutMs?: number }): Promise<RunInfo> {
-    const res = await this.client.call('POST', 'runs/create', {
-      ...opts,
-      body: {
-        experiment_id: req.experimentId,
-        start_time: req.startTime,
-        run_name: req.runName,
-        user_id: req.userId,
-        tags: req.tags,
-      },
-    });
+  private runCreated(res: any): RunInfo {
     const info = decodeRunInfo(res.run.info);
     this.artifactRoots.set(info.runId, info.artifactUri);
     return info;
@@ -442,4 +432,14 @@ const CONTENT_TYPES: Record<string, string> = {
 function guessContentType(path: string): string {
   const dot = path.lastIndexOf('.');
   return (dot >= 0 && CONTENT_TYPES[path.slice(dot).toLowerCase()]) || 'application/octet-stream';
+}
+
+function createRunBody(req: CreateRunRequest) {
+  return {
+    experiment_id: req.experimentId,
+    start_time: req.startTime,
+    run_name: req.runName,
+    user_id: req.userId,
+    tags: req.tags,
+  };
 }
