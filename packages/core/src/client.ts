@@ -24,6 +24,7 @@ import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
 import type { TrackingStore } from './store.js';
 import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
 import type { JournaledQueue, RecordSink } from './journal/journaled-queue.js';
+import { FailoverStore } from './journal/failover-store.js';
 import { openRegistryStore, openStore } from './store-factory.js';
 import type { ModelVersion, RegisteredModel, VersionLike } from './registry/entities.js';
 import { RegistryMethods, type CreateModelVersionOptions, type RegistryClientOptions, type SearchRegistryOptions } from './registry/registry-methods.js';
@@ -518,7 +519,7 @@ export class RunlogClient {
       const { registryStore, registryUri, env } = this.registryOptions;
       this.registryOpened = registryStore
         ? { store: registryStore, uri: registryUri ?? registryStore.displayUri }
-        : openRegistryStore({ registryUri, trackingUri: this.trackingUri, trackingStore: this.store }, env);
+        : openRegistryStore({ registryUri, trackingUri: this.trackingUri, trackingStore: unwrapFailover(this.store) }, env);
     }
     return this.registryOpened;
   }
@@ -696,12 +697,22 @@ export class RunlogClient {
     if (this.endTimer !== undefined) clearInterval(this.endTimer);
     this.journal?.close();
     await this.store.close();
+    // A registry opened for another server (registryUri) has its own connections; one on the
+    // tracking server shares the tracking store's and closing it again is harmless.
+    if (this.registryOpened !== undefined && this.registryOpened.store !== (this.registryOptions.registryStore as unknown)) {
+      await this.registryOpened.store.close();
+    }
     return ok;
   }
 
   private checkOpen(): void {
     if (this.closed) throw new ClosedError();
   }
+}
+
+/** The REST store under a failover store: the registry shares its connections. */
+function unwrapFailover(store: TrackingStore): TrackingStore {
+  return store instanceof FailoverStore ? store.inner : store;
 }
 
 function recordToTags(kind: 'tag', record: Record<string, unknown> | undefined, truncate: boolean): RunTag[] {

@@ -142,6 +142,17 @@ export class InvalidModelUriError extends RunlogError {
   }
 }
 
+/**
+ * The thing to create already exists: a registered model name taken (MLflow's
+ * RESOURCE_ALREADY_EXISTS, which servers send as HTTP 400). On a server the MlflowServerError is
+ * the `cause`.
+ */
+export class AlreadyExistsError extends RunlogError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RUNLOG_ERR_ALREADY_EXISTS', message, options);
+  }
+}
+
 /** Every error class with its code, for the docs table test. */
 export const ERROR_CODES = {
   RUNLOG_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -159,4 +170,5 @@ export const ERROR_CODES = {
   RUNLOG_ERR_UNKNOWN_FLAVOR: UnknownFlavorError,
   RUNLOG_ERR_SCHEMA_MISMATCH: SchemaMismatchError,
   RUNLOG_ERR_INVALID_MODEL_URI: InvalidModelUriError,
+  RUNLOG_ERR_ALREADY_EXISTS: AlreadyExistsError,
 } as const;

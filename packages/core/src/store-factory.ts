@@ -1,6 +1,9 @@
 import { resolveAuth, resolveTls, resolveTrackingTarget } from './config.js';
+import type { RegistryStore } from './registry/registry-store.js';
+import { RestRegistryStore } from './rest/rest-registry-store.js';
 import { RestStore } from './rest/rest-store.js';
 import type { TrackingStore } from './store.js';
+import { FileRegistryStore } from './stores/file-registry-store.js';
 import { FileStore } from './stores/file-store.js';
 
 type Env = Record<string, string | undefined>;
@@ -11,4 +14,30 @@ export function openStore(trackingUri?: string, env: Env = process.env): { store
   if (target.kind === 'file') return { store: new FileStore(target.rootDir), uri: target.uri };
   const store = new RestStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env) });
   return { store, uri: target.uri };
+}
+
+/**
+ * Opens the model registry, resolved as MLflow resolves it: `registryUri`, else
+ * MLFLOW_REGISTRY_URI, else the tracking URI. A server registry shares the tracking store's
+ * connection pool when both URIs name the same server; a local registry is the `models/` folder
+ * of that mlruns directory, and looks up `models:/<model_id>` sources in the tracking store when
+ * it is the same directory.
+ */
+export function openRegistryStore(
+  opts: { registryUri?: string | undefined; trackingUri: string; trackingStore?: TrackingStore | undefined },
+  env: Env = process.env,
+): { store: RegistryStore; uri: string } {
+  const raw = opts.registryUri || env.MLFLOW_REGISTRY_URI || opts.trackingUri;
+  // Resolved without the environment: `raw` is already the choice, never MLFLOW_TRACKING_URI.
+  const target = resolveTrackingTarget(raw, {});
+  const tracking = opts.trackingStore;
+  if (target.kind === 'file') {
+    const sameRoot = tracking instanceof FileStore && tracking.rootDir === target.rootDir;
+    const getLoggedModel = sameRoot || tracking instanceof RestStore ? (id: string) => tracking!.getLoggedModel(id) : undefined;
+    return { store: new FileRegistryStore(target.rootDir, { getLoggedModel }), uri: target.uri };
+  }
+  if (tracking instanceof RestStore && tracking.client.baseUrl === target.baseUrl) {
+    return { store: new RestRegistryStore(tracking.client), uri: target.uri };
+  }
+  return { store: new RestRegistryStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env) }), uri: target.uri };
 }

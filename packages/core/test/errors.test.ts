@@ -30,6 +30,7 @@ describe('error codes', () => {
       new errors.UnknownFlavorError('x').code,
       new errors.SchemaMismatchError('x').code,
       new errors.InvalidModelUriError('x').code,
+      new errors.AlreadyExistsError('x').code,
     ];
     assert.deepEqual(codes.sort(), Object.keys(errors.ERROR_CODES).sort());
     for (const code of codes) assert.equal(new (errors.ERROR_CODES as any)[code]('x', 'y', 'z').code ?? code, code);

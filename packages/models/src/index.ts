@@ -1,7 +1,8 @@
 export type * from './types.js';
 
 export { saveModel, type SaveModelOptions } from './save-model.js';
-export { loadModel, type LoadModelOptions, type LoadedModel, type OutputValue } from './load-model.js';
+export { loadModel, resolveRegistryUri, type LoadModelOptions, type LoadedModel, type OutputValue } from './load-model.js';
+export { registerModel, type RegisterModelOptions } from './register-model.js';
 export { logModel, LOG_MODEL_HISTORY_TAG, type LogModelOptions, type ModelInfo } from './log-model.js';
 export { parseModelUri, type ParsedModelUri } from './model-uri.js';
 

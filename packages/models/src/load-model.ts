@@ -46,8 +46,37 @@ export interface LoadedModel {
   dispose(): Promise<void>;
 }
 
+/** How many `models:/` hops a registry URI may take (a version whose source is another `models:/` URI). */
+const MAX_REGISTRY_HOPS = 4;
+
+/**
+ * Resolves `models:/<name>/<version>`, `models:/<name>/<stage>` (the highest version in that
+ * stage), `models:/<name>/latest` (the highest version of all) and `models:/<name>@<alias>` to a
+ * version and its download URI, through the client's model registry, as MLflow's
+ * `ModelsArtifactRepository` does. NotFoundError when no version matches.
+ */
+export async function resolveRegistryUri(uri: string, client: RunlogClient): Promise<{ name: string; version: string; downloadUri: string }> {
+  const parsed = parseModelUri(uri);
+  if (parsed.kind !== 'registry') throw new InvalidModelUriError(`'${uri}' is not a model registry URI (models:/<name>/<version|stage|latest> or models:/<name>@<alias>).`);
+  const { name } = parsed;
+  let version: string;
+  if (parsed.version !== undefined) version = parsed.version;
+  else if (parsed.alias !== undefined) version = (await client.getModelVersionByAlias(name, parsed.alias)).version;
+  else {
+    const latest = await client.getLatestVersions(name, parsed.stage === undefined ? undefined : [parsed.stage]);
+    const best = latest.reduce<string | undefined>((b, v) => (b === undefined || Number(v.version) > Number(b) ? v.version : b), undefined);
+    if (best === undefined) {
+      throw new NotFoundError(
+        parsed.stage === undefined ? `No versions of model with name '${name}' found` : `No versions of model with name '${name}' and stage '${parsed.stage}' found`,
+      );
+    }
+    version = best;
+  }
+  return { name, version, downloadUri: await client.getModelVersionDownloadUri(name, version) };
+}
+
 /** Resolves a model URI to a local directory; `temp` says whether runlog created it. */
-async function resolveLocal(uri: string, opts: LoadModelOptions): Promise<{ dir: string; temp: string | undefined }> {
+async function resolveLocal(uri: string, opts: LoadModelOptions, hops = 0): Promise<{ dir: string; temp: string | undefined }> {
   const parsed = parseModelUri(uri);
   if (parsed.kind === 'local') {
     try {
@@ -58,13 +87,12 @@ async function resolveLocal(uri: string, opts: LoadModelOptions): Promise<{ dir:
     }
     return { dir: parsed.path, temp: undefined };
   }
-  if (parsed.kind === 'registry') {
-    throw new InvalidModelUriError(
-      `Cannot load '${uri}': model registry URIs are parsed but not resolved yet; registry support lands with the registry issue. ` +
-        `Use runs:/<run_id>/<path> or models:/<model_id>.`,
-    );
-  }
   const client = opts.client ?? getClient();
+  if (parsed.kind === 'registry') {
+    if (hops >= MAX_REGISTRY_HOPS) throw new InvalidModelUriError(`Cannot load '${uri}': registry sources refer to each other more than ${MAX_REGISTRY_HOPS} times.`);
+    const { downloadUri } = await resolveRegistryUri(uri, client);
+    return resolveLocal(downloadUri, opts, hops + 1);
+  }
   const temp = opts.dstDir === undefined ? await makeTempDir('runlog-model-') : undefined;
   const dst = opts.dstDir ?? temp!;
   try {
@@ -94,7 +122,9 @@ async function checkDataFile(dir: string, mlmodel: MLmodel, flavor: string): Pro
 
 /**
  * Loads an MLflow Model from a local path, `file:` URI, `runs:/<run_id>/<path>`,
- * `models:/<model_id>` or `mlflow-artifacts:` URI, with the first registered flavor found in its
+ * `models:/<model_id>`, a registry URI (`models:/<name>/<version|stage|latest>`,
+ * `models:/<name>@<alias>`, resolved through the client's registry) or `mlflow-artifacts:` URI,
+ * with the first registered flavor found in its
  * MLmodel (or `opts.flavor`). The signature's checks are compiled once here.
  */
 export async function loadModel(uri: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, type RunlogClient } from '@runlog/core';
+import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, validateModelName, type RunlogClient } from '@runlog/core';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { writeMLmodel } from './mlmodel.js';
 import { pyJsonDumps } from './py-json.js';
+import { registerModel } from './register-model.js';
 import { saveModel, type SaveModelOptions } from './save-model.js';
 import type { MLmodel, ModelSignature } from './types.js';
 
@@ -11,7 +12,10 @@ export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
   /** The model's name: the LoggedModel name (MLflow 3), or its artifact path under the run (local store). */
   name: string;
-  /** Registering a version in the model registry lands with the registry issue; set, it throws. */
+  /**
+   * After logging, register the model under this name (created if missing) as a new version, as
+   * `mlflow.<flavor>.log_model(registered_model_name=...)` does; see registerModel.
+   */
   registeredModelName?: string | undefined;
   /** Default: the active run's client, else the fluent API's client. */
   client?: RunlogClient | undefined;
@@ -35,6 +39,8 @@ export interface ModelInfo {
   artifactPath: string;
   signature: ModelSignature | undefined;
   mlmodel: MLmodel;
+  /** The version created when `registeredModelName` was given. */
+  registeredModelVersion?: string | undefined;
 }
 
 /** The entry MLflow's `Model.get_tags_dict()` appends to `mlflow.log-model.history`. */
@@ -55,11 +61,20 @@ function historyEntry(m: MLmodel): Record<string, unknown> {
  * - else (the local store, MLflow 2 servers): the directory goes under the run's artifacts at
  *   `name` and is appended to the run's `mlflow.log-model.history` tag; the URI is
  *   `runs:/<run_id>/<name>`.
+ * With `registeredModelName`, the logged model is then registered (registerModel) and
+ * `registeredModelVersion` says which version it became.
  */
 export async function logModel(model: unknown, opts: LogModelOptions): Promise<ModelInfo> {
-  if (opts.registeredModelName !== undefined) {
-    throw new InvalidArgumentError('registeredModelName: registering models lands with the model registry issue; log the model, then register it from MLflow.');
-  }
+  // Checked before anything is logged, so a bad name costs no upload.
+  if (opts.registeredModelName !== undefined) validateModelName(opts.registeredModelName);
+  const info = await logModelOnly(model, opts);
+  if (opts.registeredModelName === undefined) return info;
+  const client = opts.client ?? (activeRun()?.runId === info.runId ? activeRun()!.client : getClient());
+  const mv = await registerModel(info.modelUri, opts.registeredModelName, { client });
+  return { ...info, registeredModelVersion: mv.version };
+}
+
+async function logModelOnly(model: unknown, opts: LogModelOptions): Promise<ModelInfo> {
   if (typeof opts.name !== 'string' || opts.name.trim() === '') throw new InvalidArgumentError('logModel: a model name is required.');
   const run = activeRun();
   const runId = opts.runId ?? run?.runId;

@@ -8,7 +8,7 @@ import { InvalidModelUriError } from '@runlog/core';
  * - `runs:/<run_id>/<artifact path>` — a model under a run's artifacts;
  * - `models:/<model_id>` — an MLflow 3 LoggedModel (`m-…`); any single segment without `@` is an id;
  * - `models:/<name>/<version>`, `models:/<name>/<stage>`, `models:/<name>/latest`,
- *   `models:/<name>@<alias>` — the model registry (parsed; resolved once runlog has a registry);
+ *   `models:/<name>@<alias>` — the model registry (resolved by loadModel through the client's registry);
  * - `mlflow-artifacts:/<path>` (or `mlflow-artifacts://host:port/<path>`) — the server's artifacts;
  * - `file:///abs/path` and plain paths — a local model directory.
  * A `.` or `..` segment (also percent-encoded, or with `\` separators) in any URI is refused with

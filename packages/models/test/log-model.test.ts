@@ -138,8 +138,13 @@ describe('logModel', () => {
     await assert.rejects(logModel(new EchoModel(), { name: 'model' }), NoActiveRunError);
   });
 
-  it('refuses registeredModelName until the registry lands, and an empty name', async () => {
-    await assert.rejects(logModel(new EchoModel(), { name: 'model', runId: 'r', registeredModelName: 'm' }), (err: Error) => err instanceof InvalidArgumentError && /registry/.test(err.message));
+  it('refuses a bad registeredModelName before logging anything, and an empty name', async () => {
+    const fake = fakeMlflow3Client(await tempDir());
+    await assert.rejects(
+      logModel(new EchoModel(), { name: 'model', runId: 'r', registeredModelName: 'a/b', client: fake as unknown as RunlogClient }),
+      (err: Error) => err instanceof InvalidArgumentError && /a\/b/.test(err.message),
+    );
+    assert.deepEqual(fake.calls, [], 'nothing was logged');
     await assert.rejects(logModel(new EchoModel(), { name: '', runId: 'r' }), InvalidArgumentError);
   });
 });

@@ -13,6 +13,8 @@ export {
   saveModel,
   loadModel,
   logModel,
+  registerModel,
+  resolveRegistryUri,
   parseModelUri,
   readMLmodel,
   writeMLmodel,
@@ -22,6 +24,7 @@ export {
   listFlavors,
   type LoadedModel,
   type ModelInfo,
+  type RegisterModelOptions,
   type MLmodel,
   type ModelSignature,
   type TensorSpec,
@@ -31,6 +34,7 @@ export {
   type Flavor,
   type FlavorModel,
 } from '@runlog/models';
+export { serveModel, type ServeOptions, type ServeHandle, type ServeStats, type BatchingOptions } from '@runlog/serve';
 export { autolog, registerAutologPlugin, type RunlogAutologOptions } from './autolog.js';
 
 registerOnnxFlavor();
