@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateLoggedModelOptions, FileInfo, Metric, Run, RunInfo } from '../entities.js';
 import { RetryableError } from '../rest/rest-client.js';
+import { parseRetryAfterMs } from '../rest/retry-policy.js';
 import type { RestStore } from '../rest/rest-store.js';
 import type { CreateRunRequest, LogBatch, TrackingStore, UpdateRunRequest } from '../store.js';
 
@@ -33,6 +34,8 @@ export class FailoverStore implements TrackingStore {
   private readonly serverIds = new Map<string, string>();
   private readonly offline = new Map<string, CreateRunRequest>();
   private readonly creating = new Map<string, Promise<string>>();
+  /** Offline runs whose creation the server asked to delay (Retry-After of the refused attempt). */
+  private readonly notBefore = new Map<string, { at: number; err: RetryableError }>();
 
   constructor(
     readonly inner: RestStore,
@@ -53,6 +56,9 @@ export class FailoverStore implements TrackingStore {
     } catch (err) {
       if (!(err instanceof RetryableError)) throw err;
       this.addOfflineRun(clientId, withId);
+      // A 429/503 with Retry-After: the server asked for quiet; creation waits that long.
+      const wait = parseRetryAfterMs(err.retryAfter);
+      if (wait !== undefined && wait > 0) this.notBefore.set(clientId, { at: Date.now() + wait, err });
       this.opts.onOffline?.(clientId, err.underlying);
       return {
         runId: clientId,
@@ -90,6 +96,13 @@ export class FailoverStore implements TrackingStore {
     if (known !== undefined) return Promise.resolve(known);
     const create = this.offline.get(runId);
     if (create === undefined) return Promise.resolve(runId);
+    const delay = this.notBefore.get(runId);
+    if (delay !== undefined) {
+      const left = delay.at - Date.now();
+      // Rejected like the refused attempt, with the wait left: the uploader sleeps that long.
+      if (left > 0) return Promise.reject(new RetryableError(delay.err.message, String(Math.ceil(left / 1000)), delay.err.underlying));
+      this.notBefore.delete(runId);
+    }
     let pending = this.creating.get(runId);
     if (pending === undefined) {
       pending = this.createOffline(runId, create).finally(() => this.creating.delete(runId));

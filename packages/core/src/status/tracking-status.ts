@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { resolveAuth, resolveTls, resolveTrackingTarget } from '../config.js';
+import { defaultJournalDir } from '../journal/journal-location.js';
+import { scanSession, sessionDirs } from '../journal/journal-scan.js';
+import { RestClient } from '../rest/rest-client.js';
+
+type Env = Record<string, string | undefined>;
+
+/** What `runlog status` reports: where records go, whether that place answers, and what waits locally. */
+export interface TrackingStatus {
+  trackingUri: string;
+  kind: 'server' | 'local';
+  /** Server: answered /health. Local: the directory exists (it is created on first use otherwise). */
+  reachable: boolean;
+  /** The server's MLflow version (GET /version). */
+  serverVersion?: string | undefined;
+  /** An authenticated API call succeeded; false with `problem` saying why (e.g. HTTP 401). */
+  authOk?: boolean | undefined;
+  problem?: string | undefined;
+  journal: {
+    dir: string;
+    sessions: number;
+    /** Records and run ends not yet on a server, across sessions. */
+    waiting: number;
+    /** Of those, held by processes still running (they upload them themselves). */
+    waitingLive: number;
+    corruptFrames: number;
+  };
+}
+
+export async function trackingStatus(opts: { trackingUri?: string | undefined; journalDir?: string | undefined; env?: Env } = {}): Promise<TrackingStatus> {
+  const env = opts.env ?? process.env;
+  const target = resolveTrackingTarget(opts.trackingUri, env);
+  const journal = await journalBacklog(opts.journalDir ?? defaultJournalDir(env));
+  if (target.kind === 'file') {
+    return { trackingUri: target.uri, kind: 'local', reachable: existsSync(target.rootDir), journal };
+  }
+  const client = new RestClient({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env), timeoutMs: 10_000 });
+  const status: TrackingStatus = { trackingUri: target.uri, kind: 'server', reachable: false, journal };
+  try {
+    await client.once('GET', '/health', { raw: true });
+    status.reachable = true;
+    const version = (await client.once('GET', '/version', { raw: true }).catch(() => undefined)) as Uint8Array | undefined;
+    if (version !== undefined) status.serverVersion = Buffer.from(version).toString('utf8').trim();
+    await client.once('POST', 'experiments/search', { body: { max_results: 1 } });
+    status.authOk = true;
+  } catch (err) {
+    const e = err as Error & { underlying?: Error; status?: number };
+    const cause = e.underlying ?? e;
+    status.problem = cause.message;
+    if (status.reachable) status.authOk = false;
+  } finally {
+    await client.close();
+  }
+  return status;
+}
+
+async function journalBacklog(dir: string): Promise<TrackingStatus['journal']> {
+  const out = { dir, sessions: 0, waiting: 0, waitingLive: 0, corruptFrames: 0 };
+  for (const session of sessionDirs(dir)) {
+    const s = await scanSession(session);
+    if (s.unsettled === 0) continue;
+    out.sessions++;
+    out.waiting += s.unsettled;
+    if (s.livePid !== undefined && !s.closed) out.waitingLive += s.unsettled;
+    out.corruptFrames += s.corruptFrames;
+  }
+  return out;
+}

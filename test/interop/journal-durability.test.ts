@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { RunlogClient } from '@runlog/core';
+import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+
+const env = await ensureMlflow();
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CHILD = join(root, 'test', 'fixtures', 'journal-child.ts');
+const CLI = join(root, 'packages', 'runlog', 'src', 'cli.ts');
+
+/** Metric 'm' of a run as the Python client reads it: count, distinct steps, contiguity, status. */
+async function pyHistory(server: MlflowServer, runId: string) {
+  return runPython(
+    env!,
+    `import json
+from mlflow.tracking import MlflowClient
+c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
+h = c.get_metric_history(${JSON.stringify(runId)}, 'm')
+steps = sorted(m.step for m in h)
+r = c.get_run(${JSON.stringify(runId)})
+print(json.dumps({'n': len(h), 'distinct': len(set(steps)), 'contiguous': steps == list(range(len(steps))),
+  'values_match': all(m.value == m.step for m in h), 'status': r.info.status, 'name': r.info.run_name}))
+`,
+  );
+}
+
+function runCli(args: string[], journalDir: string) {
+  const res = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
+  });
+  return { code: res.status, out: res.stdout, err: res.stderr };
+}
+
+describe('journal durability against a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
+  let server: MlflowServer;
+  before(async () => {
+    server = await startMlflowServer(env!);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('the server stops in the middle of a 50k-point run and comes back later: every point lands once and the run ends', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
+    // A small memory bound, so the outage also exercises spilling to the journal and reading back.
+    const client = new RunlogClient({ trackingUri: server.uri, journal: { dir: journalDir, memoryRecords: 5000 } });
+    const run = await client.createRun('0', { runName: 'outage-50k' });
+    const id = run.info.runId;
+    client.logParam(id, 'points', 50_000);
+    for (let step = 0; step < 50_000; step++) {
+      client.logMetric(id, 'm', step, { step, timestamp: 1_700_000_000_000 + step });
+      if (step === 20_000) {
+        assert.equal(await client.flush(60_000), true);
+        await server.stop();
+      }
+      if (step % 5000 === 0) await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(client.journal!.spilled, true, 'the backlog went to the journal');
+    // endRun during the outage resolves (the records and the end are journaled) instead of throwing.
+    await client.setTerminated(id, 'FINISHED', { timeoutMs: 500 });
+    assert.ok(client.pendingRecords >= 29_999, `${client.pendingRecords} records wait`);
+    await server.restart();
+    assert.equal(await client.flush(180_000), true);
+    // The end is applied by the background applier once the records are in: wait for it.
+    for (let i = 0; i < 200 && client.pendingRecords > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(client.pendingRecords, 0);
+    const py = await pyHistory(server, id);
+    assert.deepEqual(py, { n: 50_000, distinct: 50_000, contiguous: true, values_match: true, status: 'FINISHED', name: 'outage-50k' });
+    await client.close();
+    assert.deepEqual(readdirSync(journalDir), [], 'a settled session is deleted');
+  });
+
+  it('a run started while the server is down gets a local id and is created once when the server returns', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
+    await server.stop();
+    const client = new RunlogClient({ trackingUri: server.uri, journal: { dir: journalDir }, onError: () => undefined });
+    const run = await client.createRun('0', { runName: 'born-offline' });
+    for (let step = 0; step < 3000; step++) client.logMetric(run.info.runId, 'm', step, { step });
+    client.logParam(run.info.runId, 'lr', 0.1);
+    await client.setTerminated(run.info.runId, 'FINISHED', { timeoutMs: 200 });
+    await server.restart();
+    assert.equal(await client.flush(120_000), true);
+    for (let i = 0; i < 200 && client.pendingRecords > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const found = await runPython(
+      env!,
+      `import json
+from mlflow.tracking import MlflowClient
+c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
+runs = c.search_runs(['0'], filter_string="tags.\`runlog.clientRunId\` = '${run.info.runId}'")
+print(json.dumps({'ids': [r.info.run_id for r in runs], 'lr': [r.data.params.get('lr') for r in runs]}))
+`,
+    );
+    assert.equal(found.ids.length, 1, 'created exactly once');
+    assert.deepEqual(found.lr, ['0.1']);
+    const py = await pyHistory(server, found.ids[0]);
+    assert.deepEqual(py, { n: 3000, distinct: 3000, contiguous: true, values_match: true, status: 'FINISHED', name: 'born-offline' });
+    await client.close();
+  });
+
+  it('a training process killed with SIGKILL: `runlog sync` lands every journaled point once, skips a torn tail with a warning, and a second sync adds nothing', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, server.uri], {
+      cwd: root,
+      env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let runId = '';
+    let session = '';
+    let journaled = 0;
+    let stopped = false;
+    const killed = new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.startsWith('run ')) runId = line.slice(4);
+          else if (line.startsWith('session ')) session = line.slice(8);
+          else if (line.startsWith('journaled ')) {
+            journaled = Number(line.slice(10));
+            // Part of the run reaches the server; then it goes down and the rest only reaches the journal.
+            if (journaled >= 10_000 && !stopped) {
+              stopped = true;
+              void server.stop();
+            }
+            if (journaled >= 30_000 && stopped) child.kill('SIGKILL');
+          }
+        }
+      });
+      child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited without SIGKILL (${signal})`))));
+    });
+    await killed;
+    assert.ok(runId && session, 'the child reported its run and journal');
+    await server.restart();
+    // A torn write at the end of the newest segment, as a crash in the middle of a write leaves.
+    const segments = readdirSync(session).filter((n) => n.endsWith('.wal')).sort();
+    appendFileSync(join(session, segments.at(-1)!), '1234abcd {"t":"m","r":"');
+
+    const first = runCli(['sync'], journalDir);
+    assert.equal(first.code, 0, first.out + first.err);
+    assert.match(first.out, /^synced \d+ record\(s\) of 1 run\(s\)/m);
+    assert.match(first.err, /truncated record/);
+    const py = await pyHistory(server, runId);
+    assert.ok(py.n >= journaled, `${py.n} points on the server, ${journaled} were journaled before the kill`);
+    assert.equal(py.distinct, py.n, 'no point twice');
+    assert.equal(py.contiguous, true, 'no gap');
+    assert.equal(py.values_match, true);
+    assert.equal(py.status, 'KILLED', 'a run whose process died is ended KILLED');
+
+    const second = runCli(['sync'], journalDir);
+    assert.equal(second.code, 0, second.out + second.err);
+    assert.match(second.out, /Nothing to sync/);
+    assert.deepEqual(await pyHistory(server, runId), py);
+  });
+
+  it('`runlog status` reports the server, its version and auth, and the journal backlog', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
+    const ok = runCli(['status', '--tracking-uri', server.uri], journalDir);
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /server +reachable, MLflow 3\.18\.0/);
+    assert.match(ok.out, /auth +ok/);
+    assert.match(ok.out, /journal .*: empty/);
+    await server.stop();
+    try {
+      const client = new RunlogClient({ trackingUri: server.uri, journal: { dir: journalDir }, onError: () => undefined });
+      const run = await client.createRun('0');
+      for (let i = 0; i < 10; i++) client.logMetric(run.info.runId, 'm', i, { step: i });
+      await client.close(100);
+      const down = runCli(['status', '--tracking-uri', server.uri], journalDir);
+      assert.equal(down.code, 1);
+      assert.match(down.out, /server +UNREACHABLE/);
+      assert.match(down.out, /journal .*: 10 record\(s\) waiting in 1 session\(s\); upload with: npx runlog sync/);
+    } finally {
+      await server.restart();
+    }
+  });
+});
