@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { RunlogClient } from '../src/client.js';
 import { decodeFrame, encodeFrame } from '../src/journal/frame-codec.js';
 import { readFrames } from '../src/journal/journal-reader.js';
+import { decodeMetrics, type MetricsRecord } from '../src/journal/journal-format.js';
 import { scanSession } from '../src/journal/journal-scan.js';
 import { syncJournals } from '../src/journal/journal-sync.js';
 import { JournalWriter } from '../src/journal/journal-writer.js';
@@ -81,8 +82,11 @@ describe('JournalWriter', () => {
     w.commit();
     const recs = await frames(w.segmentPath(1));
     assert.deepEqual(recs.map((r) => r.t), ['hello', 'run', 'm', 'p', 'g']);
-    const m = recs[2] as any;
-    assert.deepEqual([m.o, m.ks, m.k, m.v, m.st], [0, ['b', 'a', 'nan'], [0, 1, 0, 1, 0, 2], [0, 1, 2, 3, 4, 'NaN'], [0, 1, 2, 3, 4, 0]]);
+    const m = decodeMetrics(recs[2] as MetricsRecord);
+    assert.deepEqual(
+      [m.n, m.ks, [...m.k], [...m.v], [...m.ts], [...m.st]],
+      [6, ['b', 'a', 'nan'], [0, 1, 0, 1, 0, 2], [0, 1, 2, 3, 4, Number.NaN], [1000, 1001, 1002, 1003, 1004, 1], [0, 1, 2, 3, 4, 0]],
+    );
     assert.deepEqual((recs[4] as any).ops, [['t', 'v'], ['t']]);
     assert.equal(w.unsettled, 9);
     w.closeSync();

@@ -1,3 +1,5 @@
+import { decodeF64, decodeU32 } from './frame-codec.js';
+
 /**
  * The records a journal holds, one per frame (see frame-codec.ts). Every run's records are
  * numbered per kind (metrics, params, tag operations) from 0 in logging order; a frame carries the
@@ -55,16 +57,28 @@ export interface ServerIdRecord {
   sid: string;
 }
 
+/** `n` metric points; the columns are base64 (see frame-codec.ts): `k` uint32 indexes into `ks`, the rest float64. */
 export interface MetricsRecord {
   t: 'm';
   r: string;
   o: number;
-  /** Distinct keys of the frame; `k` indexes into it. */
+  n: number;
+  /** Distinct keys of the frame. */
   ks: string[];
-  k: number[];
-  v: Array<number | string>;
-  ts: number[];
-  st: number[];
+  k: string;
+  v: string;
+  ts: string;
+  st: string;
+}
+
+/** A metrics frame with its columns decoded. */
+export interface MetricColumns {
+  n: number;
+  ks: string[];
+  k: Uint32Array;
+  v: Float64Array;
+  ts: Float64Array;
+  st: Float64Array;
 }
 
 export interface ParamsRecord {
@@ -107,3 +121,7 @@ export interface CloseRecord {
 }
 
 export type RecordKind = 'm' | 'p' | 'g';
+
+export function decodeMetrics(rec: MetricsRecord): MetricColumns {
+  return { n: rec.n, ks: rec.ks, k: decodeU32(rec.k), v: decodeF64(rec.v), ts: decodeF64(rec.ts), st: decodeF64(rec.st) };
+}

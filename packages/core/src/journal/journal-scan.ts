@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { decodeF64 } from './frame-codec.js';
 import { join } from 'node:path';
 import type { RunRecord } from './journal-format.js';
 import { listSegments, listSessions, liveOwner } from './journal-location.js';
@@ -84,8 +85,8 @@ export async function scanSession(dir: string, onCorrupt?: (message: string) => 
           break;
         case 'm': {
           const r = run(rec.r);
-          r.next[0] = Math.max(r.next[0], rec.o + rec.k.length);
-          for (const ts of rec.ts) if (ts > r.lastTimestamp) r.lastTimestamp = ts;
+          r.next[0] = Math.max(r.next[0], rec.o + rec.n);
+          for (const ts of decodeF64(rec.ts)) if (ts > r.lastTimestamp) r.lastTimestamp = ts;
           break;
         }
         case 'p': {

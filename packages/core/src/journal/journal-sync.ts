@@ -5,7 +5,7 @@ import { redactUri } from '../config.js';
 import { InvalidArgumentError } from '../errors.js';
 import { RestStore } from '../rest/rest-store.js';
 import { openStore } from '../store-factory.js';
-import { decodeNumber } from './frame-codec.js';
+import { decodeMetrics } from './journal-format.js';
 import { FailoverStore } from './failover-store.js';
 import { defaultJournalDir, listSegments } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
@@ -141,8 +141,9 @@ async function replay(
         const r = replayed.get(rec.r);
         if (r === undefined) continue;
         if (rec.t === 'm') {
-          for (let i = Math.max(0, r.acked[0] - rec.o); i < rec.k.length; i++) {
-            uploader.addMetric(rec.r, rec.ks[rec.k[i]!]!, decodeNumber(rec.v[i]!), rec.ts[i]!, rec.st[i]!);
+          const m = decodeMetrics(rec);
+          for (let i = Math.max(0, r.acked[0] - rec.o); i < m.n; i++) {
+            uploader.addMetric(rec.r, m.ks[m.k[i]!]!, m.v[i]!, m.ts[i]!, m.st[i]!);
             result.records++;
           }
         } else if (rec.t === 'p') {

@@ -2,7 +2,7 @@ import { closeSync, fsync, fsyncSync, mkdirSync, openSync, rmSync, unlinkSync, w
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
-import { encodeFrame, encodeNumber } from './frame-codec.js';
+import { encodeF64, encodeFrame, encodeU32 } from './frame-codec.js';
 import { JOURNAL_FORMAT_VERSION, type JournalRecord, type RunRecord } from './journal-format.js';
 import { newSessionId, OWNER_FILE, segmentName } from './journal-location.js';
 
@@ -23,14 +23,27 @@ export interface JournalWriterOptions {
   onError?: (err: Error) => void;
 }
 
-interface PendingMetrics {
-  o: number;
-  ks: string[];
-  index: Map<string, number>;
-  k: number[];
-  v: Array<number | string>;
-  ts: number[];
-  st: number[];
+/** A run's metric points waiting for the next group write, in growable typed columns. */
+class PendingMetrics {
+  n = 0;
+  readonly ks: string[] = [];
+  readonly index = new Map<string, number>();
+  k = new Uint32Array(4096);
+  v = new Float64Array(4096);
+  ts = new Float64Array(4096);
+  st = new Float64Array(4096);
+  constructor(readonly o: number) {}
+  grow(): void {
+    const size = this.v.length * 2;
+    const k = new Uint32Array(size);
+    k.set(this.k);
+    this.k = k;
+    for (const col of ['v', 'ts', 'st'] as const) {
+      const next = new Float64Array(size);
+      next.set(this[col]);
+      this[col] = next;
+    }
+  }
 }
 
 class RunEntry {
@@ -169,7 +182,7 @@ export class JournalWriter {
     const r = this.last !== undefined && this.last.id === runId ? this.last : this.entry(runId);
     let pm = r.pm;
     if (pm === undefined) {
-      pm = r.pm = { o: r.next[0]!, ks: [], index: new Map(), k: [], v: [], ts: [], st: [] };
+      pm = r.pm = new PendingMetrics(r.next[0]!);
       this.markDirty(r);
     }
     let ki = pm.index.get(key);
@@ -178,10 +191,12 @@ export class JournalWriter {
       pm.ks.push(key);
       pm.index.set(key, ki);
     }
-    pm.k.push(ki);
-    pm.v.push(value === value && value !== Infinity && value !== -Infinity ? value : encodeNumber(value));
-    pm.ts.push(timestamp);
-    pm.st.push(step);
+    const i = pm.n++;
+    if (i === pm.v.length) pm.grow();
+    pm.k[i] = ki;
+    pm.v[i] = value;
+    pm.ts[i] = timestamp;
+    pm.st[i] = step;
     r.next[0]!++;
     this.counted();
   }
@@ -291,8 +306,8 @@ export class JournalWriter {
     for (const r of this.dirtyRuns) {
       const marks = this.segmentRun(seg, r.id);
       if (r.pm !== undefined) {
-        const { o, ks, k, v, ts, st } = r.pm;
-        parts.push(encodeFrame({ t: 'm', r: r.id, o, ks, k, v, ts, st }));
+        const { o, n, ks, k, v, ts, st } = r.pm;
+        parts.push(encodeFrame({ t: 'm', r: r.id, o, n, ks, k: encodeU32(k, n), v: encodeF64(v, n), ts: encodeF64(ts, n), st: encodeF64(st, n) }));
         r.pm = undefined;
       }
       if (r.pp !== undefined) {

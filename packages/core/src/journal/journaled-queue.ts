@@ -1,7 +1,6 @@
 import { debug } from '../debug.js';
 import type { BatchUploader } from '../batch-uploader.js';
-import { decodeNumber } from './frame-codec.js';
-import type { JournalRecord } from './journal-format.js';
+import { decodeMetrics, type JournalRecord } from './journal-format.js';
 import { readFrames } from './journal-reader.js';
 import type { JournalWriter } from './journal-writer.js';
 
@@ -156,9 +155,11 @@ export class JournaledQueue implements RecordSink {
   private feed(rec: JournalRecord): number {
     const up = this.uploader;
     switch (rec.t) {
-      case 'm':
-        for (let i = 0; i < rec.k.length; i++) up.addMetric(rec.r, rec.ks[rec.k[i]!]!, decodeNumber(rec.v[i]!), rec.ts[i]!, rec.st[i]!);
-        return rec.k.length;
+      case 'm': {
+        const m = decodeMetrics(rec);
+        for (let i = 0; i < m.n; i++) up.addMetric(rec.r, m.ks[m.k[i]!]!, m.v[i]!, m.ts[i]!, m.st[i]!);
+        return m.n;
+      }
       case 'p':
         for (const [k, v] of rec.kv) up.addParam(rec.r, k, v);
         return rec.kv.length;
