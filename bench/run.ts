@@ -3,7 +3,7 @@
  * run on the same machine. Not a test: nothing here asserts a timing.
  *   BENCH_STEPS  scales the tracking benchmark (default 100,000 steps x 10 keys = 1,000,000 points)
  *   BENCH_ONLY   comma-separated subset: tracking, models, tfjs-autolog, onnx-autolog, journal, serve
- *   BENCH_OUTAGE_POINTS  points logged through the journal benchmark's outage (default 10,000,000), serve
+ *   BENCH_OUTAGE_POINTS  points logged through the journal benchmark's outage (default 10,000,000)
  */
 import { onnxAutologBench, onnxModelBench } from './onnx-autolog.bench.js';
 import { serveBench } from './serve.bench.js';

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { RunlogClient } from '@runlog/core';
+import { registerServeCommand } from './commands/serve.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerSyncCommand } from './commands/sync.js';
 
 const program = new Command();
 program.name('runlog').description('runlog: MLflow-compatible experiment tracking for Node.js');
@@ -13,7 +16,8 @@ program
   .option('-f, --filter <filter>', "MLflow filter, e.g. \"metrics.acc > 0.9\"")
   .option('-n, --max-results <n>', 'how many runs', '20')
   .action(async (opts: { trackingUri?: string; experimentId: string; filter?: string; maxResults: string }) => {
-    const client = new RunlogClient({ trackingUri: opts.trackingUri });
+    // Read-only: no journal.
+    const client = new RunlogClient({ trackingUri: opts.trackingUri, durability: 'memory' });
     try {
       const page = await client.searchRuns({
         experimentIds: [opts.experimentId],
@@ -30,5 +34,9 @@ program
       await client.close();
     }
   });
+
+registerServeCommand(program);
+registerSyncCommand(program);
+registerStatusCommand(program);
 
 await program.parseAsync();
