@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { publishLocalRuns, RunlogClient, SOURCE_RUN_TAG } from '@runlog/core';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -10,6 +12,8 @@ import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '.
 import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
 
 const env = await ensureMlflow();
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'packages', 'runlog', 'src', 'cli.ts');
 
 describe('publishLocalRuns: a local ./mlruns published to a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
@@ -115,11 +119,19 @@ print(json.dumps({
     };
     check(await runPython(env!, readBack));
 
-    const second = await publishLocalRuns({ from: mlruns, to: server.uri });
-    assert.deepEqual(
-      second.runs.map((r) => [r.localId, r.serverId, r.created, r.metrics, r.params, r.tags]).sort(),
-      first.runs.map((r) => [r.localId, r.serverId, false, 0, 0, 0]).sort(),
-    );
+    // The second publish goes through the CLI, as a user runs it: it reuses every run and sends no record.
+    const cli = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'sync', '--from', mlruns, '--to', server.uri], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+    const lines = cli.stdout.trim().split('\n');
+    assert.equal(lines.length, first.runs.length, cli.stdout);
+    for (const r of first.runs) {
+      const line = lines.find((l) => l.includes(` ${r.localId} `));
+      assert.ok(line, `a line for ${r.localId}`);
+      assert.match(line, new RegExp(`^updated ${r.localId} → \\S+ run ${r.serverId}: 0 metric point\\(s\\), 0 param\\(s\\), 0 tag\\(s\\)`));
+    }
     check(await runPython(env!, readBack));
   });
 

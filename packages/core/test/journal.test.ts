@@ -213,11 +213,18 @@ describe('journaled client against a server that goes away', () => {
     assert.equal(await client.close(100), false);
     const [session] = readdirSync(dir);
     assert.ok(session, 'the session stays');
+    // With the server away, sync says so at once and keeps the session.
+    await server.stop();
+    const away = await syncJournals({ journal: dir });
+    assert.deepEqual(away.map((r) => r.outcome), ['unreachable']);
+    assert.deepEqual(readdirSync(dir), [session]);
+    // Back on another port: replayed there with --to; the run is found again by its client id tag.
+    await server.start();
     state.down = false;
     const warnings: string[] = [];
     // A damaged tail (a torn write) is reported and skipped; the rest replays.
     appendFileSync(join(dir, session, '000001.wal'), '0000abcd {"t":"m","r":');
-    const results = await syncJournals({ journal: dir, onWarning: (m) => warnings.push(m) });
+    const results = await syncJournals({ journal: dir, to: server.url, onWarning: (m) => warnings.push(m) });
     assert.equal(results.length, 1);
     assert.equal(results[0]!.outcome, 'synced');
     assert.equal(results[0]!.records, 500);
@@ -226,6 +233,7 @@ describe('journaled client against a server that goes away', () => {
     assert.equal(state.points.get(run.info.runId)!.length, 500);
     assert.equal(server.find('/runs/update').at(-1)!.body.status, 'FINISHED');
     assert.deepEqual(readdirSync(dir), []);
+    assert.equal(state.runs.size, 1, 'no second run');
     assert.deepEqual(await syncJournals({ journal: dir }), []);
     await server.stop();
   });

@@ -28,7 +28,9 @@ export interface SyncJournalsOptions {
 export interface SessionSyncResult {
   dir: string;
   uri: string | undefined;
-  outcome: 'synced' | 'live' | 'busy' | 'incomplete';
+  outcome: 'synced' | 'live' | 'busy' | 'incomplete' | 'unreachable';
+  /** Why a session was not synced (unreachable server). */
+  problem?: string | undefined;
   /** Records sent (those the journal did not show as acknowledged). */
   records: number;
   runs: number;
@@ -83,6 +85,13 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
     if (!(opened instanceof RestStore)) {
       await opened.close();
       throw new InvalidArgumentError(`runlog sync replays into a tracking server (http or https), not ${uri}.`);
+    }
+    try {
+      // One quick probe first: with the server away, the records would only wait out the timeout.
+      await opened.client.once('GET', '/health', { raw: true, timeoutMs: 10_000 });
+    } catch (err) {
+      await opened.close();
+      return { ...result, outcome: 'unreachable', problem: (err as Error).message };
     }
     const sameServer = opts.to === undefined || sameUri(uri, summary.uri);
     const ok = await replay(summary, new FailoverStore(opened), sameServer, opts.timeoutMs ?? 600_000, warn, result);

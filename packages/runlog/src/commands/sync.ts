@@ -49,6 +49,10 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
     if (r.outcome === 'synced') console.log(`synced ${r.records} record(s) of ${r.runs} run(s): ${where}`);
     else if (r.outcome === 'live') console.log(`skipped (its process still runs and uploads it): ${r.dir}`);
     else if (r.outcome === 'busy') console.log(`skipped (another sync is working on it): ${r.dir}`);
+    else if (r.outcome === 'unreachable') {
+      failed++;
+      console.log(`not synced, the server did not answer (${r.problem}): ${where}`);
+    }
     else {
       failed++;
       console.log(`incomplete, kept for the next sync: ${where}`);
