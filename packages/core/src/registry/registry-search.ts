@@ -1,6 +1,6 @@
 import type { PagedList } from '../entities.js';
 import { InvalidArgumentError } from '../errors.js';
-import { comparePresent } from '../search/compare.js';
+import { compareByKeys } from '../search/compare.js';
 import { compileFilter, own, type Getter } from '../search/evaluate.js';
 import { errorReporter, parseFilter, resolveIdentifier, show, type FilterClause } from '../search/filter-parser.js';
 import { tokenize } from '../search/filter-tokenizer.js';
@@ -93,20 +93,6 @@ function parseOrderClause(clause: string, dialect: SearchDialect): { key: string
   return { key, ascending };
 }
 
-function comparator<T>(keys: readonly OrderKey<T>[]): (a: T, b: T) => number {
-  return (a, b) => {
-    for (const { get, ascending } of keys) {
-      const x = get(a);
-      const y = get(b);
-      if (x === y) continue;
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      const c = comparePresent(x, y);
-      if (c !== 0) return ascending ? c : -c;
-    }
-    return 0;
-  };
-}
 
 const RM_ATTRIBUTES: Readonly<Record<string, Getter<RegisteredModel>>> = {
   name: (m) => m.name,
@@ -144,7 +130,7 @@ export function applyRegisteredModelSearch(models: RegisteredModel[], req: Regis
   const clauses = (req.orderBy ?? []).map((c) => parseOrderClause(c, REGISTERED_MODEL_SEARCH));
   const keys: OrderKey<RegisteredModel>[] = clauses.map(({ key, ascending }) => ({ get: RM_ATTRIBUTES[key]!, ascending }));
   if (!clauses.some((c) => c.key === 'name')) keys.push({ get: RM_ATTRIBUTES.name!, ascending: true });
-  const sorted = models.filter((m) => !isPrompt(m) && matches(m)).sort(comparator(keys));
+  const sorted = models.filter((m) => !isPrompt(m) && matches(m)).sort(compareByKeys(keys));
   return paginate(sorted, req.pageToken, maxResults);
 }
 
@@ -160,6 +146,6 @@ export function applyModelVersionSearch(versions: ModelVersion[], req: RegistryS
   const keys: OrderKey<ModelVersion>[] = clauses.map(({ key, ascending }) => ({ get: MV_ATTRIBUTES[key]!, ascending }));
   if (!clauses.some((c) => c.key === 'name')) keys.push({ get: MV_ATTRIBUTES.name!, ascending: true });
   if (!clauses.some((c) => c.key === 'version_number')) keys.push({ get: MV_ATTRIBUTES.version_number!, ascending: false });
-  const sorted = versions.filter((v) => !isPrompt(v) && matches(v)).sort(comparator(keys));
+  const sorted = versions.filter((v) => !isPrompt(v) && matches(v)).sort(compareByKeys(keys));
   return paginate(sorted, req.pageToken, maxResults);
 }

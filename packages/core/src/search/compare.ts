@@ -45,3 +45,25 @@ export function comparePresent(a: number | string, b: number | string): number {
   const y = Number(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** One sort key: how to read it, and its direction. */
+export interface SortKey<T> {
+  get: (item: T) => SortValue;
+  ascending: boolean;
+}
+
+/** Orders by each key in turn; absent values sort last whatever the direction, as MLflow's search does. */
+export function compareByKeys<T>(keys: readonly SortKey<T>[]): (a: T, b: T) => number {
+  return (a, b) => {
+    for (const { get, ascending } of keys) {
+      const x = get(a);
+      const y = get(b);
+      if (x === y) continue;
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      const c = comparePresent(x, y);
+      if (c !== 0) return ascending ? c : -c;
+    }
+    return 0;
+  };
+}

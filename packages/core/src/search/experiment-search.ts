@@ -1,6 +1,6 @@
 import type { Experiment, PagedList } from '../entities.js';
 import { InvalidFilterError } from '../errors.js';
-import { comparePresent } from './compare.js';
+import { compareByKeys } from './compare.js';
 import { compileFilter, own, type Getter } from './evaluate.js';
 import { parseExperimentFilter, type FilterClause } from './filter-parser.js';
 import { parseExperimentOrderBy, type OrderByClause } from './order-by.js';
@@ -56,18 +56,7 @@ function absentTimeIsNotEqual(clause: FilterClause): boolean {
 }
 
 function experimentComparator(orderBy: readonly OrderByClause[]): (a: Experiment, b: Experiment) => number {
-  const keys = orderBy.map((o) => ({ get: attributeGetter(o.key), sign: o.ascending ? 1 : -1 }));
-  if (!orderBy.some((o) => o.key === 'experiment_id')) keys.push({ get: attributeGetter('experiment_id'), sign: -1 });
-  return (a, b) => {
-    for (const { get, sign } of keys) {
-      const x = get(a);
-      const y = get(b);
-      if (x === y) continue;
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      const c = comparePresent(x, y);
-      if (c !== 0) return sign * c;
-    }
-    return 0;
-  };
+  const keys = orderBy.map((o) => ({ get: attributeGetter(o.key), ascending: o.ascending }));
+  if (!orderBy.some((o) => o.key === 'experiment_id')) keys.push({ get: attributeGetter('experiment_id'), ascending: false });
+  return compareByKeys(keys);
 }
