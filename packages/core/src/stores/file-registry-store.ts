@@ -1,33 +1,20 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PagedList } from '../entities.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
-import { listFilesRecursive } from '../fs-walk.js';
-import {
-  ACTIVE_STAGES,
-  MODEL_VERSION_STAGES,
-  STAGE_DELETED_INTERNAL,
-  canonicalStage,
-  type ModelVersion,
-  type ModelVersionStage,
-  type ModelVersionStatus,
-  type RegisteredModel,
-} from '../registry/entities.js';
-import { parseModelsUri } from '../registry/models-uri.js';
+import { ACTIVE_STAGES, STAGE_DELETED_INTERNAL, canonicalStage, type ModelVersion, type ModelVersionStage, type RegisteredModel } from '../registry/entities.js';
 import { applyModelVersionSearch, applyRegisteredModelSearch } from '../registry/registry-search.js';
 import type { CreateModelVersionRequest, RegistrySearchRequest, RegistryStore } from '../registry/registry-store.js';
 import { parseVersion, validateAlias, validateAliasNotReserved, validateModelName, validateRegistryTag } from '../registry/validation.js';
 import { writeNewExperiment } from './file-store-experiments.js';
-import { isNotFound, META, writeFileAtomic } from './file-store-layout.js';
+import { isNotFound } from './file-store-layout.js';
 import { writeRaw } from './file-store-writes.js';
-import {
-  modelVersionYaml,
-  parseModelVersionMeta,
-  parseRegisteredModelMeta,
-  registeredModelYaml,
-  type StoredModelVersion,
-  type StoredRegisteredModel,
-} from './file-registry-meta.js';
+import type { StoredModelVersion, StoredRegisteredModel } from './file-registry-meta.js';
+import { aliasFile, createModelFolder, listModelFolderNames, MODELS_FOLDER, moveModelFolder } from './file-registry-model-folder.js';
+import { readAliases, readModelMeta, readTags, removeAliasesOf, removeIfExists, rewriteModelMeta, tagFile, writeModelMeta, writeTags } from './file-registry-model-folder.js';
+import { resolveModelVersionSource, type LoggedModelLookup } from './file-registry-sources.js';
+import { archiveOtherVersionsInStage, createVersionFolder, highestVersion, loadLatestVersionPerStage, loadLiveVersions } from './file-registry-versions.js';
+import { readLiveVersion, renameVersions, toModelVersion, writeVersionMeta, type NewModelVersion } from './file-registry-versions.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { localPathFromUri } from './local-artifacts.js';
 
@@ -38,13 +25,8 @@ export interface FileRegistryStoreOptions {
    * Looks up an MLflow 3 LoggedModel for `models:/<model_id>` sources and `modelId` (default: none,
    * such sources are refused). RunlogClient passes its tracking store's getLoggedModel.
    */
-  getLoggedModel?: ((modelId: string) => Promise<{ artifactUri: string; sourceRunId?: string | undefined }>) | undefined;
+  getLoggedModel?: LoggedModelLookup | undefined;
 }
-
-const MODELS = 'models';
-const TAGS = 'tags';
-const ALIASES = 'aliases';
-const VERSION_PREFIX = 'version-';
 
 /**
  * The model registry of a local `mlruns` directory, in MLflow 3.18's file-registry layout, so
@@ -61,6 +43,10 @@ const VERSION_PREFIX = 'version-';
  * Deliberate difference: renaming moves the whole folder (tags, aliases, version tags included)
  * and rewrites the names in the meta files; MLflow 3.18 copies meta files only, which loses the
  * model's tags and aliases and fails on versions that have tags.
+ *
+ * The folder formats live in file-registry-model-folder.ts (a model's meta, tags and aliases),
+ * file-registry-versions.ts (its version folders) and file-registry-meta.ts (the meta.yaml files);
+ * this class validates input, takes the per-model locks and keeps last-updated times current.
  */
 export class FileRegistryStore implements RegistryStore {
   readonly displayUri: string;
@@ -76,7 +62,7 @@ export class FileRegistryStore implements RegistryStore {
     if (dir === null) throw new InvalidArgumentError(`FileRegistryStore needs a local path or file: URI, got ${root}`);
     this.displayUri = root;
     this.rootDir = dir;
-    this.modelsDir = join(dir, MODELS);
+    this.modelsDir = join(dir, MODELS_FOLDER);
     this.now = options.now ?? Date.now;
     this.getLoggedModel = options.getLoggedModel;
   }
@@ -90,16 +76,11 @@ export class FileRegistryStore implements RegistryStore {
     await this.ready();
     return this.locks.run(name, async () => {
       const dir = this.modelDir(name);
-      try {
-        await mkdir(dir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(`Registered Model (name=${name}) already exists.`);
-        throw err;
-      }
+      await createModelFolder(dir, name);
       const time = this.now();
       const stored: StoredRegisteredModel = { raw: {}, name, creationTimestamp: time, lastUpdatedTimestamp: time, description: opts.description };
-      await writeFileAtomic(join(dir, META), registeredModelYaml(stored, {}));
-      for (const [k, v] of tags) await writeRaw(join(dir, TAGS, ...k.split('/')), v);
+      await writeModelMeta(dir, stored, {});
+      await writeTags(dir, tags);
       return this.loadRegisteredModel(name);
     });
   }
@@ -117,26 +98,12 @@ export class FileRegistryStore implements RegistryStore {
     const [first, second] = [name, newName].sort();
     return this.locks.run(first!, () =>
       this.locks.run(second!, async () => {
-        const from = this.modelDir(name);
         const stored = await this.readModelMeta(name);
         const to = this.modelDir(newName);
-        try {
-          await mkdir(to);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(`Registered Model (name=${newName}) already exists.`);
-          throw err;
-        }
-        try {
-          await rename(from, to);
-        } catch (err) {
-          await rmdir(to).catch(() => undefined);
-          throw err;
-        }
+        await moveModelFolder(this.modelDir(name), to, newName);
         const time = this.now();
-        for (const v of await this.readVersions(to)) {
-          await writeFileAtomic(join(to, `${VERSION_PREFIX}${v.version}`, META), modelVersionYaml({ ...v, name: newName, lastUpdatedTimestamp: time }));
-        }
-        await writeFileAtomic(join(to, META), registeredModelYaml({ ...stored, name: newName, lastUpdatedTimestamp: time }, await readAliases(to)));
+        await renameVersions(to, newName, time);
+        await rewriteModelMeta(to, stored, { name: newName, lastUpdatedTimestamp: time });
         return this.loadRegisteredModel(newName);
       }),
     );
@@ -146,8 +113,7 @@ export class FileRegistryStore implements RegistryStore {
     validateModelName(name);
     await this.locks.run(name, async () => {
       const stored = await this.readModelMeta(name);
-      const dir = this.modelDir(name);
-      await writeFileAtomic(join(dir, META), registeredModelYaml({ ...stored, description, lastUpdatedTimestamp: this.now() }, await readAliases(dir)));
+      await rewriteModelMeta(this.modelDir(name), stored, { description, lastUpdatedTimestamp: this.now() });
     });
     return this.loadRegisteredModel(name);
   }
@@ -162,7 +128,7 @@ export class FileRegistryStore implements RegistryStore {
 
   async searchRegisteredModels(req: RegistrySearchRequest): Promise<PagedList<RegisteredModel>> {
     const models: RegisteredModel[] = [];
-    for (const name of await this.modelNames()) {
+    for (const name of await listModelFolderNames(this.modelsDir)) {
       try {
         models.push(await this.loadRegisteredModel(name));
       } catch (err) {
@@ -178,7 +144,7 @@ export class FileRegistryStore implements RegistryStore {
     validateRegistryTag(key, value);
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
-      await writeRaw(join(this.modelDir(name), TAGS, ...key.split('/')), value);
+      await writeRaw(tagFile(this.modelDir(name), key), value);
       await this.touch(name);
     });
   }
@@ -188,7 +154,7 @@ export class FileRegistryStore implements RegistryStore {
     validateRegistryTag(key, '');
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
-      if (await removeIfExists(join(this.modelDir(name), TAGS, ...key.split('/')))) await this.touch(name);
+      if (await removeIfExists(tagFile(this.modelDir(name), key))) await this.touch(name);
     });
   }
 
@@ -199,45 +165,14 @@ export class FileRegistryStore implements RegistryStore {
     validateModelName(name);
     for (const [k, v] of Object.entries(req.tags ?? {})) validateRegistryTag(k, v);
     if (typeof req.source !== 'string' || req.source === '') throw new InvalidArgumentError("Missing value for required parameter 'source'.");
-    let storageLocation = req.source;
-    let runId = req.runId || undefined;
-    if (/^models:/i.test(req.source)) {
-      const ref = parseModelsUri(req.source);
-      try {
-        if (ref.kind === 'logged-model') {
-          const lm = await this.loggedModel(ref.modelId);
-          storageLocation = lm.artifactUri;
-          runId ??= lm.sourceRunId;
-        } else {
-          const mv = await this.resolveRef(ref);
-          storageLocation = await this.getModelVersionDownloadUri(mv.name, mv.version);
-        }
-      } catch (err) {
-        throw new InvalidArgumentError(`Unable to fetch model from model URI source artifact location '${req.source}'. Error: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-    }
-    if (!runId && req.modelId) runId = (await this.loggedModel(req.modelId)).sourceRunId;
+    const { storageLocation, runId } = await resolveModelVersionSource(req, this, this.getLoggedModel);
     await this.ready();
     const version = await this.locks.run(name, async () => {
       const stored = await this.readModelMeta(name);
       const dir = this.modelDir(name);
-      let next = Math.max(0, ...(await this.readVersions(dir)).map((v) => v.version)) + 1;
-      for (;;) {
-        try {
-          await mkdir(join(dir, `${VERSION_PREFIX}${next}`));
-          break;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          next++;
-        }
-      }
       const time = this.now();
-      const mv: StoredModelVersion = {
-        raw: {},
+      const fields: NewModelVersion = {
         name,
-        version: next,
         creationTimestamp: time,
         lastUpdatedTimestamp: time,
         currentStage: 'None',
@@ -249,10 +184,8 @@ export class FileRegistryStore implements RegistryStore {
         storageLocation,
         modelId: req.modelId,
       };
-      const vdir = join(dir, `${VERSION_PREFIX}${next}`);
-      await writeFileAtomic(join(vdir, META), modelVersionYaml(mv));
-      for (const [k, v] of Object.entries(req.tags ?? {})) await writeRaw(join(vdir, TAGS, ...k.split('/')), v);
-      await writeFileAtomic(join(dir, META), registeredModelYaml({ ...stored, lastUpdatedTimestamp: time }, await readAliases(dir)));
+      const next = await createVersionFolder(dir, fields, Object.entries(req.tags ?? {}));
+      await rewriteModelMeta(dir, stored, { lastUpdatedTimestamp: time });
       return String(next);
     });
     return this.getModelVersion(name, version);
@@ -266,7 +199,7 @@ export class FileRegistryStore implements RegistryStore {
   async updateModelVersion(name: string, version: string, description: string): Promise<ModelVersion> {
     await this.locks.run(name, async () => {
       const { dir, stored } = await this.fetchVersion(name, version);
-      await writeFileAtomic(join(dir, META), modelVersionYaml({ ...stored, description, lastUpdatedTimestamp: this.now() }));
+      await writeVersionMeta(dir, { ...stored, description, lastUpdatedTimestamp: this.now() });
     });
     return this.getModelVersion(name, version);
   }
@@ -275,25 +208,15 @@ export class FileRegistryStore implements RegistryStore {
     await this.locks.run(name, async () => {
       const { dir, stored } = await this.fetchVersion(name, version);
       const time = this.now();
-      await writeFileAtomic(join(dir, META), modelVersionYaml({ ...stored, currentStage: STAGE_DELETED_INTERNAL, lastUpdatedTimestamp: time }));
-      const modelDir = this.modelDir(name);
-      for (const [alias, v] of Object.entries(await readAliases(modelDir))) {
-        if (v === String(stored.version)) await removeIfExists(join(modelDir, ALIASES, alias));
-      }
+      await writeVersionMeta(dir, { ...stored, currentStage: STAGE_DELETED_INTERNAL, lastUpdatedTimestamp: time });
+      await removeAliasesOf(this.modelDir(name), String(stored.version));
       await this.touch(name, time);
     });
   }
 
   async searchModelVersions(req: RegistrySearchRequest): Promise<PagedList<ModelVersion>> {
     const versions: ModelVersion[] = [];
-    for (const name of await this.modelNames()) {
-      const dir = this.modelDir(name);
-      const aliases = await readAliases(dir);
-      for (const v of await this.readVersions(dir)) {
-        if (v.currentStage === STAGE_DELETED_INTERNAL) continue;
-        versions.push(toModelVersion(v, await readTags(join(dir, `${VERSION_PREFIX}${v.version}`)), aliases));
-      }
-    }
+    for (const name of await listModelFolderNames(this.modelsDir)) versions.push(...(await loadLiveVersions(this.modelDir(name))));
     return applyModelVersionSearch(versions, req);
   }
 
@@ -301,7 +224,7 @@ export class FileRegistryStore implements RegistryStore {
     validateRegistryTag(key, value);
     await this.locks.run(name, async () => {
       const { dir } = await this.fetchVersion(name, version);
-      await writeRaw(join(dir, TAGS, ...key.split('/')), value);
+      await writeRaw(tagFile(dir, key), value);
       await this.touch(name);
     });
   }
@@ -310,7 +233,7 @@ export class FileRegistryStore implements RegistryStore {
     validateRegistryTag(key, '');
     await this.locks.run(name, async () => {
       const { dir } = await this.fetchVersion(name, version);
-      if (await removeIfExists(join(dir, TAGS, ...key.split('/')))) await this.touch(name);
+      if (await removeIfExists(tagFile(dir, key))) await this.touch(name);
     });
   }
 
@@ -323,7 +246,7 @@ export class FileRegistryStore implements RegistryStore {
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
       const { stored } = await this.fetchVersion(name, version);
-      await writeRaw(join(this.modelDir(name), ALIASES, alias), String(stored.version));
+      await writeRaw(aliasFile(this.modelDir(name), alias), String(stored.version));
       await this.touch(name);
     });
   }
@@ -333,14 +256,14 @@ export class FileRegistryStore implements RegistryStore {
     validateAlias(alias);
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
-      if (await removeIfExists(join(this.modelDir(name), ALIASES, alias))) await this.touch(name);
+      if (await removeIfExists(aliasFile(this.modelDir(name), alias))) await this.touch(name);
     });
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     validateModelName(name);
     if (typeof alias === 'string' && alias.toLowerCase() === 'latest') {
-      const latest = highest(await this.getLatestVersions(name));
+      const latest = highestVersion(await this.getLatestVersions(name));
       if (!latest) throw new NotFoundError(`Registered Model with name=${name} has no versions`);
       return latest;
     }
@@ -365,15 +288,8 @@ export class FileRegistryStore implements RegistryStore {
     await this.locks.run(name, async () => {
       const { dir, stored } = await this.fetchVersion(name, canonical);
       const time = this.now();
-      if (archiveExistingVersions) {
-        const modelDir = this.modelDir(name);
-        for (const v of await this.readVersions(modelDir)) {
-          if (String(v.version) !== canonical && v.currentStage === target) {
-            await writeFileAtomic(join(modelDir, `${VERSION_PREFIX}${v.version}`, META), modelVersionYaml({ ...v, currentStage: 'Archived', lastUpdatedTimestamp: time }));
-          }
-        }
-      }
-      await writeFileAtomic(join(dir, META), modelVersionYaml({ ...stored, currentStage: target, lastUpdatedTimestamp: time }));
+      if (archiveExistingVersions) await archiveOtherVersionsInStage(this.modelDir(name), canonical, target, time);
+      await writeVersionMeta(dir, { ...stored, currentStage: target, lastUpdatedTimestamp: time });
       await this.touch(name, time);
     });
     return this.getModelVersion(name, canonical);
@@ -382,21 +298,7 @@ export class FileRegistryStore implements RegistryStore {
   async getLatestVersions(name: string, stages?: ModelVersionStage[]): Promise<ModelVersion[]> {
     validateModelName(name);
     await this.readModelMeta(name);
-    const dir = this.modelDir(name);
-    const wanted = stages !== undefined && stages.length > 0 ? new Set(stages.map(canonicalStage)) : new Set(MODEL_VERSION_STAGES);
-    const best = new Map<string, StoredModelVersion>();
-    for (const v of await this.readVersions(dir)) {
-      if (!wanted.has(v.currentStage as ModelVersionStage)) continue;
-      const cur = best.get(v.currentStage);
-      if (cur === undefined || cur.version < v.version) best.set(v.currentStage, v);
-    }
-    const aliases = await readAliases(dir);
-    const out: ModelVersion[] = [];
-    for (const stage of MODEL_VERSION_STAGES) {
-      const v = best.get(stage);
-      if (v) out.push(toModelVersion(v, await readTags(join(dir, `${VERSION_PREFIX}${v.version}`)), aliases));
-    }
-    return out;
+    return loadLatestVersionPerStage(this.modelDir(name), stages);
   }
 
   async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
@@ -429,21 +331,8 @@ export class FileRegistryStore implements RegistryStore {
     return join(this.modelsDir, name);
   }
 
-  private async modelNames(): Promise<string[]> {
-    const entries = await readdir(this.modelsDir, { withFileTypes: true }).catch((err) => (isNotFound(err) ? [] : Promise.reject(err)));
-    return entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  }
-
-  private async readModelMeta(name: string): Promise<StoredRegisteredModel> {
-    const file = join(this.modelDir(name), META);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`Registered Model with name=${name} not found`);
-      throw err;
-    }
-    return parseRegisteredModelMeta(text, file);
+  private readModelMeta(name: string): Promise<StoredRegisteredModel> {
+    return readModelMeta(this.modelDir(name), name);
   }
 
   private async loadRegisteredModel(name: string): Promise<RegisteredModel> {
@@ -460,120 +349,17 @@ export class FileRegistryStore implements RegistryStore {
     };
   }
 
-  /** Every version folder's meta (deleted ones included); folders without meta.yaml are skipped. */
-  private async readVersions(modelDir: string): Promise<StoredModelVersion[]> {
-    const entries = await readdir(modelDir, { withFileTypes: true }).catch((err) => (isNotFound(err) ? [] : Promise.reject(err)));
-    const out: StoredModelVersion[] = [];
-    for (const e of entries) {
-      if (!e.isDirectory() || !e.name.startsWith(VERSION_PREFIX)) continue;
-      const file = join(modelDir, e.name, META);
-      const text = await readFile(file, 'utf8').catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
-      if (text !== null) out.push(parseModelVersionMeta(text, file));
-    }
-    return out;
-  }
-
-  /** A live (not deleted) version, or NotFoundError. */
+  /** A live (not deleted) version, or NotFoundError (also when the model does not exist). */
   private async fetchVersion(name: string, version: string): Promise<{ dir: string; stored: StoredModelVersion }> {
     validateModelName(name);
     const v = parseVersion(version);
     await this.readModelMeta(name);
-    const dir = join(this.modelDir(name), `${VERSION_PREFIX}${v}`);
-    const file = join(dir, META);
-    const text = await readFile(file, 'utf8').catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
-    const stored = text === null ? null : parseModelVersionMeta(text, file);
-    if (stored === null || stored.currentStage === STAGE_DELETED_INTERNAL) {
-      throw new NotFoundError(`Model Version (name=${name}, version=${v}) not found`);
-    }
-    return { dir, stored };
+    return readLiveVersion(this.modelDir(name), name, v);
   }
 
   /** Rewrites the model's meta.yaml with a new last-updated time and the current aliases. Call under the model's lock. */
   private async touch(name: string, time = this.now()): Promise<void> {
     const stored = await this.readModelMeta(name);
-    const dir = this.modelDir(name);
-    await writeFileAtomic(join(dir, META), registeredModelYaml({ ...stored, lastUpdatedTimestamp: time }, await readAliases(dir)));
-  }
-
-  private async resolveRef(ref: Exclude<ReturnType<typeof parseModelsUri>, { kind: 'logged-model' }>): Promise<ModelVersion> {
-    switch (ref.kind) {
-      case 'version':
-        return this.getModelVersion(ref.name, ref.version);
-      case 'alias':
-        return this.getModelVersionByAlias(ref.name, ref.alias);
-      case 'latest': {
-        const v = highest(await this.getLatestVersions(ref.name));
-        if (!v) throw new NotFoundError(`No versions of model with name '${ref.name}' found`);
-        return v;
-      }
-      case 'stage': {
-        const v = highest(await this.getLatestVersions(ref.name, [canonicalStage(ref.stage)]));
-        if (!v) throw new NotFoundError(`No versions of model with name '${ref.name}' and stage '${ref.stage}' found`);
-        return v;
-      }
-    }
-  }
-
-  private async loggedModel(modelId: string): Promise<{ artifactUri: string; sourceRunId?: string | undefined }> {
-    if (!this.getLoggedModel) throw new NotFoundError(`Logged model '${modelId}' not found: this registry has no tracking store to look it up in.`);
-    return this.getLoggedModel(modelId);
-  }
-}
-
-function highest(versions: ModelVersion[]): ModelVersion | undefined {
-  return versions.reduce<ModelVersion | undefined>((best, v) => (best === undefined || Number(v.version) > Number(best.version) ? v : best), undefined);
-}
-
-function toModelVersion(v: StoredModelVersion, tags: Record<string, string>, aliases: Record<string, string>): ModelVersion {
-  const version = String(v.version);
-  return {
-    name: v.name,
-    version,
-    creationTimestamp: v.creationTimestamp,
-    lastUpdatedTimestamp: v.lastUpdatedTimestamp,
-    userId: v.userId,
-    currentStage: v.currentStage as ModelVersionStage,
-    description: v.description,
-    source: v.source,
-    runId: v.runId,
-    runLink: v.runLink,
-    status: v.status as ModelVersionStatus,
-    statusMessage: v.statusMessage,
-    tags,
-    aliases: Object.keys(aliases)
-      .filter((a) => aliases[a] === version)
-      .sort(),
-    modelId: v.modelId,
-  };
-}
-
-/** The files under `<dir>/tags` as key → value (keys with '/' are sub-folders). */
-async function readTags(dir: string): Promise<Record<string, string>> {
-  return readKeyFiles(join(dir, TAGS));
-}
-
-/** `<modelDir>/aliases/<alias>` files as alias → version. */
-async function readAliases(modelDir: string): Promise<Record<string, string>> {
-  const raw = await readKeyFiles(join(modelDir, ALIASES));
-  for (const k of Object.keys(raw)) raw[k] = raw[k]!.trim();
-  return raw;
-}
-
-async function readKeyFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const rel of (await listFilesRecursive(dir)).sort()) {
-    const text = await readFile(join(dir, ...rel.split('/')), 'utf8').catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
-    if (text !== null) out[rel] = text;
-  }
-  return out;
-}
-
-async function removeIfExists(file: string): Promise<boolean> {
-  try {
-    await unlink(file);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
+    await rewriteModelMeta(this.modelDir(name), stored, { lastUpdatedTimestamp: time });
   }
 }
