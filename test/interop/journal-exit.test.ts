@@ -53,7 +53,7 @@ describe('exit with the server down: records stay in the journal and one line sa
       else assert.equal(child.signal, 'SIGTERM', 'the signal is re-raised once runlog is done');
       const lines = child.stderr.split('\n').filter((l) => l.includes('wait in the journal'));
       assert.equal(lines.length, 1, child.stderr);
-      const m = /^runlog: (\d+) record\(s\) for \S+ wait in the journal (\S+); upload them with: npx runlog sync --journal (".*")$/.exec(lines[0]!);
+      const m = /^runlog: (\d+) record\(s\) and 1 run end\(s\) for \S+ wait in the journal (\S+); upload them with: npx runlog sync --journal (".*")$/.exec(lines[0]!);
       assert.ok(m, lines[0]);
       const waiting = Number(m[1]);
       assert.ok(waiting >= 1000, `${waiting} records waiting`);

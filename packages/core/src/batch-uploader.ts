@@ -1,6 +1,6 @@
 import { debug } from './debug.js';
 import type { Metric, Param, RunTag } from './entities.js';
-import { QueueFullError, RunlogError } from './errors.js';
+import { NotFoundError, QueueFullError, RunlogError } from './errors.js';
 import { MAX_BATCH_REQUEST_BYTES, MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from './limits.js';
 import { MetricChunk } from './metric-chunk.js';
 import { RetryableError } from './rest/rest-client.js';
@@ -155,7 +155,7 @@ export class BatchUploader {
   private readonly store: BatchUploaderOptions['store'];
   private readonly concurrency: number;
   private readonly batchDelayMs: number;
-  private readonly maxQueueSize: number;
+  private maxQueueSize: number;
   private readonly retry: RetryPolicy;
   private readonly onError: (err: Error) => void;
   private readonly limits: BatchLimits;
@@ -408,24 +408,29 @@ export class BatchUploader {
   // ---- sending ----
 
   private async send(work: Work): Promise<void> {
+    // Whether the records are done with: acknowledged, or refused for good as bad input. Records
+    // that failed any other way (a 401 from an auth proxy, a gateway's 404 page, a closed
+    // uploader) stay unsettled, so a journal keeps them for `runlog sync`.
+    let settled = true;
     try {
       if (work.deleteTagKey !== undefined) {
         await this.withRetries(() => this.store.deleteTag(work.runId, work.deleteTagKey!), work.queue);
         this.sent += 1;
       } else {
-        await this.sendBatch(work.runId, work.batch!, work.queue);
+        settled = await this.sendBatch(work.runId, work.batch!, work.queue);
       }
     } catch (err) {
       // Only deleteTag gets here (sendBatch reports its own failures): a tag that is not there, a
       // closed uploader. Counted and reported, never thrown: this promise has no one awaiting it.
       this.failed += work.records;
+      settled = !this.closed && (err instanceof NotFoundError || isBadInput(err));
       this.onError(err as Error);
     } finally {
       this.inflightRequests--;
       this.inflightRecords -= work.records;
       work.queue.inflightRecords -= work.records;
       if (work.carriesTags) work.queue.tagsInFlight = false;
-      if (work.ranges !== undefined) this.settleRanges(work.runId, work.ranges);
+      if (work.ranges !== undefined && settled) this.settleRanges(work.runId, work.ranges);
       if (work.queue.queued === 0 && work.queue.inflightRecords === 0) this.forgetIdleRun(work.queue);
       this.pump();
     }
@@ -433,22 +438,26 @@ export class BatchUploader {
 
   /**
    * Sends a batch, retrying retryable failures. A batch the store rejects as bad input is split in
-   * halves until the bad record is isolated, so one bad record never costs the others.
+   * halves until the bad record is isolated, so one bad record never costs the others. Resolves
+   * whether every record is settled (see send).
    */
-  private async sendBatch(runId: string, batch: LogBatch, queue: RunQueue): Promise<void> {
+  private async sendBatch(runId: string, batch: LogBatch, queue: RunQueue): Promise<boolean> {
     const size = batch.metrics.length + batch.params.length + batch.tags.length;
     try {
       await this.withRetries(() => this.store.logBatch(runId, batch), queue);
       this.sent += size;
+      return true;
     } catch (err) {
-      if (this.closed || !isBadInput(err) || size <= 1 || isRunLevelRefusal(err)) {
+      const badInput = isBadInput(err);
+      if (this.closed || !badInput || size <= 1 || isRunLevelRefusal(err)) {
         this.failed += size;
         this.onError(err as Error);
-        return;
+        return !this.closed && (badInput || isRunLevelRefusal(err));
       }
       const [a, b] = splitBatch(batch);
-      await this.sendBatch(runId, a, queue);
-      await this.sendBatch(runId, b, queue);
+      const first = await this.sendBatch(runId, a, queue);
+      const second = await this.sendBatch(runId, b, queue);
+      return first && second;
     }
   }
 
@@ -501,9 +510,9 @@ export class BatchUploader {
     }
   }
 
-  /** Stops counting acknowledgements for a run that will get no more records. */
-  forgetAcks(runId: string): void {
-    this.ackCounters.delete(runId);
+  /** Lowers the queue bound (a journal that failed hands memory back to the drop limit). */
+  limitQueue(maxQueueSize: number): void {
+    this.maxQueueSize = maxQueueSize;
   }
 
   private forgetIdleRun(q: RunQueue): void {

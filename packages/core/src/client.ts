@@ -286,7 +286,7 @@ export class RunlogClient {
 
   private async applyWaitingEnds(): Promise<void> {
     for (const [runId, end] of this.endsWaiting) {
-      if (this.closed || !this.journal || this.journal.spilled || this.uploader.pendingFor(runId) > 0) continue;
+      if (!this.journal || this.journal.spilled || this.uploader.pendingFor(runId) > 0) continue;
       try {
         await this.store.updateRun(runId, end);
         this.endsWaiting.delete(runId);
@@ -303,10 +303,8 @@ export class RunlogClient {
 
   private endApplied(runId: string): void {
     this.paramsByRun.delete(runId);
-    if (this.journal) {
-      this.journal.writer.ackEnd(runId);
-      this.uploader.forgetAcks(runId);
-    }
+    // The uploader keeps counting this run's records: a resumed run goes on where it stopped.
+    this.journal?.writer.ackEnd(runId);
   }
 
   deleteRun(runId: string): Promise<void> {
@@ -691,7 +689,21 @@ export class RunlogClient {
   async close(timeoutMs = 30_000): Promise<boolean> {
     if (this.closed) return true;
     this.closed = true;
-    const ok = await this.flushRecords(timeoutMs);
+    const started = Date.now();
+    let ok = await this.flushRecords(timeoutMs);
+    // Run ends that waited for their records: apply them now that the records are in.
+    if (ok && this.endsWaiting.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, timeoutMs - (Date.now() - started)));
+      });
+      try {
+        await Promise.race([this.applyWaitingEnds(), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (this.journal && this.journal.pending > 0) ok = false;
     this.uploader.close();
     // Unsent records stay in the journal (marked closed, so `runlog sync` may upload them).
     if (this.endTimer !== undefined) clearInterval(this.endTimer);

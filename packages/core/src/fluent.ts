@@ -332,18 +332,15 @@ async function endAllRuns(status: RunStatus): Promise<void> {
     const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()));
     if (!ok) unsent = Math.max(unsent, defaultClient.pendingRecords);
   }
-  if (unsent > 0) process.stderr.write(`${unsentLine(unsent)}\n`);
+  // With a journal, the journal says what waits when it is closed (at exit, or below for a signal).
+  const journaled = defaultClient?.journal !== undefined && defaultClient.journal.writer.error === undefined;
+  if (unsent > 0 && !journaled) process.stderr.write(`${unsentLine(unsent)}\n`);
 }
 
-/** The one line printed at exit when records are left: how many, where they are, and how to upload them. */
+/** The line printed at exit when records are left and there is no journal to keep them. */
 function unsentLine(unsent: number): string {
   const uri = defaultClient?.trackingUri ?? 'the tracking store';
-  const journal = defaultClient?.journal;
-  if (journal === undefined || journal.writer.error !== undefined) {
-    return `runlog: ${unsent} record(s) could not be delivered to ${uri} before exit and are lost.`;
-  }
-  const dir = journal.writer.sessionDir;
-  return `runlog: ${unsent} record(s) for ${uri} wait in the journal ${dir}; upload them with: npx runlog sync --journal ${JSON.stringify(dir)}`;
+  return `runlog: ${unsent} record(s) could not be delivered to ${uri} before exit and are lost.`;
 }
 
 // ---- logging on the active run (synchronous, enqueue only) ----

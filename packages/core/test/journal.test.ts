@@ -21,10 +21,22 @@ async function frames(path: string, onCorrupt?: (c: { reason: string; offset: nu
 }
 
 /** A fake MLflow endpoint set: run creation, search by tag, log-batch and update; `down` answers 503. */
-function mlflowLike(server: RecordingServer, state: { down: boolean; runs: Map<string, string>; points: Map<string, number[]> }) {
+interface FakeState {
+  down: boolean;
+  runs: Map<string, string>;
+  points: Map<string, number[]>;
+  /** Answer log-batch with 401, as an auth proxy with an expired token does. */
+  unauthorized?: boolean;
+  /** Answer runs/update with 404 RESOURCE_DOES_NOT_EXIST (the run was deleted on the server). */
+  runGone?: boolean;
+}
+
+function mlflowLike(server: RecordingServer, state: FakeState) {
   let n = 0;
   server.responder = (req, res) => {
     if (state.down) return sendJson(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
+    if (state.unauthorized && req.path.endsWith('/runs/log-batch')) return sendJson(res, 401, { error_code: 'UNAUTHENTICATED', message: 'Unauthorized' });
+    if (state.runGone && req.path.endsWith('/runs/update')) return sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Run not found' });
     if (req.path.endsWith('/runs/create')) {
       const id = `srv${++n}`;
       const cid = (req.body.tags as Array<{ key: string; value: string }>).find((t) => t.key === 'runlog.clientRunId')?.value ?? '';
@@ -122,7 +134,7 @@ describe('JournalWriter', () => {
 describe('journaled client against a server that goes away', () => {
   it('keeps memory bounded by spilling to the journal, then uploads every point once, in order once the backlog is read back, when the server returns', async () => {
     const server = await new RecordingServer().start();
-    const state = { down: false, runs: new Map<string, string>(), points: new Map<string, number[]>() };
+    const state: FakeState = { down: false, runs: new Map(), points: new Map() };
     mlflowLike(server, state);
     const client = new RunlogClient({
       trackingUri: server.url,
@@ -167,7 +179,7 @@ describe('journaled client against a server that goes away', () => {
 
   it('starts a run offline with a local id, creates it once when the server returns, and sends its records there', async () => {
     const server = await new RecordingServer().start();
-    const state = { down: true, runs: new Map<string, string>(), points: new Map<string, number[]>() };
+    const state: FakeState = { down: true, runs: new Map(), points: new Map() };
     mlflowLike(server, state);
     const client = new RunlogClient({
       trackingUri: server.url,
@@ -197,7 +209,7 @@ describe('journaled client against a server that goes away', () => {
 
   it('leaves what the server did not take in a closed journal that syncJournals uploads, once', async () => {
     const server = await new RecordingServer().start();
-    const state = { down: false, runs: new Map<string, string>(), points: new Map<string, number[]>() };
+    const state: FakeState = { down: false, runs: new Map(), points: new Map() };
     mlflowLike(server, state);
     const dir = tempDir();
     const client = new RunlogClient({
@@ -247,5 +259,124 @@ describe('durability setting', () => {
     await client.close(10);
     assert.deepEqual(readdirSync(dir), []);
     assert.throws(() => new RunlogClient({ trackingUri: 'http://127.0.0.1:9', durability: 'disk' as never }), /Unknown durability 'disk'/);
+  });
+});
+
+describe('journal edge cases (from review)', () => {
+  const fast = { retry: { maxRetries: Infinity, baseDelayMs: 10, maxDelayMs: 20, jitterMs: 0 }, batchDelayMs: 5 };
+  async function setup(memoryRecords?: number) {
+    const server = await new RecordingServer().start();
+    const state: FakeState = { down: false, runs: new Map(), points: new Map() };
+    mlflowLike(server, state);
+    const dir = tempDir();
+    const errors: string[] = [];
+    const client = new RunlogClient({
+      trackingUri: server.url,
+      journal: { dir, commitIntervalMs: 5, memoryRecords },
+      uploader: fast,
+      onError: (e) => errors.push(e.message),
+    });
+    const runId = (await client.createRun('0')).info.runId;
+    return { server, state, dir, client, runId, errors };
+  }
+
+  it('a run logged to again after it ended goes on numbering: nothing is lost or sent twice, whether the server is up or down', async () => {
+    for (const downAfterEnd of [false, true]) {
+      const { server, state, dir, client, runId } = await setup();
+      for (let i = 0; i < 1000; i++) client.logMetric(runId, 'm', i, { step: i });
+      await client.setTerminated(runId, 'FINISHED');
+      await new Promise((r) => setTimeout(r, 30));
+      state.down = downAfterEnd;
+      for (let i = 1000; i < 1200; i++) client.logMetric(runId, 'm', i, { step: i });
+      await client.close(downAfterEnd ? 100 : 10_000);
+      state.down = false;
+      await syncJournals({ journal: dir });
+      const steps = state.points.get(runId)!;
+      assert.equal(steps.length, 1200, `server up after the end: ${!downAfterEnd}`);
+      assert.equal(new Set(steps).size, 1200);
+      assert.deepEqual(readdirSync(dir), []);
+      await server.stop();
+    }
+  });
+
+  it('records the server refuses with a 401 stay in the journal (flush says false) and sync lands them once the credentials work', async () => {
+    const { server, state, dir, client, runId } = await setup();
+    state.unauthorized = true;
+    for (let i = 0; i < 3000; i++) client.logMetric(runId, 'm', i, { step: i });
+    assert.equal(await client.flush(5000), false);
+    assert.equal(client.pendingRecords, 3000);
+    await client.close(100);
+    state.unauthorized = false;
+    const [result] = await syncJournals({ journal: dir });
+    assert.equal(result!.outcome, 'synced');
+    assert.equal(state.points.get(runId)!.length, 3000);
+    await server.stop();
+  });
+
+  it('a journal write failure while spilled loses nothing: the disk backlog, then the unwritten records, go to the server', async () => {
+    const { server, state, client, runId, errors } = await setup(2000);
+    state.down = true;
+    let step = 0;
+    for (; step < 8000; step++) client.logMetric(runId, 'm', step, { step });
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(client.journal!.spilled, true);
+    // The disk fails (a bad descriptor stands in for ENOSPC) before the next group is written.
+    const writer = client.journal!.writer as unknown as { fd: number };
+    const fd = writer.fd;
+    writer.fd = 987_654;
+    for (; step < 9000; step++) client.logMetric(runId, 'm', step, { step });
+    await new Promise((r) => setTimeout(r, 30));
+    assert.ok(errors.some((e) => e.includes('kept in memory only')), errors.join('\n'));
+    state.down = false;
+    assert.equal(await client.flush(30_000), true);
+    const steps = state.points.get(runId)!;
+    assert.equal(new Set(steps).size, 9000);
+    assert.equal(steps.length, 9000);
+    writer.fd = fd;
+    await client.close(100);
+    await server.stop();
+  });
+
+  it('a per-run flush while another run is spilled lets timers run instead of spinning', async () => {
+    const { server, state, client, runId } = await setup(2000);
+    const other = (await client.createRun('0')).info.runId;
+    state.down = true;
+    for (let i = 0; i < 10_000; i++) client.logMetric(other, 'm', i, { step: i });
+    await new Promise((r) => setTimeout(r, 30));
+    let ticks = 0;
+    const tick = setInterval(() => ticks++, 10);
+    assert.equal(await client.flush(500), false);
+    assert.equal(await (client as unknown as { flushRecords(t: number, r: string): Promise<boolean> }).flushRecords(300, runId), true);
+    clearInterval(tick);
+    assert.ok(ticks >= 10, `${ticks} timer ticks in 800 ms of flushing`);
+    state.down = false;
+    await client.close(30_000);
+    await server.stop();
+  });
+
+  it('close() applies a run end that waited for the server, and sync goes on when the server no longer has a run', async () => {
+    const { server, state, dir, client, runId } = await setup();
+    state.down = true;
+    for (let i = 0; i < 100; i++) client.logMetric(runId, 'm', i, { step: i });
+    await client.setTerminated(runId, 'FINISHED', { timeoutMs: 50 });
+    state.down = false;
+    assert.equal(await client.close(10_000), true);
+    assert.equal(server.find('/runs/update').filter((r) => r.body?.status === 'FINISHED').length, 1);
+    assert.deepEqual(readdirSync(dir), []);
+
+    // A second client leaves a run end behind; the server then says the run is gone.
+    const again = new RunlogClient({ trackingUri: server.url, journal: { dir, commitIntervalMs: 5 }, uploader: fast });
+    const second = (await again.createRun('0')).info.runId;
+    again.logMetric(second, 'm', 1, { step: 1 });
+    state.down = true;
+    await again.setTerminated(second, 'FINISHED', { timeoutMs: 50 });
+    await again.close(50);
+    state.down = false;
+    state.runGone = true;
+    const warnings: string[] = [];
+    const [result] = await syncJournals({ journal: dir, onWarning: (w) => warnings.push(w) });
+    assert.equal(result!.outcome, 'synced');
+    assert.ok(warnings.some((w) => w.includes('its end was not applied')), warnings.join('\n'));
+    await server.stop();
   });
 });

@@ -86,7 +86,7 @@ export function openDurableTracking(opts: {
       }),
     onServerId: (id, sid) => writer.mapRun(id, sid),
     onOffline: (id, err) => {
-      const message = `runlog: ${opts.store.displayUri} is unreachable (${err.message}); run ${id} starts offline: its records go to the journal ${writer.sessionDir} and it is created on the server when the server answers.`;
+      const message = `runlog: ${opts.store.displayUri} could not create a run now (${err.message}); run ${id} starts offline: its records go to the journal ${writer.sessionDir} and it is created on the server when the server answers.`;
       // Said once per client on stderr: the user should know their run id is a local one for now.
       if (!warned) process.stderr.write(`${message}\n`);
       warned = true;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 type Env = Record<string, string | undefined>;
@@ -54,20 +54,49 @@ export function listSessions(journalDir: string): string[] {
   return names.filter((n) => listSegments(join(journalDir, n)).length > 0);
 }
 
-/** The pid that owns a session, if its process still runs on this machine. */
-export function liveOwner(sessionDir: string): number | undefined {
-  let pid: number;
+/**
+ * Who writes a session: `pid host start`, where start is the process's start time in clock ticks
+ * since boot (Linux /proc), so a later process that got the same pid is not taken for the writer.
+ */
+export function ownerLine(): string {
+  return `${process.pid} ${hostname()} ${processStart(process.pid) ?? '-'}\n`;
+}
+
+function processStart(pid: number): string | undefined {
   try {
-    pid = Number(readFileSync(join(sessionDir, OWNER_FILE), 'utf8').trim());
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22; the command name (field 2) may hold spaces, so count from its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return pid === process.pid ? pid : undefined;
+}
+
+/**
+ * The pid of the process still writing a session, or undefined when that process is gone (or runs
+ * on another host, where it cannot be checked: the session is then treated as left behind).
+ */
+export function liveOwner(sessionDir: string, ownSessions: ReadonlySet<string> = new Set()): number | undefined {
+  let fields: string[];
+  try {
+    fields = readFileSync(join(sessionDir, OWNER_FILE), 'utf8').trim().split(/\s+/);
+  } catch {
+    return undefined;
+  }
+  const pid = Number(fields[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (pid === process.pid) return ownSessions.has(sessionDir) ? pid : undefined;
+  if (fields[1] !== undefined && fields[1] !== hostname()) return undefined;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
   }
+  const start = fields[2];
+  if (start !== undefined && start !== '-') {
+    const now = processStart(pid);
+    if (now !== undefined && now !== start) return undefined;
+  }
+  return pid;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RunRecord } from './journal-format.js';
 import { listSegments, listSessions, liveOwner } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
+import { openSessions } from './journal-writer.js';
 
 /** What one session holds, from a pass over its frames (records are counted, not kept). */
 export interface SessionSummary {
@@ -43,7 +44,7 @@ export async function scanSession(dir: string, onCorrupt?: (message: string) => 
   const summary: SessionSummary = {
     dir,
     uri: undefined,
-    livePid: liveOwner(dir),
+    livePid: liveOwner(dir, openSessions),
     closed: false,
     runs: new Map(),
     unsettled: 0,
@@ -99,9 +100,13 @@ export async function scanSession(dir: string, onCorrupt?: (message: string) => 
           r.next[2] = Math.max(r.next[2], rec.o + rec.ops.length);
           break;
         }
-        case 'end':
-          run(rec.r).end = { status: rec.status, endTime: rec.endTime };
+        case 'end': {
+          // A later end (the run was resumed and ended again) waits to be applied anew.
+          const r = run(rec.r);
+          r.end = { status: rec.status, endTime: rec.endTime };
+          r.endAcked = false;
           break;
+        }
         case 'ack': {
           const r = run(rec.r);
           r.acked = [Math.max(r.acked[0], rec.m), Math.max(r.acked[1], rec.p), Math.max(r.acked[2], rec.g)];

@@ -1,13 +1,13 @@
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchUploader } from '../batch-uploader.js';
 import { redactUri } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { RestStore } from '../rest/rest-store.js';
 import { openStore } from '../store-factory.js';
 import { decodeMetrics } from './journal-format.js';
 import { FailoverStore } from './failover-store.js';
-import { defaultJournalDir, listSegments } from './journal-location.js';
+import { defaultJournalDir, listSegments, liveOwner, ownerLine, OWNER_FILE } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
 import { scanSession, sessionDirs, type RunState, type SessionSummary } from './journal-scan.js';
 
@@ -51,7 +51,15 @@ export async function syncJournals(opts: SyncJournalsOptions = {}): Promise<Sess
   const env = opts.env ?? process.env;
   const root = opts.journal ?? defaultJournalDir(env);
   const results: SessionSyncResult[] = [];
-  for (const dir of sessionDirs(root)) results.push(await syncSession(dir, opts, env));
+  for (const dir of sessionDirs(root)) {
+    try {
+      results.push(await syncSession(dir, opts, env));
+    } catch (err) {
+      // One session that cannot be synced (a bad target, a server refusing it) does not stop the others.
+      if (err instanceof InvalidArgumentError) throw err;
+      results.push({ dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, runs: 0, refused: 0, corruptFrames: 0 });
+    }
+  }
   return results;
 }
 
@@ -69,11 +77,7 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
   };
   if (summary.livePid !== undefined && !summary.closed) return { ...result, outcome: 'live' };
   const lock = join(dir, 'sync.lock');
-  try {
-    mkdirSync(lock);
-  } catch {
-    return { ...result, outcome: 'busy' };
-  }
+  if (!takeLock(lock)) return { ...result, outcome: 'busy' };
   try {
     if (summary.unsettled === 0) {
       rmSync(dir, { recursive: true, force: true });
@@ -100,12 +104,26 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
     else result.outcome = 'incomplete';
     return result;
   } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A sync holds a session through a lock directory naming its process; a lock whose process is gone
+ * (a sync killed midway) is taken over.
+ */
+function takeLock(lock: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      rmdirSync(lock);
-    } catch {
-      // the session (and its lock) is gone
+      mkdirSync(lock);
+      writeFileSync(join(lock, OWNER_FILE), ownerLine());
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || liveOwner(lock) !== undefined) return false;
+      rmSync(lock, { recursive: true, force: true });
     }
   }
+  return false;
 }
 
 function sameUri(a: string, b: string | undefined): boolean {
@@ -174,16 +192,28 @@ async function replay(
     }
     if (!(await uploader.flush(Math.max(0, deadline - Date.now())))) return false;
     result.refused = uploader.stats().failed;
+    let ok = true;
     for (const r of replayed.values()) {
-      if (r.end !== undefined && !r.endAcked) {
-        await store.updateRun(r.id, { status: r.end.status as never, endTime: r.end.endTime });
-      } else if (r.end === undefined && r.create !== undefined && !summary.closed) {
+      let end: { status: string; endTime: number } | undefined;
+      if (r.end !== undefined && !r.endAcked) end = r.end;
+      else if (r.end === undefined && r.create !== undefined && !summary.closed) {
         // The writer died with the run open (no end was ever logged): the run is over.
-        await store.updateRun(r.id, { status: 'KILLED', endTime: r.lastTimestamp || Date.now() });
+        end = { status: 'KILLED', endTime: r.lastTimestamp || Date.now() };
         warn(`run ${r.id} had not ended when its process died; marked KILLED.`);
       }
+      if (end === undefined) continue;
+      try {
+        await store.updateRun(r.id, { status: end.status as never, endTime: end.endTime });
+      } catch (err) {
+        // A run the server no longer has (deleted) cannot be ended: reported, and done with.
+        if (err instanceof NotFoundError) warn(`run ${r.id}: ${(err as Error).message}; its end was not applied.`);
+        else {
+          warn(`run ${r.id}: its end could not be applied: ${(err as Error).message}`);
+          ok = false;
+        }
+      }
     }
-    return true;
+    return ok;
   } finally {
     uploader.close();
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { encodeF64, encodeFrame, encodeU32 } from './frame-codec.js';
 import { JOURNAL_FORMAT_VERSION, type JournalRecord, type RunRecord } from './journal-format.js';
-import { newSessionId, OWNER_FILE, segmentName } from './journal-location.js';
+import { newSessionId, ownerLine, OWNER_FILE, segmentName } from './journal-location.js';
 
 export interface JournalWriterOptions {
   /** The journal root; this writer makes its own session directory under it. */
@@ -56,6 +56,11 @@ class RunEntry {
   pp: { o: number; kv: Array<[string, string]> } | undefined;
   pg: { o: number; ops: Array<[string, string] | [string]> } | undefined;
   dirty = false;
+  /**
+   * Everything settled after its end: not restated in new segments. Its counters are kept, so a
+   * run logged to again (resumed) goes on numbering where it stopped, as the uploader does.
+   */
+  dormant = false;
   constructor(readonly record: RunRecord) {}
   get id(): string {
     return this.record.id;
@@ -81,6 +86,22 @@ interface Segment {
  * power loss at most what was written since the last fsync. Segments whose records are all
  * acknowledged are deleted; the session directory goes when nothing in it is unsettled at close.
  */
+/** Session directories this process writes: its own sessions are live whatever the pid file says. */
+export const openSessions = new Set<string>();
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    debug('journal directory fsync %s: %s', dir, (err as Error).message);
+  }
+}
+
 export class JournalWriter {
   readonly sessionDir: string;
   private readonly opts: Required<Omit<JournalWriterOptions, 'onError'>> & Pick<JournalWriterOptions, 'onError'>;
@@ -113,7 +134,9 @@ export class JournalWriter {
     };
     this.sessionDir = join(opts.journalDir, newSessionId());
     mkdirSync(this.sessionDir, { recursive: true });
-    writeFileSync(join(this.sessionDir, OWNER_FILE), `${process.pid}\n`);
+    writeFileSync(join(this.sessionDir, OWNER_FILE), ownerLine());
+    openSessions.add(this.sessionDir);
+    fsyncDir(opts.journalDir);
     this.openSegment(1);
     process.on('exit', this.onExit);
   }
@@ -149,7 +172,10 @@ export class JournalWriter {
   /** Declares a run: `sid` when the server created it; `create` when it still has to be. */
   registerRun(record: Omit<RunRecord, 't'>): void {
     const existing = this.runs.get(record.id);
-    if (existing !== undefined) return;
+    if (existing !== undefined) {
+      if (existing.dormant) this.entry(record.id);
+      return;
+    }
     const entry = new RunEntry({ t: 'run', ...record });
     this.runs.set(record.id, entry);
     this.head.push(entry.record);
@@ -166,6 +192,13 @@ export class JournalWriter {
 
   private entry(runId: string): RunEntry {
     let r = this.runs.get(runId);
+    if (r !== undefined && r.dormant) {
+      // Logged to again after it settled: restate it (its segments may be gone) with its marks.
+      r.dormant = false;
+      r.end = undefined;
+      r.endAcked = false;
+      this.head.push(r.record, { t: 'ack', r: runId, m: r.acked[0]!, p: r.acked[1]!, g: r.acked[2]! });
+    }
     if (r === undefined) {
       // A run this process did not create (resumed, or given by id): its id is the server's.
       r = new RunEntry({ t: 'run', id: runId, sid: runId });
@@ -266,6 +299,18 @@ export class JournalWriter {
     return this.runs.get(runId)?.unsettled ?? 0;
   }
 
+  /** Records (run ends not counted) accepted and not acknowledged: of one run, or of all. */
+  unsettledRecords(runId?: string): number {
+    const count = (r: RunEntry) => r.next[0]! - r.acked[0]! + r.next[1]! - r.acked[1]! + r.next[2]! - r.acked[2]!;
+    if (runId !== undefined) {
+      const r = this.runs.get(runId);
+      return r === undefined ? 0 : count(r);
+    }
+    let n = 0;
+    for (const r of this.runs.values()) n += count(r);
+    return n;
+  }
+
   private markDirty(r: RunEntry): void {
     if (!r.dirty) {
       r.dirty = true;
@@ -292,7 +337,10 @@ export class JournalWriter {
 
   // ---- writing ----
 
-  /** Writes every waiting record now (one write call). */
+  /**
+   * Writes every waiting record now (one write call). Waiting records are let go only once the
+   * write succeeded: after a failed write they stay here, for takeUnwritten().
+   */
   commit(): void {
     if (this.closed || this.failed !== undefined) return;
     if (this.commitTimer !== undefined) {
@@ -300,41 +348,53 @@ export class JournalWriter {
       this.commitTimer = undefined;
     }
     const parts: string[] = [];
-    const seg = this.segments[this.segments.length - 1]!;
     for (const rec of this.head) parts.push(encodeFrame(rec));
-    this.head = [];
     for (const r of this.dirtyRuns) {
-      const marks = this.segmentRun(seg, r.id);
       if (r.pm !== undefined) {
         const { o, n, ks, k, v, ts, st } = r.pm;
         parts.push(encodeFrame({ t: 'm', r: r.id, o, n, ks, k: encodeU32(k, n), v: encodeF64(v, n), ts: encodeF64(ts, n), st: encodeF64(st, n) }));
-        r.pm = undefined;
       }
-      if (r.pp !== undefined) {
-        parts.push(encodeFrame({ t: 'p', r: r.id, o: r.pp.o, kv: r.pp.kv }));
-        r.pp = undefined;
-      }
-      if (r.pg !== undefined) {
-        parts.push(encodeFrame({ t: 'g', r: r.id, o: r.pg.o, ops: r.pg.ops }));
-        r.pg = undefined;
-      }
-      marks.max = [...r.next];
+      if (r.pp !== undefined) parts.push(encodeFrame({ t: 'p', r: r.id, o: r.pp.o, kv: r.pp.kv }));
+      if (r.pg !== undefined) parts.push(encodeFrame({ t: 'g', r: r.id, o: r.pg.o, ops: r.pg.ops }));
+    }
+    for (const rec of this.tail) parts.push(encodeFrame(rec));
+    if (parts.length === 0) return;
+    if (!this.write(parts.join(''))) return;
+    const seg = this.segments[this.segments.length - 1]!;
+    for (const r of this.dirtyRuns) {
+      this.segmentRun(seg, r.id).max = [...r.next];
+      r.pm = undefined;
+      r.pp = undefined;
+      r.pg = undefined;
       r.dirty = false;
     }
+    for (const rec of this.tail) if (rec.t === 'end') this.segmentRun(seg, rec.r).end = true;
+    this.head = [];
+    this.tail = [];
     this.dirtyRuns.length = 0;
     this.pendingRecords = 0;
-    for (const rec of this.tail) {
-      if (rec.t === 'end') this.segmentRun(seg, rec.r).end = true;
-      parts.push(encodeFrame(rec));
-    }
-    this.tail = [];
-    if (parts.length > 0) this.write(parts.join(''));
-    if (this.failed !== undefined) return;
     if (this.size >= this.opts.segmentBytes) this.roll();
     if (this.ackMoved) {
       this.ackMoved = false;
       this.trim();
     }
+  }
+
+  /**
+   * After a failed write: the records that never reached the journal, in order per run and kind,
+   * handed to the caller (which uploads them from memory); the writer keeps nothing.
+   */
+  takeUnwritten(): Array<{ runId: string; metrics?: { n: number; ks: string[]; k: Uint32Array; v: Float64Array; ts: Float64Array; st: Float64Array }; params?: Array<[string, string]>; tagOps?: Array<[string, string] | [string]> }> {
+    const out = this.dirtyRuns.map((r) => ({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops }));
+    for (const r of this.dirtyRuns) {
+      r.pm = undefined;
+      r.pp = undefined;
+      r.pg = undefined;
+      r.dirty = false;
+    }
+    this.dirtyRuns.length = 0;
+    this.pendingRecords = 0;
+    return out;
   }
 
   private segmentRun(seg: Segment, runId: string): { max: number[]; end: boolean } {
@@ -346,7 +406,7 @@ export class JournalWriter {
     return marks;
   }
 
-  private write(text: string): void {
+  private write(text: string): boolean {
     try {
       const buf = Buffer.from(text, 'utf8');
       let off = 0;
@@ -354,15 +414,19 @@ export class JournalWriter {
       this.size += buf.length;
       if (this.opts.fsync === 'commit') fsyncSync(this.fd);
       else this.scheduleFsync();
+      return true;
     } catch (err) {
       this.fail(err as Error);
+      return false;
     }
   }
 
   private fail(err: Error): void {
     if (this.failed !== undefined) return;
     this.failed = err;
-    this.opts.onError?.(new Error(`runlog journal ${this.sessionDir} stopped accepting records: ${err.message}`, { cause: err }));
+    this.opts.onError?.(
+      new Error(`runlog journal ${this.sessionDir} could not be written (${err.message}); from now on records are kept in memory only, as with durability 'memory'.`, { cause: err }),
+    );
   }
 
   private scheduleFsync(): void {
@@ -394,6 +458,8 @@ export class JournalWriter {
   private openSegment(index: number): void {
     const path = this.segmentPath(index);
     this.fd = openSync(path, 'a');
+    // The new file's name must survive a power loss too (fsync-every-flush promises that).
+    if (this.opts.fsync === 'commit') fsyncDir(this.sessionDir);
     this.size = 0;
     this.segments.push({ index, path, runs: new Map() });
     const hello: JournalRecord = {
@@ -407,6 +473,7 @@ export class JournalWriter {
     // A new segment restates every live run, so older segments can go once their records are acknowledged.
     const parts = [encodeFrame(hello)];
     for (const r of this.runs.values()) {
+      if (r.dormant) continue;
       parts.push(encodeFrame(r.record));
       parts.push(encodeFrame({ t: 'ack', r: r.id, m: r.acked[0], p: r.acked[1], g: r.acked[2] }));
       if (r.end !== undefined && !r.endAcked) {
@@ -430,11 +497,8 @@ export class JournalWriter {
 
   /** Deletes closed segments whose every record (and run end) is acknowledged; forgets settled runs. */
   private trim(): void {
-    for (const [id, r] of this.runs) {
-      if (r.unsettled === 0 && r.end !== undefined && !r.dirty) {
-        this.runs.delete(id);
-        if (this.last === r) this.last = undefined;
-      }
+    for (const r of this.runs.values()) {
+      if (r.unsettled === 0 && r.end !== undefined && !r.dirty) r.dormant = true;
     }
     for (let i = 0; i < this.segments.length - 1; ) {
       const seg = this.segments[i]!;
@@ -454,7 +518,7 @@ export class JournalWriter {
   private settledSegment(seg: Segment): boolean {
     for (const [id, marks] of seg.runs) {
       const r = this.runs.get(id);
-      if (r === undefined) continue; // forgotten: everything settled
+      if (r === undefined || r.dormant) continue; // everything settled
       if (r.acked[0]! < marks.max[0]! || r.acked[1]! < marks.max[1]! || r.acked[2]! < marks.max[2]!) return false;
       if (marks.end && !r.endAcked) return false;
     }
@@ -484,11 +548,35 @@ export class JournalWriter {
     } catch (err) {
       debug('journal close: %s', (err as Error).message);
     }
+    openSessions.delete(this.sessionDir);
     try {
       if (this.unsettled === 0) rmSync(this.sessionDir, { recursive: true, force: true });
-      else unlinkSync(join(this.sessionDir, OWNER_FILE));
+      else {
+        unlinkSync(join(this.sessionDir, OWNER_FILE));
+        this.announce();
+      }
     } catch (err) {
       debug('journal close: %s', (err as Error).message);
+    }
+  }
+
+  /**
+   * The exit contract's one line: what waits, where, and the command that uploads it. Written
+   * synchronously, because this may run in the process's 'exit' event.
+   */
+  private announce(): void {
+    let records = 0;
+    let ends = 0;
+    for (const r of this.runs.values()) {
+      records += r.next[0]! - r.acked[0]! + r.next[1]! - r.acked[1]! + r.next[2]! - r.acked[2]!;
+      if (r.end !== undefined && !r.endAcked) ends++;
+    }
+    const what = `${records} record(s)${ends ? ` and ${ends} run end(s)` : ''}`;
+    const line = `runlog: ${what} for ${this.opts.trackingUri} wait in the journal ${this.sessionDir}; upload them with: npx runlog sync --journal ${JSON.stringify(this.sessionDir)}\n`;
+    try {
+      writeSync(2, line);
+    } catch {
+      // stderr closed: nothing more to do
     }
   }
 

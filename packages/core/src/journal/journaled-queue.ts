@@ -12,6 +12,9 @@ export interface RecordSink {
   deleteTag(runId: string, key: string): boolean;
 }
 
+/** The drop limit of a memory-only queue (the uploader's default), restored if the journal fails. */
+const MEMORY_QUEUE_LIMIT = 2_000_000;
+
 export interface JournaledQueueOptions {
   /**
    * Records the uploader may hold in memory. Past this the queue spills: records go to the journal
@@ -55,7 +58,9 @@ export class JournaledQueue implements RecordSink {
   // ---- enqueue (hot path) ----
 
   addMetric(runId: string, key: string, value: number, timestamp: number, step: number): boolean {
-    if (this.writer.error !== undefined) return this.uploader.addMetric(runId, key, value, timestamp, step);
+    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
+    // writer holds the records in memory until the read-back reaches them).
+    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().addMetric(runId, key, value, timestamp, step);
     if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
     this.writer.addMetric(runId, key, value, timestamp, step);
     if (!this.spilling) this.uploader.addMetric(runId, key, value, timestamp, step);
@@ -63,7 +68,9 @@ export class JournaledQueue implements RecordSink {
   }
 
   addParam(runId: string, key: string, value: string): boolean {
-    if (this.writer.error !== undefined) return this.uploader.addParam(runId, key, value);
+    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
+    // writer holds the records in memory until the read-back reaches them).
+    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().addParam(runId, key, value);
     if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
     this.writer.addParam(runId, key, value);
     if (!this.spilling) this.uploader.addParam(runId, key, value);
@@ -71,7 +78,9 @@ export class JournaledQueue implements RecordSink {
   }
 
   setTag(runId: string, key: string, value: string): boolean {
-    if (this.writer.error !== undefined) return this.uploader.setTag(runId, key, value);
+    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
+    // writer holds the records in memory until the read-back reaches them).
+    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().setTag(runId, key, value);
     if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
     this.writer.setTag(runId, key, value);
     if (!this.spilling) this.uploader.setTag(runId, key, value);
@@ -79,7 +88,9 @@ export class JournaledQueue implements RecordSink {
   }
 
   deleteTag(runId: string, key: string): boolean {
-    if (this.writer.error !== undefined) return this.uploader.deleteTag(runId, key);
+    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
+    // writer holds the records in memory until the read-back reaches them).
+    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().deleteTag(runId, key);
     if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
     this.writer.deleteTag(runId, key);
     if (!this.spilling) this.uploader.deleteTag(runId, key);
@@ -119,7 +130,9 @@ export class JournaledQueue implements RecordSink {
       const end = this.writer.position();
       if (this.cursor.segment === end.segment && this.cursor.offset >= end.offset) {
         // Caught up, with nothing waiting in the writer: records go to memory again. No await
-        // since commit(), so no record can have slipped in between.
+        // since commit(), so no record can have slipped in between. If the journal failed, what
+        // it could not write is handed over now, after everything before it.
+        if (this.writer.error !== undefined) this.takeOverUnwritten();
         this.stopSpilling();
         return;
       }
@@ -143,6 +156,34 @@ export class JournaledQueue implements RecordSink {
       }
       if (finished && !current) this.cursor = { segment: this.cursor.segment + 1, offset: 0 };
     }
+  }
+
+  private wentMemoryOnly = false;
+
+  /** The uploader, once set up for memory-only work after a journal failure (idempotent). */
+  private memoryOnly(): BatchUploader {
+    if (!this.wentMemoryOnly) {
+      this.wentMemoryOnly = true;
+      // Not spilled: the uploader already has every record the writer still holds.
+      if (!this.spilling) this.writer.takeUnwritten();
+      this.uploader.limitQueue(MEMORY_QUEUE_LIMIT);
+    }
+    return this.uploader;
+  }
+
+  private takeOverUnwritten(): void {
+    for (const group of this.writer.takeUnwritten()) {
+      const m = group.metrics;
+      if (m) for (let i = 0; i < m.n; i++) this.uploader.addMetric(group.runId, m.ks[m.k[i]!]!, m.v[i]!, m.ts[i]!, m.st[i]!);
+      for (const [k, v] of group.params ?? []) this.uploader.addParam(group.runId, k, v);
+      for (const op of group.tagOps ?? []) {
+        if (op.length === 2) this.uploader.setTag(group.runId, op[0], op[1]);
+        else this.uploader.deleteTag(group.runId, op[0]);
+      }
+    }
+    // Memory only from here: the in-memory drop limit applies again.
+    this.wentMemoryOnly = true;
+    this.uploader.limitQueue(MEMORY_QUEUE_LIMIT);
   }
 
   private stopSpilling(): void {
@@ -186,15 +227,27 @@ export class JournaledQueue implements RecordSink {
     for (;;) {
       const ok = await this.uploader.flush(Math.max(0, deadline - Date.now()), runId);
       if (!ok) return false;
-      if (!this.spilling) return true;
+      // Everything asked for is acknowledged (spilled or not, the journal counts every record).
+      if (this.writer.error === undefined && this.writer.unsettledRecords(runId) === 0) {
+        // Nothing left to read back either (when all is settled): end the spill now, not at the next tick.
+        if (this.spilling && runId === undefined) await this.refill();
+        return true;
+      }
+      // Records the uploader gave up on without the server refusing them (a 401, say) are not
+      // acknowledged: they wait in the journal for `runlog sync`, and this flush did not succeed.
+      if (!this.spilling) return this.writer.error !== undefined || this.writer.unsettledRecords(runId) === 0;
       await this.refill();
       if (Date.now() >= deadline && this.spilling) return false;
+      // Let the uploader work before looking again: both awaits above may resolve at once (this
+      // run has nothing left, other runs fill the room), and a loop of resolved promises would
+      // starve timers and I/O until the deadline.
+      if (this.spilling) await new Promise((resolve) => setTimeout(resolve, Math.min(this.refillIntervalMs, Math.max(0, deadline - Date.now()))));
     }
   }
 
   /** Records accepted and not yet acknowledged (the journal's count; the uploader's if it failed). */
   get pending(): number {
-    return this.writer.error !== undefined ? this.uploader.pending : this.writer.unsettled;
+    return this.writer.error !== undefined && !this.spilling ? this.uploader.pending : this.writer.unsettled;
   }
 
   close(): void {

@@ -33,10 +33,15 @@ export function registerSyncCommand(program: Command): void {
 }
 
 async function replayJournals(opts: SyncOptions): Promise<number> {
+  const seconds = Number(opts.timeout);
+  if (!(seconds > 0)) {
+    console.error(`runlog sync: --timeout must be a positive number of seconds, not '${opts.timeout}'.`);
+    return 2;
+  }
   const results = await syncJournals({
     journal: opts.journal,
     to: opts.to,
-    timeoutMs: Number(opts.timeout) * 1000,
+    timeoutMs: seconds * 1000,
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   if (results.length === 0) {
@@ -55,7 +60,7 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
     }
     else {
       failed++;
-      console.log(`incomplete, kept for the next sync: ${where}`);
+      console.log(`incomplete, kept for the next sync: ${where}${r.problem ? ` (${r.problem})` : ''}`);
     }
     if (r.refused > 0) console.log(`  ${r.refused} record(s) were refused by the server as invalid and dropped`);
   }
