@@ -46,6 +46,7 @@ export type { RegistryStore, CreateModelVersionRequest, RegistrySearchRequest } 
 export type { RegistryClientOptions, SearchRegistryOptions, CreateModelVersionOptions } from './registry/registry-methods.js';
 export {
   validateModelName,
+  validateFileModelName,
   validateAlias,
   validateAliasNotReserved,
   validateRegistryTag,

@@ -181,7 +181,7 @@ describe('file registry through RunlogClient', () => {
     await assert.rejects(client.getRegisteredModel('m'), NotFoundError);
     assert.deepEqual(await readdir(join(dir, 'models')), []);
     await assert.rejects(client.deleteRegisteredModel('m'), NotFoundError);
-    for (const bad of ['a/b', 'a:b', 'a%b', 'a\\b', '', '  ', '..']) {
+    for (const bad of ['a/b', 'a:b', 'a%b', 'a\\b', '', '  ', '..', '..x', '.']) {
       await assert.rejects(client.createRegisteredModel(bad), InvalidArgumentError, JSON.stringify(bad));
     }
     await assert.rejects(client.getModelVersion('m', 'x'), InvalidArgumentError);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import { debuglog } from 'node:util';
 import { SchemaMismatchError } from '@runlog/core';
 import { MLFLOW_FORMAT_VERSION, tensorToNested } from '@runlog/models';
@@ -21,6 +22,10 @@ export interface ScoringServerOptions {
   timeoutMs: number;
   /** Dynamic batching; false sends every request to the model on its own. */
   batching: BatchingOptions | false;
+  /** Requests held at once (reading, queued, at the model); more are answered 503 at once. */
+  maxConcurrentRequests: number;
+  /** Request body bytes held at once across requests; a request past it is answered 503. */
+  maxBufferedBytes: number;
 }
 
 /** Counters of a running server (ServeHandle.stats()). */
@@ -29,6 +34,8 @@ export interface ServeStats {
   requests: number;
   /** Of those, answered with an error status. */
   errors: number;
+  /** Of those, answered 503 because the server held as many requests or bytes as it may. */
+  rejected: number;
   /** Model calls made (a merged batch is one call). */
   modelCalls: number;
   /** Model calls that served two or more requests, and how many requests they served. */
@@ -51,6 +58,8 @@ interface Exchange {
   done: boolean;
   timer: NodeJS.Timeout | undefined;
   ticket: BatchTicket | undefined;
+  /** Body bytes this request holds (counted against maxBufferedBytes until it is answered). */
+  bytes: number;
 }
 
 /**
@@ -63,7 +72,10 @@ export class ScoringServer {
   private readonly batcher: DynamicBatcher | undefined;
   private closing = false;
   private closed: Promise<void> | undefined;
-  private readonly counters = { requests: 0, errors: 0, modelCalls: 0, inflight: 0 };
+  private readonly counters = { requests: 0, errors: 0, modelCalls: 0, inflight: 0, rejected: 0 };
+  private bufferedBytes = 0;
+  /** Open connections, with how many requests each has in progress (for a prompt shutdown). */
+  private readonly sockets = new Map<Socket, number>();
   private readonly runModel: (inputs: Tensors, params: Record<string, unknown> | undefined) => Promise<Tensors>;
 
   constructor(
@@ -86,7 +98,21 @@ export class ScoringServer {
     if (opts.batching !== false && served.batchable && (opts.batching.maxBatchSize ?? 2) > 1) {
       this.batcher = new DynamicBatcher(this.runModel, opts.batching);
     }
-    this.http = createServer((req, res) => this.onRequest(req, res));
+    this.http = createServer((req, res) => {
+      const socket = req.socket;
+      this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        const left = (this.sockets.get(socket) ?? 1) - 1;
+        this.sockets.set(socket, left);
+        // Shutting down: a connection whose last request is answered goes now, not at its keep-alive end.
+        if (this.closing && left === 0) socket.end();
+      });
+      this.onRequest(req, res);
+    });
+    this.http.on('connection', (socket: Socket) => {
+      this.sockets.set(socket, 0);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   stats(): ServeStats {
@@ -100,6 +126,7 @@ export class ScoringServer {
       maxBatchRows: b?.maxRows ?? 0,
       queued: this.batcher?.pending ?? 0,
       inflight: this.counters.inflight,
+      rejected: this.counters.rejected,
     };
   }
 
@@ -118,6 +145,9 @@ export class ScoringServer {
         clearTimeout(deadline);
         resolve();
       });
+      // Connections with no request in progress go now, including ones that never sent a request
+      // (a preconnect, a slow client), which closeIdleConnections() leaves open.
+      for (const [socket, active] of this.sockets) if (active === 0) socket.end();
       this.http.closeIdleConnections();
     });
     return this.closed;
@@ -149,8 +179,13 @@ export class ScoringServer {
 
   private invocations(req: IncomingMessage, res: ServerResponse): void {
     this.counters.requests++;
+    if (this.counters.inflight >= this.opts.maxConcurrentRequests) return this.overloaded(res, 'requests', req);
     this.counters.inflight++;
-    const ex: Exchange = { res, done: false, timer: undefined, ticket: undefined };
+    const ex: Exchange = { res, done: false, timer: undefined, ticket: undefined, bytes: 0 };
+    // A client that goes away stops its request: it leaves the batch queue and frees its memory.
+    res.once('close', () => {
+      if (!ex.done) this.finish(ex);
+    });
     let format: BodyFormat;
     try {
       format = parseContentType(req.headers['content-type']);
@@ -167,6 +202,13 @@ export class ScoringServer {
       if (ex.done) return;
       size += chunk.length;
       if (size > max) return this.tooLarge(ex, req);
+      ex.bytes += chunk.length;
+      this.bufferedBytes += chunk.length;
+      if (this.bufferedBytes > this.opts.maxBufferedBytes) {
+        req.pause();
+        const e = new ScoringError(503, 'TEMPORARILY_UNAVAILABLE', `The server holds too much request data (maxBufferedBytes ${this.opts.maxBufferedBytes}); retry later.`);
+        return this.respond(ex, 503, e.toJson(), true);
+      }
       chunks.push(chunk);
     });
     req.on('end', () => {
@@ -242,6 +284,19 @@ export class ScoringServer {
     if (ex.timer) clearTimeout(ex.timer);
     ex.ticket?.cancel();
     this.counters.inflight--;
+    this.bufferedBytes -= ex.bytes;
+    ex.bytes = 0;
+  }
+
+  /** 503 before reading anything: the server holds as many requests as it may. */
+  private overloaded(res: ServerResponse, what: string, req: IncomingMessage): void {
+    this.counters.rejected++;
+    this.counters.errors++;
+    req.resume();
+    const body = new ScoringError(503, 'TEMPORARILY_UNAVAILABLE', `The server is at its limit of ${this.opts.maxConcurrentRequests} concurrent ${what} (maxConcurrentRequests); retry later.`).toJson();
+    res.shouldKeepAlive = false;
+    res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Retry-After': '1', Connection: 'close' });
+    res.end(body);
   }
 
   private fail(ex: Exchange, err: unknown, fromModel = false): void {

@@ -25,6 +25,13 @@ export interface ServeOptions {
   batching?: BatchingOptions | false;
   /** How `modelUri` is loaded (tracking client for runs:/ and models:/ URIs, flavor, ...). */
   loadOptions?: LoadModelOptions;
+  /**
+   * Requests held at once (being read, queued or at the model); more are answered 503 with
+   * Retry-After at once, so overload costs the overflow, not the process. Default 256.
+   */
+  maxConcurrentRequests?: number;
+  /** Request body bytes held at once across requests; past it, 503. Default 256 MiB. */
+  maxBufferedBytes?: number;
 }
 
 /** A running scoring server. */
@@ -46,6 +53,8 @@ export const DEFAULT_PORT = 5000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 256;
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 
 /** MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT (seconds) as milliseconds, else 60 s. */
 export function defaultTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -71,6 +80,8 @@ export async function serveModel(model: string | LoadedModel, opts: ServeOptions
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`serveModel: port must be an integer 0-65535, got ${port}.`);
   const maxBodyBytes = positive('maxBodyBytes', opts.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const timeoutMs = positive('timeoutMs', opts.timeoutMs, defaultTimeoutMs());
+  const maxConcurrentRequests = positive('maxConcurrentRequests', opts.maxConcurrentRequests, DEFAULT_MAX_CONCURRENT_REQUESTS);
+  const maxBufferedBytes = positive('maxBufferedBytes', opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES);
   if (opts.batching) {
     const b = opts.batching;
     if (b.maxBatchSize !== undefined) positive('batching.maxBatchSize', b.maxBatchSize, 1);
@@ -80,7 +91,13 @@ export async function serveModel(model: string | LoadedModel, opts: ServeOptions
   const loaded = typeof model === 'string' ? await loadModel(model, opts.loadOptions) : model;
   let server: ScoringServer;
   try {
-    server = new ScoringServer(describeServedModel(loaded), { maxBodyBytes, timeoutMs, batching: opts.batching ?? {} });
+    server = new ScoringServer(describeServedModel(loaded), {
+      maxBodyBytes,
+      timeoutMs,
+      batching: opts.batching ?? {},
+      maxConcurrentRequests,
+      maxBufferedBytes,
+    });
     server.http.listen(port, host);
     await Promise.race([once(server.http, 'listening'), once(server.http, 'error').then(([err]) => Promise.reject(err as Error))]);
   } catch (err) {

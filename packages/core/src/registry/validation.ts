@@ -16,18 +16,27 @@ const ALIAS_CHARS = /^[\p{L}\p{N}\p{M}_-]*$/u;
 const VERSION_ALIAS = /^[vV]\d+$/;
 
 /**
- * A registered model name: non-blank; no '/' or ':' (MLflow's rule everywhere); no '\' or '%'
- * (the file registry turns names into directory names; runlog applies it on servers too so a
- * name works on both stores); not '.' or '..'.
+ * A registered model name, as every MLflow store checks it: non-blank, no '/' or ':'. A server
+ * judges the rest itself (a SQL-backed one accepts '%', say); the file registry adds its own rules
+ * (validateFileModelName).
  */
 export function validateModelName(name: unknown, field = 'name'): asserts name is string {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new InvalidArgumentError(`Missing value for required parameter '${field}': a registered model name is required.`);
   }
   if (/[/:]/.test(name)) throw new InvalidArgumentError(`Invalid model name '${name}'. Names cannot contain '/' or ':'.`);
+  if (name.includes('\0')) throw new InvalidArgumentError(`Invalid model name '${name}'.`);
+}
+
+/**
+ * The file registry's extra rules, because a name becomes a directory name (MLflow's file store:
+ * no path separator, no '%', and nothing that normalizes to '.' or starts with '..').
+ */
+export function validateFileModelName(name: unknown, field = 'name'): asserts name is string {
+  validateModelName(name, field);
   if (name.includes('\\')) throw new InvalidArgumentError(`Invalid name: '${name}'. Registered model name cannot contain path separator`);
   if (name.includes('%')) throw new InvalidArgumentError(`Invalid name: '${name}'. Registered model name cannot contain '%' character`);
-  if (name === '.' || name === '..' || name.includes('\0')) throw new InvalidArgumentError(`Invalid model name '${name}'.`);
+  if (name === '.' || name.startsWith('..')) throw new InvalidArgumentError(`Invalid name: '${name}'. Names may not begin with '..' or be '.'.`);
 }
 
 /** A version number: an integer (MLflow's `int(version)`); returns its canonical decimal string. */

@@ -5,7 +5,7 @@ import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../erro
 import { ACTIVE_STAGES, STAGE_DELETED_INTERNAL, canonicalStage, type ModelVersion, type ModelVersionStage, type RegisteredModel } from '../registry/entities.js';
 import { applyModelVersionSearch, applyRegisteredModelSearch } from '../registry/registry-search.js';
 import type { CreateModelVersionRequest, RegistrySearchRequest, RegistryStore } from '../registry/registry-store.js';
-import { parseVersion, validateAlias, validateAliasNotReserved, validateModelName, validateRegistryTag } from '../registry/validation.js';
+import { parseVersion, validateAlias, validateAliasNotReserved, validateFileModelName, validateRegistryTag } from '../registry/validation.js';
 import { writeNewExperiment } from './file-store-experiments.js';
 import { isNotFound } from './file-store-layout.js';
 import { writeRaw } from './file-store-writes.js';
@@ -70,7 +70,7 @@ export class FileRegistryStore implements RegistryStore {
   // ---- registered models ----
 
   async createRegisteredModel(name: string, opts: { tags?: Record<string, string>; description?: string } = {}): Promise<RegisteredModel> {
-    validateModelName(name);
+    validateFileModelName(name);
     const tags = Object.entries(opts.tags ?? {});
     for (const [k, v] of tags) validateRegistryTag(k, v);
     await this.ready();
@@ -86,13 +86,13 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    validateModelName(name);
+    validateFileModelName(name);
     return this.loadRegisteredModel(name);
   }
 
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateModelName(newName, 'new_name');
+    validateFileModelName(name);
+    validateFileModelName(newName, 'new_name');
     await this.ready();
     if (name === newName) throw new AlreadyExistsError(`Registered Model (name=${newName}) already exists.`);
     const [first, second] = [name, newName].sort();
@@ -110,7 +110,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
-    validateModelName(name);
+    validateFileModelName(name);
     await this.locks.run(name, async () => {
       const stored = await this.readModelMeta(name);
       await rewriteModelMeta(this.modelDir(name), stored, { description, lastUpdatedTimestamp: this.now() });
@@ -119,7 +119,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async deleteRegisteredModel(name: string): Promise<void> {
-    validateModelName(name);
+    validateFileModelName(name);
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
       await rm(this.modelDir(name), { recursive: true, force: true });
@@ -140,7 +140,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
-    validateModelName(name);
+    validateFileModelName(name);
     validateRegistryTag(key, value);
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
@@ -150,7 +150,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    validateModelName(name);
+    validateFileModelName(name);
     validateRegistryTag(key, '');
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
@@ -162,7 +162,7 @@ export class FileRegistryStore implements RegistryStore {
 
   async createModelVersion(req: CreateModelVersionRequest): Promise<ModelVersion> {
     const { name } = req;
-    validateModelName(name);
+    validateFileModelName(name);
     for (const [k, v] of Object.entries(req.tags ?? {})) validateRegistryTag(k, v);
     if (typeof req.source !== 'string' || req.source === '') throw new InvalidArgumentError("Missing value for required parameter 'source'.");
     const { storageLocation, runId } = await resolveModelVersionSource(req, this, this.getLoggedModel);
@@ -240,7 +240,7 @@ export class FileRegistryStore implements RegistryStore {
   // ---- aliases ----
 
   async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
-    validateModelName(name);
+    validateFileModelName(name);
     validateAlias(alias);
     validateAliasNotReserved(alias);
     await this.locks.run(name, async () => {
@@ -252,7 +252,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    validateModelName(name);
+    validateFileModelName(name);
     validateAlias(alias);
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
@@ -261,7 +261,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    validateModelName(name);
+    validateFileModelName(name);
     if (typeof alias === 'string' && alias.toLowerCase() === 'latest') {
       const latest = highestVersion(await this.getLatestVersions(name));
       if (!latest) throw new NotFoundError(`Registered Model with name=${name} has no versions`);
@@ -296,7 +296,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   async getLatestVersions(name: string, stages?: ModelVersionStage[]): Promise<ModelVersion[]> {
-    validateModelName(name);
+    validateFileModelName(name);
     await this.readModelMeta(name);
     return loadLatestVersionPerStage(this.modelDir(name), stages);
   }
@@ -327,7 +327,7 @@ export class FileRegistryStore implements RegistryStore {
   }
 
   private modelDir(name: string): string {
-    validateModelName(name);
+    validateFileModelName(name);
     return join(this.modelsDir, name);
   }
 
@@ -351,7 +351,7 @@ export class FileRegistryStore implements RegistryStore {
 
   /** A live (not deleted) version, or NotFoundError (also when the model does not exist). */
   private async fetchVersion(name: string, version: string): Promise<{ dir: string; stored: StoredModelVersion }> {
-    validateModelName(name);
+    validateFileModelName(name);
     const v = parseVersion(version);
     await this.readModelMeta(name);
     return readLiveVersion(this.modelDir(name), name, v);

@@ -9,6 +9,7 @@ interface ServeCliOptions {
   maxBatchSize?: string;
   maxWaitMs?: string;
   batching: boolean;
+  maxConcurrentRequests?: string;
   trackingUri?: string;
 }
 
@@ -37,10 +38,12 @@ export function registerServeCommand(program: Command): void {
     .option('--max-batch-size <rows>', 'dynamic batching: most rows in one model call (default 64)')
     .option('--max-wait-ms <ms>', 'dynamic batching: how long an idle server waits for a batch to fill (default 0)')
     .option('--no-batching', 'send every request to the model on its own')
+    .option('--max-concurrent-requests <n>', 'requests held at once; more are answered 503 (default 256)')
     .option('--tracking-uri <uri>', 'tracking URI for runs:/ and models:/ URIs (default: MLFLOW_TRACKING_URI, else ./mlruns)')
     .action(async (opts: ServeCliOptions) => {
       const { RunlogClient, serveModel } = await import('../index.js');
-      const client = new RunlogClient({ trackingUri: opts.trackingUri });
+      // Only reads (the model's files): no journal.
+      const client = new RunlogClient({ trackingUri: opts.trackingUri, durability: 'memory' });
       let handle;
       try {
         handle = await serveModel(opts.modelUri, {
@@ -54,6 +57,7 @@ export function registerServeCommand(program: Command): void {
                 maxWaitMs: opts.maxWaitMs === undefined ? undefined : number('max-wait-ms', opts.maxWaitMs),
               }
             : false,
+          maxConcurrentRequests: opts.maxConcurrentRequests === undefined ? undefined : number('max-concurrent-requests', opts.maxConcurrentRequests),
           loadOptions: { client },
         });
       } finally {
