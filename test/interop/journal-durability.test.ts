@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import * as core from '@runlog/core';
 import { RunlogClient } from '@runlog/core';
 import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
@@ -102,6 +103,42 @@ print(json.dumps({'ids': [r.info.run_id for r in runs], 'lr': [r.data.params.get
     const py = await pyHistory(server, found.ids[0]);
     assert.deepEqual(py, { n: 3000, distinct: 3000, contiguous: true, values_match: true, status: 'FINISHED', name: 'born-offline' });
     await client.close();
+  });
+
+  it('setExperiment(name) and startRun() while the server is down: training starts at once; the experiment and run are created when it returns', async () => {
+    const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
+    await server.stop();
+    core.configure({ journal: { dir: journalDir }, onError: () => undefined });
+    core.setTrackingUri(server.uri);
+    try {
+      const exp = await core.setExperiment('born-offline-exp');
+      assert.equal(exp.experimentId, '', 'known by name only while the server is away');
+      const run = await core.startRun({ runName: 'offline-named' });
+      for (let step = 0; step < 500; step++) core.logMetric('m', step, { step });
+      await core.endRun('FINISHED', { timeoutMs: 200 });
+      await server.restart();
+      assert.equal(await core.flush(60_000), true);
+      const client = core.getClient();
+      for (let i = 0; i < 200 && client.pendingRecords > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(client.pendingRecords, 0);
+      const py = await runPython(
+        env!,
+        `import json
+from mlflow.tracking import MlflowClient
+c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
+e = c.get_experiment_by_name('born-offline-exp')
+runs = c.search_runs([e.experiment_id], filter_string="tags.\`runlog.clientRunId\` = '${run.runId}'")
+h = c.get_metric_history(runs[0].info.run_id, 'm')
+print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status, 'name': runs[0].info.run_name}))
+`,
+      );
+      assert.deepEqual(py, { runs: 1, n: 500, status: 'FINISHED', name: 'offline-named' });
+      // Back online, setExperiment resolves the real id.
+      assert.notEqual((await core.setExperiment('born-offline-exp')).experimentId, '');
+    } finally {
+      await core.shutdown(5000);
+      core.configure({});
+    }
   });
 
   it('a training process killed with SIGKILL: `runlog sync` lands every journaled point once, skips a torn tail with a warning, and a second sync adds nothing', async () => {

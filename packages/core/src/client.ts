@@ -188,12 +188,22 @@ export class RunlogClient {
   /** Creates a run (status RUNNING). Tags given here are sent with the creation request. */
   async createRun(
     experimentId: string,
-    opts: { runName?: string | undefined; tags?: Record<string, string> | undefined; startTime?: number | undefined } = {},
+    opts: {
+      runName?: string | undefined;
+      tags?: Record<string, string> | undefined;
+      startTime?: number | undefined;
+      /** With experimentId '' (journaled client, server away): the experiment's name, resolved when the server answers. */
+      experimentName?: string | undefined;
+    } = {},
   ): Promise<Run> {
     this.checkOpen();
     const tags = recordToTags('tag', opts.tags, this.truncate);
+    if (experimentId === '' && (opts.experimentName === undefined || !(this.store instanceof FailoverStore))) {
+      throw new InvalidArgumentError('An experiment id is required (an empty one only with experimentName, on a journaled tracking server).');
+    }
     const info = await this.store.createRun({
       experimentId,
+      experimentName: opts.experimentName,
       startTime: opts.startTime ?? Date.now(),
       runName: opts.runName,
       userId: tags.find((t) => t.key === 'mlflow.user')?.value,

@@ -4,6 +4,7 @@ import { debug } from './debug.js';
 import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunStatus } from './entities.js';
 import { InvalidArgumentError, NoActiveRunError, RunAlreadyActiveError, UnsentRecordsError } from './errors.js';
 import { ExitHooks } from './exit-hooks.js';
+import { FailoverStore } from './journal/failover-store.js';
 import { defaultRunTags } from './run-context-tags.js';
 
 /**
@@ -50,6 +51,8 @@ const globalStack: Stack = [];
 let defaultClient: RunlogClient | undefined;
 let trackingUri: string | undefined;
 let activeExperimentId: string | undefined;
+/** The name given to setExperiment(), kept to resolve an experiment set while the server was away. */
+let activeExperimentName: string | undefined;
 let clientOptions: Omit<RunlogClientOptions, 'trackingUri' | 'store'> = {};
 /** Every run started and not yet ended, in every scope: the exit hooks end these. */
 const liveRuns = new Set<ActiveRun>();
@@ -107,6 +110,7 @@ export function setTrackingUri(uri: string | undefined): void {
   defaultClient = undefined;
   trackingUri = uri;
   activeExperimentId = undefined;
+  activeExperimentName = undefined;
   if (old) void old.close().catch((err: Error) => debug('closing previous client: %s', err.message));
 }
 
@@ -133,12 +137,27 @@ export async function getExperimentByName(name: string): Promise<Experiment | nu
 export async function setExperiment(name: string): Promise<Experiment> {
   const exp = await getOrCreateExperiment(name);
   activeExperimentId = exp.experimentId;
+  activeExperimentName = name;
   return exp;
+}
+
+/**
+ * With a journaled tracking server that does not answer, an experiment is known by name only: its
+ * id is '' until the server answers, and runs started meanwhile are created in it then.
+ */
+function offlineExperiment(name: string): Experiment {
+  return { experimentId: '', name, artifactLocation: '', lifecycleStage: 'active', tags: {} };
 }
 
 async function getOrCreateExperiment(name: string): Promise<Experiment> {
   const client = getClient();
-  const found = await client.getExperimentByName(name);
+  let found: Experiment | null;
+  if (client.store instanceof FailoverStore) {
+    // One bounded attempt: a server that is away must not hold up the start of training.
+    const looked = await client.store.lookupExperimentOnce(name);
+    if (looked === 'offline') return offlineExperiment(name);
+    found = looked;
+  } else found = await client.getExperimentByName(name);
   if (found) {
     if (found.lifecycleStage === 'deleted') {
       throw new InvalidArgumentError(`Experiment '${name}' is deleted; restore it or choose another name.`);
@@ -158,13 +177,20 @@ async function getOrCreateExperiment(name: string): Promise<Experiment> {
   return created;
 }
 
-async function resolveExperimentId(opts: StartRunOptions): Promise<string> {
-  if (opts.experimentId !== undefined) return opts.experimentId;
-  if (opts.experimentName !== undefined) return (await getOrCreateExperiment(opts.experimentName)).experimentId;
-  if (activeExperimentId !== undefined) return activeExperimentId;
-  if (process.env.MLFLOW_EXPERIMENT_ID) return process.env.MLFLOW_EXPERIMENT_ID;
-  if (process.env.MLFLOW_EXPERIMENT_NAME) return (await getOrCreateExperiment(process.env.MLFLOW_EXPERIMENT_NAME)).experimentId;
-  return '0';
+/** The experiment for a new run: its id, or '' with its name while the server is away (see offlineExperiment). */
+async function resolveExperiment(opts: StartRunOptions): Promise<{ id: string; name?: string }> {
+  if (opts.experimentId !== undefined) return { id: opts.experimentId };
+  if (opts.experimentName !== undefined) return { id: (await getOrCreateExperiment(opts.experimentName)).experimentId, name: opts.experimentName };
+  if (activeExperimentId === '' && activeExperimentName !== undefined) {
+    // Set while the server was away: look again, it may be back.
+    activeExperimentId = (await getOrCreateExperiment(activeExperimentName)).experimentId;
+    return { id: activeExperimentId, name: activeExperimentName };
+  }
+  if (activeExperimentId !== undefined) return { id: activeExperimentId };
+  if (process.env.MLFLOW_EXPERIMENT_ID) return { id: process.env.MLFLOW_EXPERIMENT_ID };
+  const envName = process.env.MLFLOW_EXPERIMENT_NAME;
+  if (envName) return { id: (await getOrCreateExperiment(envName)).experimentId, name: envName };
+  return { id: '0' };
 }
 
 /**
@@ -217,7 +243,7 @@ async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opt
     info = { ...existing.info, status: 'RUNNING', endTime: undefined };
     if (opts.tags) for (const [k, v] of Object.entries(opts.tags)) client.setTag(resumeId, k, v);
   } else {
-    const experimentId = await resolveExperimentId(opts);
+    const experiment = await resolveExperiment(opts);
     const tags: Record<string, string> = {};
     for (const t of defaultRunTags()) tags[t.key] = t.value;
     Object.assign(tags, opts.tags);
@@ -225,7 +251,7 @@ async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opt
     if (opts.description !== undefined) tags['mlflow.note.content'] = opts.description;
     const runName = opts.runName ?? tags['mlflow.runName'];
     if (runName !== undefined) tags['mlflow.runName'] = runName;
-    const run = await client.createRun(experimentId, { runName, tags });
+    const run = await client.createRun(experiment.id, { runName, tags, experimentName: experiment.id === '' ? experiment.name : undefined });
     info = run.info;
   }
   const active = new ActiveRun(info, client, stack);
@@ -476,5 +502,6 @@ export async function shutdown(timeoutMs = 30_000): Promise<boolean> {
   const client = defaultClient;
   defaultClient = undefined;
   activeExperimentId = undefined;
+  activeExperimentName = undefined;
   return client ? client.close(timeoutMs) : true;
 }

@@ -3,7 +3,10 @@ import type { CreateLoggedModelOptions, LoggedModel, LoggedModelStatus } from '.
 import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
 
 export interface CreateRunRequest {
+  /** '' when only the name is known yet (the server was away when it was looked up): see experimentName. */
   experimentId: string;
+  /** With experimentId '': the experiment to create the run in, found (or created) by name later. */
+  experimentName?: string | undefined;
   /** Milliseconds since the epoch. */
   startTime: number;
   runName?: string | undefined;

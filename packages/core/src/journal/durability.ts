@@ -78,6 +78,7 @@ export function openDurableTracking(opts: {
         ...(sid !== undefined ? { sid } : {}),
         create: {
           experimentId: create.experimentId,
+          ...(create.experimentName !== undefined && create.experimentId === '' ? { experimentName: create.experimentName } : {}),
           startTime: create.startTime,
           runName: create.runName,
           userId: create.userId,

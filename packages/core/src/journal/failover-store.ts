@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateLoggedModelOptions, FileInfo, Metric, Run, RunInfo } from '../entities.js';
+import type { CreateLoggedModelOptions, Experiment, FileInfo, Metric, Run, RunInfo } from '../entities.js';
+import { NetworkError, NotFoundError } from '../errors.js';
+import { decodeExperiment } from '../rest/wire.js';
 import { RetryableError } from '../rest/rest-client.js';
 import { parseRetryAfterMs } from '../rest/retry-policy.js';
 import type { RestStore } from '../rest/rest-store.js';
@@ -50,6 +52,8 @@ export class FailoverStore implements TrackingStore {
     const clientId = randomUUID().replace(/-/g, '');
     const withId: CreateRunRequest = { ...req, tags: [...req.tags, { key: CLIENT_RUN_ID_TAG, value: clientId }] };
     try {
+      // An experiment known only by name means the server was away a moment ago: start offline.
+      if (req.experimentId === '') throw new RetryableError('the experiment is not resolved yet', null, new NetworkError(`${this.displayUri} did not answer the experiment lookup`));
       const info = await this.inner.createRunOnce(withId, this.opts.createTimeoutMs ?? 15_000);
       this.opts.onRun?.({ id: info.runId, sid: info.runId, create: withId });
       return info;
@@ -111,7 +115,42 @@ export class FailoverStore implements TrackingStore {
     return pending;
   }
 
+  /**
+   * One bounded attempt at finding an experiment by name: the experiment, null when there is
+   * none, or 'offline' when the server did not answer (the caller then starts runs offline).
+   */
+  async lookupExperimentOnce(name: string): Promise<Experiment | null | 'offline'> {
+    try {
+      const res = await this.inner.client.once('GET', 'experiments/get-by-name', { query: { experiment_name: name }, timeoutMs: this.opts.createTimeoutMs ?? 15_000 });
+      return decodeExperiment((res as { experiment: unknown }).experiment);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      if (err instanceof RetryableError) return 'offline';
+      throw err;
+    }
+  }
+
+  /** The experiment id of an offline run known by experiment name: found, or created, by that name. */
+  private async experimentIdFor(create: CreateRunRequest): Promise<string> {
+    const name = create.experimentName!;
+    const found = await this.lookupExperimentOnce(name);
+    if (found === 'offline') throw new RetryableError(`experiment '${name}' could not be looked up yet`, null, new NetworkError(`${this.displayUri} did not answer`));
+    if (found !== null) return found.experimentId;
+    try {
+      return await this.inner.createExperiment(name);
+    } catch (err) {
+      // Created meanwhile by someone else.
+      const again = await this.lookupExperimentOnce(name);
+      if (again !== null && again !== 'offline') return again.experimentId;
+      throw err;
+    }
+  }
+
   private async createOffline(runId: string, create: CreateRunRequest): Promise<string> {
+    if (create.experimentId === '' && create.experimentName !== undefined) {
+      create = { ...create, experimentId: await this.experimentIdFor(create) };
+      this.offline.set(runId, create);
+    }
     const clientId = create.tags.find((t) => t.key === CLIENT_RUN_ID_TAG)?.value ?? runId;
     // An earlier attempt may have reached the server even though its answer did not reach us.
     let sid = await this.inner.findRunIdByTag(create.experimentId, CLIENT_RUN_ID_TAG, clientId);

@@ -42,7 +42,9 @@ export interface RunRecord {
   id: string;
   sid?: string;
   create?: {
+    /** '' when only experimentName is known. */
     experimentId: string;
+    experimentName?: string | undefined;
     startTime: number;
     runName?: string | undefined;
     userId?: string | undefined;

@@ -148,6 +148,7 @@ async function replay(
     else if (r.create !== undefined) {
       store.addOfflineRun(r.id, {
         experimentId: r.create.experimentId,
+        experimentName: r.create.experimentName,
         startTime: r.create.startTime,
         runName: r.create.runName,
         userId: r.create.userId,
