@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,8 +77,10 @@ describe('file registry: layout', () => {
     assert.equal(await readFile(join(dir, 'models', 'iris', 'tags', 'a', 'b'), 'utf8'), 'nested');
     assert.equal(await readFile(join(dir, 'models', 'iris', 'aliases', 'champion'), 'utf8'), '1');
     assert.equal(await readFile(join(dir, 'models', 'iris', 'version-1', 'tags', 't'), 'utf8'), 'v');
-    // A fresh root gets the Default experiment, so tracking stores accept the directory.
-    assert.deepEqual((await readdir(dir)).sort(), ['0', 'models']);
+    // A fresh root gets the Default experiment, so tracking stores accept the directory; `.trash`
+    // (MLflow's FileStore makes it too) holds the staging folders new models are built in.
+    assert.deepEqual((await readdir(dir)).sort(), ['.trash', '0', 'models']);
+    assert.deepEqual(await readdir(join(dir, '.trash')), []);
     const rm1 = await store.getRegisteredModel('iris');
     assert.deepEqual(rm1.tags, { team: 'ml', 'a/b': 'nested' });
     assert.deepEqual(rm1.aliases, { champion: '1' });
@@ -186,6 +188,17 @@ describe('file registry through RunlogClient', () => {
     }
     await assert.rejects(client.getModelVersion('m', 'x'), InvalidArgumentError);
     await assert.rejects(client.createModelVersion('missing', 's3://b'), NotFoundError);
+    await client.close();
+  });
+
+  it('creates a model folder whole: an empty leftover folder (a crash mid-create) does not block the name, and no staging folder stays behind', async () => {
+    const { client, dir } = await freshClient();
+    await client.createRegisteredModel('first');
+    await mkdir(join(dir, 'models', 'half'));
+    const created = await client.createRegisteredModel('half', { tags: { t: 'v' } });
+    assert.deepEqual([created.name, created.tags], ['half', { t: 'v' }]);
+    await assert.rejects(client.createRegisteredModel('half'), AlreadyExistsError);
+    assert.deepEqual((await readdir(join(dir, '.trash'))).filter((n) => n.startsWith('runlog-registry-')), []);
     await client.close();
   });
 

@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AlreadyExistsError, NotFoundError } from '../errors.js';
 import { listFilesRecursive } from '../fs-walk.js';
 import { isNotFound, META, writeFileAtomic } from './file-store-layout.js';
@@ -36,27 +37,37 @@ export async function listModelFolderNames(modelsDir: string): Promise<string[]>
   return entries.filter((e) => e.isDirectory()).map((e) => e.name);
 }
 
-/** Creates a model's folder with an exclusive mkdir: AlreadyExistsError if `name` is taken. */
-export async function createModelFolder(modelDir: string, name: string): Promise<void> {
+/**
+ * Creates a model's folder whole: `fill` writes its files into a staging folder (under the store's
+ * `.trash`, on the same disk), which is then renamed into place. A crash therefore never leaves a
+ * model folder without its meta.yaml, and a name is taken only with its files. AlreadyExistsError
+ * if `name` is taken (the rename onto a folder with files in it fails).
+ */
+export async function createModelFolder(modelDir: string, name: string, fill: (dir: string) => Promise<void>): Promise<void> {
+  const staging = join(dirname(dirname(modelDir)), '.trash', `runlog-registry-${randomUUID()}`);
+  await mkdir(staging, { recursive: true });
   try {
-    await mkdir(modelDir);
+    await fill(staging);
+    await rename(staging, modelDir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(`Registered Model (name=${name}) already exists.`);
+    await rm(staging, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') throw new AlreadyExistsError(`Registered Model (name=${name}) already exists.`);
     throw err;
   }
 }
 
 /**
- * Moves a model's whole folder (tags, aliases and versions included) to `to`, which is claimed
- * first with an exclusive mkdir (AlreadyExistsError if `newName` is taken). Meta files still
- * carry the old name: the caller rewrites them.
+ * Moves a model's whole folder (tags, aliases and versions included) to `to` in one rename, which
+ * fails if `to` holds a model (AlreadyExistsError). Meta files still carry the old name: the
+ * caller rewrites them.
  */
 export async function moveModelFolder(from: string, to: string, newName: string): Promise<void> {
-  await createModelFolder(to, newName);
   try {
     await rename(from, to);
   } catch (err) {
-    await rmdir(to).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') throw new AlreadyExistsError(`Registered Model (name=${newName}) already exists.`);
     throw err;
   }
 }

@@ -76,11 +76,12 @@ export class FileRegistryStore implements RegistryStore {
     await this.ready();
     return this.locks.run(name, async () => {
       const dir = this.modelDir(name);
-      await createModelFolder(dir, name);
       const time = this.now();
       const stored: StoredRegisteredModel = { raw: {}, name, creationTimestamp: time, lastUpdatedTimestamp: time, description: opts.description };
-      await writeModelMeta(dir, stored, {});
-      await writeTags(dir, tags);
+      await createModelFolder(dir, name, async (staging) => {
+        await writeModelMeta(staging, stored, {});
+        await writeTags(staging, tags);
+      });
       return this.loadRegisteredModel(name);
     });
   }
