@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { downloadArtifacts, listArtifacts } from '@runlog/core';
+import { downloadArtifacts, getClient, listArtifacts } from '@runlog/core';
 import { readMLmodel } from '@runlog/models';
 import { tfjsAutologPlugin } from '../src/index.js';
 import { compiledModel, data, newRuns, runIds, tf, trackingPerSuite } from './autolog-support.js';
@@ -32,6 +32,16 @@ describe('tfjs autolog: the logged model', () => {
     assert.ok(run);
     return run.info.runId;
   }
+
+  it('registeredModelName: the logged model is registered as a new version of that model', async () => {
+    tfjsAutologPlugin.enable({ registeredModelName: 'autolog-reg' });
+    const { xs, ys } = data();
+    const runId = await fitAndGetRun((m) => m.fit(xs, ys, { epochs: 1, verbose: 0 }));
+    const mv = await getClient().getModelVersion('autolog-reg', 1);
+    assert.equal(mv.runId, runId);
+    assert.match(mv.source, new RegExp(`/${runId}/artifacts/model$`));
+    tf.dispose([xs, ys]);
+  });
 
   it('logInputExamples: the first 5 rows of x, with the inferred tensor signature', async () => {
     tfjsAutologPlugin.enable({ logInputExamples: true });

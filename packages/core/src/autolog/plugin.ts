@@ -21,7 +21,7 @@ export interface AutologOptions {
   logModelSignatures?: boolean | undefined;
   /** Also log batch-level metrics every N steps (default: off, epoch-level only). */
   logEveryNSteps?: number | undefined;
-  /** Register logged models under this name (registry issue). */
+  /** Register each logged model as a new version of the registered model of this name. */
   registeredModelName?: string | undefined;
   /** Tags added to runs autolog creates. */
   extraTags?: Record<string, string> | undefined;
