@@ -64,15 +64,7 @@ export class RestRegistryStore implements RegistryStore {
   }
 
   async searchRegisteredModels(req: RegistrySearchRequest): Promise<PagedList<RegisteredModel>> {
-    const res = await this.call('GET', 'registered-models/search', {
-      query: {
-        filter: req.filter || undefined,
-        max_results: req.maxResults ?? REGISTERED_MODELS_MAX_RESULTS.default,
-        order_by: req.orderBy,
-        page_token: req.pageToken || undefined,
-      },
-    });
-    return { items: ((res.registered_models ?? []) as any[]).map(decodeRegisteredModel), nextPageToken: res.next_page_token || undefined };
+    return this.search('registered-models/search', 'registered_models', req, REGISTERED_MODELS_MAX_RESULTS.default, decodeRegisteredModel);
   }
 
   async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
@@ -115,15 +107,7 @@ export class RestRegistryStore implements RegistryStore {
   }
 
   async searchModelVersions(req: RegistrySearchRequest): Promise<PagedList<ModelVersion>> {
-    const res = await this.call('GET', 'model-versions/search', {
-      query: {
-        filter: req.filter || undefined,
-        max_results: req.maxResults ?? MODEL_VERSIONS_MAX_RESULTS.default,
-        order_by: req.orderBy,
-        page_token: req.pageToken || undefined,
-      },
-    });
-    return { items: ((res.model_versions ?? []) as any[]).map(decodeModelVersion), nextPageToken: res.next_page_token || undefined };
+    return this.search('model-versions/search', 'model_versions', req, MODEL_VERSIONS_MAX_RESULTS.default, decodeModelVersion);
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
@@ -178,5 +162,18 @@ export class RestRegistryStore implements RegistryStore {
 
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.close();
+  }
+
+  /** One page of a registry search: MLflow's query parameters, the list under `key`, and the next token. */
+  private async search<T>(endpoint: string, key: string, req: RegistrySearchRequest, defaultMax: number, decode: (raw: any) => T): Promise<PagedList<T>> {
+    const res = await this.call('GET', endpoint, {
+      query: {
+        filter: req.filter || undefined,
+        max_results: req.maxResults ?? defaultMax,
+        order_by: req.orderBy,
+        page_token: req.pageToken || undefined,
+      },
+    });
+    return { items: ((res[key] ?? []) as any[]).map(decode), nextPageToken: res.next_page_token || undefined };
   }
 }
