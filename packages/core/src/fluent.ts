@@ -68,18 +68,9 @@ let lastStarted: ActiveRun | undefined;
 /** MLFLOW_RUN_ID is resumed by the first top-level run only, as in MLflow. */
 let envRunIdUsed = false;
 
-/**
- * Set once an exit-time cleanup has run. beforeExit fires again when our cleanup's own work ends;
- * with nothing new to end, a second flush (and a second unsent-records line) must not follow, or a
- * process with undeliverable records would flush, wake and flush again forever.
- */
-let exitCleanupDone = false;
-
 const hooks = new ExitHooks({
   async onBeforeExit() {
     exiting = true;
-    if (exitCleanupDone && liveRuns.size === 0) return;
-    exitCleanupDone = true;
     await endAllRunsWithin('FINISHED');
   },
   async onSignal() {
@@ -261,7 +252,6 @@ async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opt
   // A new run after an exit-time cleanup that the process survived (a user signal handler
   // decided to go on): logging without a run is an error again.
   exiting = false;
-  exitCleanupDone = false;
   hooks.install();
   return active;
 }

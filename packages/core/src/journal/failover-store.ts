@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateLoggedModelOptions, Experiment, FileInfo, Metric, Run, RunInfo } from '../entities.js';
-import { NetworkError, NotFoundError } from '../errors.js';
-import { decodeExperiment } from '../rest/wire.js';
+import { NetworkError } from '../errors.js';
 import { RetryableError } from '../rest/rest-client.js';
 import { parseRetryAfterMs } from '../rest/retry-policy.js';
 import type { RestStore } from '../rest/rest-store.js';
@@ -121,10 +120,8 @@ export class FailoverStore implements TrackingStore {
    */
   async lookupExperimentOnce(name: string): Promise<Experiment | null | 'offline'> {
     try {
-      const res = await this.inner.client.once('GET', 'experiments/get-by-name', { query: { experiment_name: name }, timeoutMs: this.opts.createTimeoutMs ?? 15_000 });
-      return decodeExperiment((res as { experiment: unknown }).experiment);
+      return await this.inner.findExperimentByNameOnce(name, this.opts.createTimeoutMs ?? 15_000);
     } catch (err) {
-      if (err instanceof NotFoundError) return null;
       if (err instanceof RetryableError) return 'offline';
       throw err;
     }

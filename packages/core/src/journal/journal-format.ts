@@ -122,8 +122,6 @@ export interface CloseRecord {
   at: number;
 }
 
-export type RecordKind = 'm' | 'p' | 'g';
-
 export function decodeMetrics(rec: MetricsRecord): MetricColumns {
   return { n: rec.n, ks: rec.ks, k: decodeU32(rec.k), v: decodeF64(rec.v), ts: decodeF64(rec.ts), st: decodeF64(rec.st) };
 }

@@ -5,7 +5,7 @@ import { redactUri } from '../config.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { RestStore } from '../rest/rest-store.js';
 import { openStore } from '../store-factory.js';
-import { decodeMetrics } from './journal-format.js';
+import { feedFrame } from './feed-uploader.js';
 import { FailoverStore } from './failover-store.js';
 import { defaultJournalDir, listSegments, liveOwner, ownerLine, OWNER_FILE } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
@@ -168,25 +168,7 @@ async function replay(
         if (rec.t !== 'm' && rec.t !== 'p' && rec.t !== 'g') continue;
         const r = replayed.get(rec.r);
         if (r === undefined) continue;
-        if (rec.t === 'm') {
-          const m = decodeMetrics(rec);
-          for (let i = Math.max(0, r.acked[0] - rec.o); i < m.n; i++) {
-            uploader.addMetric(rec.r, m.ks[m.k[i]!]!, m.v[i]!, m.ts[i]!, m.st[i]!);
-            result.records++;
-          }
-        } else if (rec.t === 'p') {
-          for (let i = Math.max(0, r.acked[1] - rec.o); i < rec.kv.length; i++) {
-            uploader.addParam(rec.r, rec.kv[i]![0], rec.kv[i]![1]);
-            result.records++;
-          }
-        } else {
-          for (let i = Math.max(0, r.acked[2] - rec.o); i < rec.ops.length; i++) {
-            const op = rec.ops[i]!;
-            if (op.length === 2) uploader.setTag(rec.r, op[0], op[1]);
-            else uploader.deleteTag(rec.r, op[0]);
-            result.records++;
-          }
-        }
+        result.records += feedFrame(uploader, rec, r.acked);
         // Bounded memory: let the uploader drain before reading on.
         if (uploader.queuedRecords > 200_000 && !(await uploader.flush(Math.max(0, deadline - Date.now())))) return false;
       }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { encodeF64, encodeFrame, encodeU32 } from './frame-codec.js';
-import { JOURNAL_FORMAT_VERSION, type JournalRecord, type RunRecord } from './journal-format.js';
+import { JOURNAL_FORMAT_VERSION, type JournalRecord, type MetricColumns, type RunRecord } from './journal-format.js';
 import { newSessionId, ownerLine, OWNER_FILE, segmentName } from './journal-location.js';
 
 export interface JournalWriterOptions {
@@ -65,9 +65,16 @@ class RunEntry {
   get id(): string {
     return this.record.id;
   }
+  /** Records accepted and not acknowledged. */
+  get records(): number {
+    return this.next[0]! - this.acked[0]! + this.next[1]! - this.acked[1]! + this.next[2]! - this.acked[2]!;
+  }
+  /** The run's end is journaled and not yet applied on the server. */
+  get endWaiting(): boolean {
+    return this.end !== undefined && !this.endAcked;
+  }
   get unsettled(): number {
-    const records = this.next[0]! - this.acked[0]! + this.next[1]! - this.acked[1]! + this.next[2]! - this.acked[2]!;
-    return records + (this.end !== undefined && !this.endAcked ? 1 : 0);
+    return this.records + (this.endWaiting ? 1 : 0);
   }
 }
 
@@ -294,20 +301,11 @@ export class JournalWriter {
     this.wake();
   }
 
-  /** Records of a run accepted and not yet acknowledged. */
-  unsettledFor(runId: string): number {
-    return this.runs.get(runId)?.unsettled ?? 0;
-  }
-
   /** Records (run ends not counted) accepted and not acknowledged: of one run, or of all. */
   unsettledRecords(runId?: string): number {
-    const count = (r: RunEntry) => r.next[0]! - r.acked[0]! + r.next[1]! - r.acked[1]! + r.next[2]! - r.acked[2]!;
-    if (runId !== undefined) {
-      const r = this.runs.get(runId);
-      return r === undefined ? 0 : count(r);
-    }
+    if (runId !== undefined) return this.runs.get(runId)?.records ?? 0;
     let n = 0;
-    for (const r of this.runs.values()) n += count(r);
+    for (const r of this.runs.values()) n += r.records;
     return n;
   }
 
@@ -384,7 +382,7 @@ export class JournalWriter {
    * After a failed write: the records that never reached the journal, in order per run and kind,
    * handed to the caller (which uploads them from memory); the writer keeps nothing.
    */
-  takeUnwritten(): Array<{ runId: string; metrics?: { n: number; ks: string[]; k: Uint32Array; v: Float64Array; ts: Float64Array; st: Float64Array }; params?: Array<[string, string]>; tagOps?: Array<[string, string] | [string]> }> {
+  takeUnwritten(): Array<{ runId: string; metrics?: MetricColumns; params?: Array<[string, string]>; tagOps?: Array<[string, string] | [string]> }> {
     const out = this.dirtyRuns.map((r) => ({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops }));
     for (const r of this.dirtyRuns) {
       r.pm = undefined;
@@ -476,8 +474,8 @@ export class JournalWriter {
       if (r.dormant) continue;
       parts.push(encodeFrame(r.record));
       parts.push(encodeFrame({ t: 'ack', r: r.id, m: r.acked[0], p: r.acked[1], g: r.acked[2] }));
-      if (r.end !== undefined && !r.endAcked) {
-        parts.push(encodeFrame({ t: 'end', r: r.id, ...r.end }));
+      if (r.endWaiting) {
+        parts.push(encodeFrame({ t: 'end', r: r.id, ...r.end! }));
         this.segmentRun(this.segments[this.segments.length - 1]!, r.id).end = true;
       }
     }
@@ -565,12 +563,9 @@ export class JournalWriter {
    * synchronously, because this may run in the process's 'exit' event.
    */
   private announce(): void {
-    let records = 0;
+    const records = this.unsettledRecords();
     let ends = 0;
-    for (const r of this.runs.values()) {
-      records += r.next[0]! - r.acked[0]! + r.next[1]! - r.acked[1]! + r.next[2]! - r.acked[2]!;
-      if (r.end !== undefined && !r.endAcked) ends++;
-    }
+    for (const r of this.runs.values()) if (r.endWaiting) ends++;
     const what = `${records} record(s)${ends ? ` and ${ends} run end(s)` : ''}`;
     const line = `runlog: ${what} for ${this.opts.trackingUri} wait in the journal ${this.sessionDir}; upload them with: npx runlog sync --journal ${JSON.stringify(this.sessionDir)}\n`;
     try {
@@ -580,7 +575,4 @@ export class JournalWriter {
     }
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
 }

@@ -1,6 +1,6 @@
 import { debug } from '../debug.js';
 import type { BatchUploader } from '../batch-uploader.js';
-import { decodeMetrics, type JournalRecord } from './journal-format.js';
+import { feedFrame, feedMetrics, feedParams, feedTagOps } from './feed-uploader.js';
 import { readFrames } from './journal-reader.js';
 import type { JournalWriter } from './journal-writer.js';
 
@@ -10,6 +10,12 @@ export interface RecordSink {
   addParam(runId: string, key: string, value: string): boolean;
   setTag(runId: string, key: string, value: string): boolean;
   deleteTag(runId: string, key: string): boolean;
+}
+
+const enum Route {
+  Memory,
+  Journal,
+  Both,
 }
 
 /** The drop limit of a memory-only queue (the uploader's default), restored if the journal fails. */
@@ -58,43 +64,49 @@ export class JournaledQueue implements RecordSink {
   // ---- enqueue (hot path) ----
 
   addMetric(runId: string, key: string, value: number, timestamp: number, step: number): boolean {
-    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
-    // writer holds the records in memory until the read-back reaches them).
-    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().addMetric(runId, key, value, timestamp, step);
-    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    const to = this.route();
+    if (to === Route.Memory) return this.uploader.addMetric(runId, key, value, timestamp, step);
     this.writer.addMetric(runId, key, value, timestamp, step);
-    if (!this.spilling) this.uploader.addMetric(runId, key, value, timestamp, step);
+    if (to === Route.Both) this.uploader.addMetric(runId, key, value, timestamp, step);
     return true;
   }
 
   addParam(runId: string, key: string, value: string): boolean {
-    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
-    // writer holds the records in memory until the read-back reaches them).
-    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().addParam(runId, key, value);
-    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    const to = this.route();
+    if (to === Route.Memory) return this.uploader.addParam(runId, key, value);
     this.writer.addParam(runId, key, value);
-    if (!this.spilling) this.uploader.addParam(runId, key, value);
+    if (to === Route.Both) this.uploader.addParam(runId, key, value);
     return true;
   }
 
   setTag(runId: string, key: string, value: string): boolean {
-    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
-    // writer holds the records in memory until the read-back reaches them).
-    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().setTag(runId, key, value);
-    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    const to = this.route();
+    if (to === Route.Memory) return this.uploader.setTag(runId, key, value);
     this.writer.setTag(runId, key, value);
-    if (!this.spilling) this.uploader.setTag(runId, key, value);
+    if (to === Route.Both) this.uploader.setTag(runId, key, value);
     return true;
   }
 
   deleteTag(runId: string, key: string): boolean {
-    // A failed journal: straight to memory, unless a spilled backlog must go first (then the
-    // writer holds the records in memory until the read-back reaches them).
-    if (this.writer.error !== undefined && !this.spilling) return this.memoryOnly().deleteTag(runId, key);
-    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    const to = this.route();
+    if (to === Route.Memory) return this.uploader.deleteTag(runId, key);
     this.writer.deleteTag(runId, key);
-    if (!this.spilling) this.uploader.deleteTag(runId, key);
+    if (to === Route.Both) this.uploader.deleteTag(runId, key);
     return true;
+  }
+
+  /**
+   * Where the next record goes. A failed journal: memory only, unless a spilled backlog must go
+   * first (then the writer holds records in memory until the read-back reaches them). Else the
+   * journal, and the uploader too unless the queue is spilled (which a full uploader starts).
+   */
+  private route(): Route {
+    if (this.writer.error !== undefined && !this.spilling) {
+      this.memoryOnly();
+      return Route.Memory;
+    }
+    if (!this.spilling && this.uploader.queuedRecords >= this.memoryRecords) this.spill();
+    return this.spilling ? Route.Journal : Route.Both;
   }
 
   // ---- spilling ----
@@ -144,7 +156,7 @@ export class JournaledQueue implements RecordSink {
           start: this.cursor.offset,
           end: current ? end.offset : undefined,
         })) {
-          fed += this.feed(frame.record);
+          fed += feedFrame(this.uploader, frame.record);
           this.cursor.offset = frame.next;
           if (fed >= room) {
             finished = false;
@@ -160,26 +172,20 @@ export class JournaledQueue implements RecordSink {
 
   private wentMemoryOnly = false;
 
-  /** The uploader, once set up for memory-only work after a journal failure (idempotent). */
-  private memoryOnly(): BatchUploader {
-    if (!this.wentMemoryOnly) {
-      this.wentMemoryOnly = true;
-      // Not spilled: the uploader already has every record the writer still holds.
-      if (!this.spilling) this.writer.takeUnwritten();
-      this.uploader.limitQueue(MEMORY_QUEUE_LIMIT);
-    }
-    return this.uploader;
+  /** Sets the uploader up for memory-only work after a journal failure (idempotent). */
+  private memoryOnly(): void {
+    if (this.wentMemoryOnly) return;
+    this.wentMemoryOnly = true;
+    // Not spilled: the uploader already has every record the writer still holds.
+    if (!this.spilling) this.writer.takeUnwritten();
+    this.uploader.limitQueue(MEMORY_QUEUE_LIMIT);
   }
 
   private takeOverUnwritten(): void {
     for (const group of this.writer.takeUnwritten()) {
-      const m = group.metrics;
-      if (m) for (let i = 0; i < m.n; i++) this.uploader.addMetric(group.runId, m.ks[m.k[i]!]!, m.v[i]!, m.ts[i]!, m.st[i]!);
-      for (const [k, v] of group.params ?? []) this.uploader.addParam(group.runId, k, v);
-      for (const op of group.tagOps ?? []) {
-        if (op.length === 2) this.uploader.setTag(group.runId, op[0], op[1]);
-        else this.uploader.deleteTag(group.runId, op[0]);
-      }
+      if (group.metrics) feedMetrics(this.uploader, group.runId, group.metrics);
+      feedParams(this.uploader, group.runId, group.params ?? []);
+      feedTagOps(this.uploader, group.runId, group.tagOps ?? []);
     }
     // Memory only from here: the in-memory drop limit applies again.
     this.wentMemoryOnly = true;
@@ -193,27 +199,7 @@ export class JournaledQueue implements RecordSink {
     debug('journal read-back caught up; records stay in memory again');
   }
 
-  private feed(rec: JournalRecord): number {
-    const up = this.uploader;
-    switch (rec.t) {
-      case 'm': {
-        const m = decodeMetrics(rec);
-        for (let i = 0; i < m.n; i++) up.addMetric(rec.r, m.ks[m.k[i]!]!, m.v[i]!, m.ts[i]!, m.st[i]!);
-        return m.n;
-      }
-      case 'p':
-        for (const [k, v] of rec.kv) up.addParam(rec.r, k, v);
-        return rec.kv.length;
-      case 'g':
-        for (const op of rec.ops) {
-          if (op.length === 2) up.setTag(rec.r, op[0], op[1]);
-          else up.deleteTag(rec.r, op[0]);
-        }
-        return rec.ops.length;
-      default:
-        return 0;
-    }
-  }
+
 
   // ---- flushing ----
 

@@ -45,9 +45,17 @@ export class RestStore implements TrackingStore {
   }
 
   async findExperimentByName(name: string): Promise<Experiment | null> {
+    return this.experimentByName(name, (query) => this.client.call('GET', 'experiments/get-by-name', { query }));
+  }
+
+  /** findExperimentByName in one attempt bounded by `timeoutMs`; an unanswered one rejects with RetryableError. */
+  findExperimentByNameOnce(name: string, timeoutMs: number): Promise<Experiment | null> {
+    return this.experimentByName(name, (query) => this.client.once('GET', 'experiments/get-by-name', { query, timeoutMs }) as Promise<any>);
+  }
+
+  private async experimentByName(name: string, get: (query: { experiment_name: string }) => Promise<any>): Promise<Experiment | null> {
     try {
-      const res = await this.client.call('GET', 'experiments/get-by-name', { query: { experiment_name: name } });
-      return decodeExperiment(res.experiment);
+      return decodeExperiment((await get({ experiment_name: name })).experiment);
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;
