@@ -259,6 +259,13 @@ describe('durability setting', () => {
     await client.close(10);
     assert.deepEqual(readdirSync(dir), []);
     assert.throws(() => new RunlogClient({ trackingUri: 'http://127.0.0.1:9', durability: 'disk' as never }), /Unknown durability 'disk'/);
+    // An empty experiment id stands for "known by name only", which needs the name and a journal.
+    const local = new RunlogClient({ trackingUri: join(dir, 'mlruns') });
+    await assert.rejects(local.createRun('', { experimentName: 'x' }), /An experiment id is required/);
+    const server = new RunlogClient({ trackingUri: 'http://127.0.0.1:9', journal: { dir } });
+    await assert.rejects(server.createRun(''), /An experiment id is required/);
+    await local.close();
+    await server.close(10);
   });
 });
 
