@@ -19,7 +19,7 @@ export function manifestProblems(root: PackageManifest, packages: readonly Works
   const repoUrls = new Set(packages.map((p) => p.manifest.repository?.url));
   if (repoUrls.size !== 1) problems.push(`repository.url differs between packages: ${[...repoUrls].join(', ')}`);
 
-  for (const { dir, manifest: m } of packages) {
+  for (const { dir, manifest: m, tsBuildInfoFile } of packages) {
     const at = `${dir}/package.json`;
     for (const section of SECTIONS) {
       for (const [dep, range] of Object.entries(m[section] ?? {})) {
@@ -32,6 +32,10 @@ export function manifestProblems(root: PackageManifest, packages: readonly Works
     if (!m.repository?.url || m.repository.directory !== dir) problems.push(`${at}: repository must give the url and directory "${dir}"`);
     if (m.scripts?.prepack !== 'tsc -b') problems.push(`${at}: scripts.prepack must build the package ("tsc -b"), so every tarball ships dist/`);
     if (!m.files?.includes('dist')) problems.push(`${at}: files must include dist`);
+    // tsc -b trusts its build-info file: kept beside tsconfig.json, it would call a package whose
+    // dist/ was deleted up to date, and prepack would pack no dist/. Inside dist/ it goes with it.
+    if (tsBuildInfoFile !== 'dist/tsconfig.tsbuildinfo') problems.push(`${dir}/tsconfig.json: compilerOptions.tsBuildInfoFile must be "dist/tsconfig.tsbuildinfo"`);
+    if (!m.files?.includes('!dist/tsconfig.tsbuildinfo')) problems.push(`${at}: files must leave out "!dist/tsconfig.tsbuildinfo"`);
     if (m.name.startsWith('@') && m.publishConfig?.access !== 'public') problems.push(`${at}: a scoped package needs publishConfig.access "public"`);
     if (m.main !== './dist/index.js' || m.types !== './dist/index.d.ts') problems.push(`${at}: main/types must point at dist/index.js and dist/index.d.ts (for tools that ignore exports)`);
     const exports = m.exports ?? {};

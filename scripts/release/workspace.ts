@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { runOk } from './npm-env.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,6 +32,13 @@ export interface WorkspacePackage {
   /** Folder relative to the repository root, e.g. `packages/core`. */
   dir: string;
   manifest: PackageManifest;
+  /** compilerOptions.tsBuildInfoFile of the package's tsconfig.json, as written there. */
+  tsBuildInfoFile?: string;
+}
+
+function tsBuildInfoFileOf(tsconfigPath: string): string | undefined {
+  const { config } = ts.readConfigFile(tsconfigPath, ts.sys.readFile) as { config?: { compilerOptions?: { tsBuildInfoFile?: string } } };
+  return config?.compilerOptions?.tsBuildInfoFile;
 }
 
 export function readManifest(path: string): PackageManifest {
@@ -40,7 +48,11 @@ export function readManifest(path: string): PackageManifest {
 /** The root manifest and every workspace package, in the root's `workspaces` order. */
 export function workspacePackages(root = REPO_ROOT): { root: PackageManifest; packages: WorkspacePackage[] } {
   const rootManifest = readManifest(join(root, 'package.json'));
-  const packages = (rootManifest.workspaces ?? []).map((dir) => ({ dir, manifest: readManifest(join(root, dir, 'package.json')) }));
+  const packages = (rootManifest.workspaces ?? []).map((dir) => ({
+    dir,
+    manifest: readManifest(join(root, dir, 'package.json')),
+    tsBuildInfoFile: tsBuildInfoFileOf(join(root, dir, 'tsconfig.json')),
+  }));
   return { root: rootManifest, packages };
 }
 
