@@ -74,6 +74,6 @@ export {
   type SystemMetricsSettings,
 } from './system-metrics/system-metrics-config.js';
 export { SystemMetricsMonitor, type SystemMetricsMonitorOptions, type MonitorTimers } from './system-metrics/system-metrics-monitor.js';
-export { SystemSampler, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
+export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
 export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
 export { environmentTags, runlogVersion } from './run-environment-tags.js';
