@@ -7,10 +7,11 @@ import { putArtifactFiles, resolveRunTarget, type RunTarget } from './run-artifa
  * `<name>.html`, a self-contained page that MLflow's artifact viewer shows.
  *
  * The page holds the chart as a static SVG rendered here with Vega, not Vega's JavaScript: an
- * interactive page without a CDN would carry ~1 MB of inlined Vega code per figure, and MLflow's
- * viewer frames artifacts in a sandbox where scripts may not run. The SVG needs no script, no
- * network and no fonts beyond the browser's. Vega and Vega-Lite are optional peers, loaded on the
- * first logFigure (`npm install vega vega-lite`).
+ * interactive page without a CDN would carry ~1 MB of inlined Vega code per figure, where the SVG
+ * page weighs kilobytes, needs no script or network, and shows in MLflow's artifact viewer (an
+ * iframe with `sandbox="allow-scripts"`) and wherever scripts are blocked. Interactivity is what
+ * is given up; the `.vl.json` spec re-renders the interactive chart. Vega and Vega-Lite are
+ * optional peers, loaded on the first logFigure (`npm install vega vega-lite`).
  */
 export interface LogFigureOptions extends RunTarget {}
 
