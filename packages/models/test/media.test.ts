@@ -27,7 +27,9 @@ describe('logImage, logTable, logFigure on the local store', () => {
 
   const artifactDir = async (runId: string) => {
     const run = await runlog.getRun(runId);
-    return runlog.localPathFromUri(run.info.artifactUri);
+    const path = runlog.localPathFromUri(run.info.artifactUri);
+    assert.ok(path, 'a local artifact root');
+    return path;
   };
 
   it('writes step images in MLflow 3.18 layout: full PNG, 256-px WebP copy, and the mlflow.loggedImages tag', async () => {
