@@ -110,6 +110,41 @@ describe('system metrics monitor (MLflow semantics, injected clock)', () => {
     await m.stop();
   });
 
+  it('while a resumed run\'s last step is being looked up, keeps sampling and stops without waiting for the lookup', async () => {
+    const timers = new ManualTimers();
+    const logged: Array<[number, number]> = [];
+    let answer: (step: number) => void = () => {};
+    const m = new SystemMetricsMonitor({
+      intervalMs: 1000,
+      samplesBeforeLogging: 1,
+      sampler: scripted([{ a: 1 }, { a: 3 }, { a: 10 }]),
+      timers,
+      firstStep: () => new Promise<number>((r) => (answer = r)),
+      log: (metrics, step) => logged.push([step, metrics['system/a']!]),
+    });
+    m.start();
+    await timers.fire();
+    await timers.fire();
+    assert.deepEqual(logged, [], 'nothing logged before the first step is known');
+    answer(5);
+    await timers.fire();
+    assert.deepEqual(logged, [[5, 4.7]], 'the samples taken meanwhile are averaged into the first step');
+    await m.stop();
+
+    const stuck = new SystemMetricsMonitor({
+      intervalMs: 1000,
+      samplesBeforeLogging: 1,
+      sampler: scripted([{ a: 1 }]),
+      timers,
+      firstStep: () => new Promise<number>(() => {}),
+      log: () => {},
+    });
+    stuck.start();
+    await timers.fire();
+    await stuck.stop();
+    assert.equal(stuck.running, false);
+  });
+
   it('drops samples not yet logged when stopped, as MLflow does, and never throws when logging fails', async () => {
     const timers = new ManualTimers();
     const errors: unknown[] = [];

@@ -46,7 +46,8 @@ export class SystemMetricsMonitor {
   private stopped = false;
   private started = false;
   private step = 0;
-  private stepReady: Promise<void> = Promise.resolve();
+  /** False while a resumed run's first step is being looked up: steps wait (never the caller). */
+  private stepKnown = true;
   private sums = new Map<string, number>();
   private counts = new Map<string, number>();
   private last = new Map<string, number>();
@@ -72,11 +73,17 @@ export class SystemMetricsMonitor {
     if (this.started || this.stopped) return;
     this.started = true;
     if (this.opts.firstStep) {
-      this.stepReady = this.opts.firstStep().then(
+      this.stepKnown = false;
+      this.opts.firstStep().then(
         (s) => {
           this.step = s;
+          this.stepKnown = true;
         },
-        (err: unknown) => this.report(err),
+        (err: unknown) => {
+          // As MLflow: a run whose history cannot be read starts at step 0.
+          this.report(err);
+          this.stepKnown = true;
+        },
       );
     }
     try {
@@ -118,9 +125,9 @@ export class SystemMetricsMonitor {
     }
     if (this.stopped) return;
     if (sample) this.add(sample);
-    if (this.samplesTaken >= this.opts.samplesBeforeLogging) {
-      await this.stepReady;
-      if (this.stopped) return;
+    // Until a resumed run's first step is known, samples keep adding to the pending step, so
+    // neither this loop nor stop() ever waits on that lookup.
+    if (this.samplesTaken >= this.opts.samplesBeforeLogging && this.stepKnown) {
       if (!this.publish()) {
         this.stopped = true;
         try {
