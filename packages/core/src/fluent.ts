@@ -6,6 +6,9 @@ import { InvalidArgumentError, NoActiveRunError, RunAlreadyActiveError, UnsentRe
 import { ExitHooks } from './exit-hooks.js';
 import { FailoverStore } from './journal/failover-store.js';
 import { defaultRunTags } from './run-context-tags.js';
+import { environmentTags } from './run-environment-tags.js';
+import { startRunSystemMetrics, stopRunSystemMetrics } from './system-metrics/run-system-metrics.js';
+import { systemMetricsSettings, systemMetricsWanted } from './system-metrics/system-metrics-config.js';
 
 /**
  * The fluent API: module-level functions over an active run, like `mlflow.*` in Python.
@@ -24,6 +27,11 @@ export interface StartRunOptions {
   /** Resume an existing run instead of creating one. */
   runId?: string | undefined;
   description?: string | undefined;
+  /**
+   * Log system metrics (CPU, memory, disk, network, GPUs, Node's event loop and heap) while the
+   * run is active. Default: MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING (see enableSystemMetricsLogging).
+   */
+  logSystemMetrics?: boolean | undefined;
 }
 
 export interface EndRunOptions {
@@ -222,6 +230,8 @@ export async function startRunForAutolog(opts: StartRunOptions): Promise<ActiveR
 
 async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opts: StartRunOptions): Promise<ActiveRun> {
   const client = getClient();
+  // Read (and refused when malformed) before any run is created.
+  const systemMetrics = systemMetricsWanted(opts.logSystemMetrics) ? systemMetricsSettings() : undefined;
   let resumeId = opts.runId;
   if (resumeId === undefined && !parent && !envRunIdUsed && process.env.MLFLOW_RUN_ID) {
     resumeId = process.env.MLFLOW_RUN_ID;
@@ -237,6 +247,7 @@ async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opt
     const experiment = await resolveExperiment(opts);
     const tags: Record<string, string> = {};
     for (const t of defaultRunTags()) tags[t.key] = t.value;
+    for (const t of environmentTags()) tags[t.key] = t.value;
     Object.assign(tags, opts.tags);
     if (parent) tags['mlflow.parentRunId'] = parent.runId;
     if (opts.description !== undefined) tags['mlflow.note.content'] = opts.description;
@@ -249,6 +260,7 @@ async function startRunReserved(stack: Stack, parent: ActiveRun | undefined, opt
   lastStarted = active;
   stack.push(active);
   liveRuns.add(active);
+  if (systemMetrics) startRunSystemMetrics(active, client, info.runId, systemMetrics, { resume: resumeId !== undefined });
   // A new run after an exit-time cleanup that the process survived (a user signal handler
   // decided to go on): logging without a run is an error again.
   exiting = false;
@@ -292,6 +304,7 @@ export async function endRun(status: RunStatus = 'FINISHED', opts: EndRunOptions
   if (idx >= 0) run.stack.splice(idx, 1);
   liveRuns.delete(run);
   if (liveRuns.size === 0) hooks.uninstall();
+  await stopRunSystemMetrics(run);
   await run.client.setTerminated(run.runId, status, { timeoutMs: opts.timeoutMs });
 }
 

@@ -66,3 +66,14 @@ export { scanSession, sessionDirs, type SessionSummary } from './journal/journal
 export { syncJournals, type SyncJournalsOptions, type SessionSyncResult } from './journal/journal-sync.js';
 export { CLIENT_RUN_ID_TAG } from './journal/failover-store.js';
 export { trackingStatus, type TrackingStatus } from './status/tracking-status.js';
+// ---- System metrics and the run's environment (issue #13) ----
+export {
+  enableSystemMetricsLogging,
+  disableSystemMetricsLogging,
+  systemMetricsSettings,
+  type SystemMetricsSettings,
+} from './system-metrics/system-metrics-config.js';
+export { SystemMetricsMonitor, type SystemMetricsMonitorOptions, type MonitorTimers } from './system-metrics/system-metrics-monitor.js';
+export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
+export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
+export { environmentTags, runlogVersion } from './run-environment-tags.js';

@@ -79,3 +79,24 @@ export {
 
 export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree } from './py-json.js';
 export { pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from './py-yaml.js';
+
+// ---- Images, tables and figures (issue #13) ----
+export {
+  logImage,
+  logTable,
+  loadTable,
+  logFigure,
+  renderVegaLiteSvg,
+  LOGGED_IMAGES_TAG,
+  LOGGED_ARTIFACTS_TAG,
+  type LogImageStepOptions,
+  type LogImageFileOptions,
+  type ImageInput,
+  type RawPixels,
+  type TensorLike,
+  type LoadTableOptions,
+  type TableInput,
+  type TableJson,
+  type LogFigureOptions,
+  type RunTarget,
+} from './media/index.js';

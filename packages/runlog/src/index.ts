@@ -33,6 +33,19 @@ export {
   type NestedArray,
   type Flavor,
   type FlavorModel,
+  logImage,
+  logTable,
+  loadTable,
+  logFigure,
+  type LogImageStepOptions,
+  type LogImageFileOptions,
+  type ImageInput,
+  type RawPixels,
+  type TensorLike,
+  type LoadTableOptions,
+  type TableInput,
+  type TableJson,
+  type LogFigureOptions,
 } from '@runlog/models';
 export { serveModel, type ServeOptions, type ServeHandle, type ServeStats, type BatchingOptions } from '@runlog/serve';
 export { autolog, registerAutologPlugin, type RunlogAutologOptions } from './autolog.js';

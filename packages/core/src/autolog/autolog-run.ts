@@ -18,7 +18,10 @@ export interface AutologRun {
 export async function beginAutologRun(flavor: string, opts: AutologOptions): Promise<AutologRun | null> {
   const current = activeRun();
   if (current) return opts.exclusive ? null : { run: current, owned: false };
-  const run = await startRunForAutolog({ tags: { ...opts.extraTags, 'mlflow.autologging': flavor } });
+  const run = await startRunForAutolog({
+    tags: { ...opts.extraTags, 'mlflow.autologging': flavor },
+    logSystemMetrics: opts.logSystemMetrics,
+  });
   return { run, owned: true };
 }
 

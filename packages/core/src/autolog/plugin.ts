@@ -23,6 +23,8 @@ export interface AutologOptions {
   logEveryNSteps?: number | undefined;
   /** Register each logged model as a new version of the registered model of this name. */
   registeredModelName?: string | undefined;
+  /** Log system metrics in runs autolog creates (default: MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING). */
+  logSystemMetrics?: boolean | undefined;
   /** Tags added to runs autolog creates. */
   extraTags?: Record<string, string> | undefined;
 }
