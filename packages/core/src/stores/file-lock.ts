@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { StoreWriteError } from '../errors.js';
+import { asStoreWriteError } from './disk-errors.js';
 
 /**
  * A lock between processes sharing a local store: a lock file created with O_EXCL that holds
@@ -57,7 +58,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    throw asStoreWriteError(err, path);
   }
 }
 
