@@ -1,6 +1,6 @@
 import { debug } from './debug.js';
 import type { Metric, Param, RunTag } from './entities.js';
-import { NotFoundError, QueueFullError, RunlogError } from './errors.js';
+import { NotFoundError, QueueFullError, RunlogError, StoreWriteError } from './errors.js';
 import { MAX_BATCH_REQUEST_BYTES, MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from './limits.js';
 import { MetricChunk } from './metric-chunk.js';
 import { RetryableError } from './rest/rest-client.js';
@@ -124,6 +124,10 @@ class RunQueue {
    * one retrying request per run, not a stream of them.
    */
   retrying = 0;
+  /** Set while the local store's disk refuses this run's writes (full, read-only, failing). */
+  storeError: StoreWriteError | undefined;
+  /** Wakes the run's retry that waits after a disk error (a flush tries again at once). */
+  wakeStoreRetry: (() => void) | undefined;
   constructor(readonly runId: string) {}
   get queued(): number {
     return this.metricCount + this.params.length + this.tagOps.length;
@@ -169,6 +173,8 @@ export class BatchUploader {
   private dropped = 0;
   private requests = 0;
   private retries = 0;
+  /** Disk errors met so far (a flush that sees a new one resolves false at once). */
+  private storeFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   /** Partial batches may go out now (the delay passed, or someone is flushing). */
@@ -467,8 +473,11 @@ export class BatchUploader {
       for (let attempt = 1; ; attempt++) {
         this.requests++;
         try {
-          return await fn();
+          const result = await fn();
+          queue.storeError = undefined;
+          return result;
         } catch (err) {
+          if (err instanceof StoreWriteError) this.noteStoreError(queue, err);
           if (this.closed || !isRetryable(err) || attempt > this.retry.maxRetries) throw unwrap(err);
           this.retries++;
           if (!blocking) {
@@ -477,7 +486,7 @@ export class BatchUploader {
           }
           const wait = retryDelayMs(this.retry, attempt, err instanceof RetryableError ? err.retryAfter : null);
           debug('log-batch retry %d in %d ms: %s', attempt, Math.round(wait), (err as Error).message);
-          await this.sleep(wait);
+          await this.sleep(wait, err instanceof StoreWriteError ? queue : undefined);
           if (this.closed) throw unwrap(err);
         }
       }
@@ -486,16 +495,37 @@ export class BatchUploader {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * A disk error of the local store: reported to onError at once (the first of a spell, with its
+   * errno and path), and flushers are told. The records stay in their request and are retried
+   * with backoff until the disk takes them.
+   */
+  private noteStoreError(queue: RunQueue, err: StoreWriteError): void {
+    if (queue.storeError === undefined) this.onError(err);
+    queue.storeError = err;
+    this.storeFailures++;
+    this.notifyIdle();
+  }
+
+  /** The disk error that holds back `runId`'s records (or any run's), if one does now. */
+  storeErrorFor(runId?: string): StoreWriteError | undefined {
+    if (runId !== undefined) return this.runs.get(runId)?.storeError;
+    for (const q of this.runs.values()) if (q.storeError !== undefined) return q.storeError;
+    return undefined;
+  }
+
+  private sleep(ms: number, storeRetry?: RunQueue): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(t);
         this.sleepers.delete(done);
+        if (storeRetry !== undefined && storeRetry.wakeStoreRetry === done) storeRetry.wakeStoreRetry = undefined;
         resolve();
       };
       const t = setTimeout(done, ms);
       t.unref();
       this.sleepers.add(done);
+      if (storeRetry !== undefined) storeRetry.wakeStoreRetry = done;
     });
   }
 
@@ -551,22 +581,28 @@ export class BatchUploader {
 
   /**
    * Sends everything queued (or only `runId`'s records) and resolves true once the store has
-   * acknowledged it, or false when `timeoutMs` passes first; records still pending stay queued.
+   * acknowledged it, or false when `timeoutMs` passes first, or as soon as the local store's disk
+   * refuses a write of those records (storeErrorFor() says why). A write that waits after a disk
+   * error is tried again at once. Records still pending stay queued.
    */
   async flush(timeoutMs = 30_000, runId?: string): Promise<boolean> {
     // setTimeout fires at once for delays over 2^31-1 ms; Infinity means "as long as it takes".
     const delay = Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS);
     const idle = () => (runId === undefined ? this.pending === 0 : this.pendingFor(runId) === 0);
     if (idle()) return true;
+    const failuresBefore = this.storeFailures;
+    const refused = () => this.storeFailures > failuresBefore && this.storeErrorFor(runId) !== undefined;
     this.flushers++;
     this.drainPartial = true;
     try {
+      for (const q of this.runs.values()) if (runId === undefined || q.runId === runId) q.wakeStoreRetry?.();
       this.pump();
       return await new Promise<boolean>((resolve) => {
         // A referenced timer: while someone waits on a flush, the process stays up until the deadline.
         const deadline = setTimeout(() => finish(false), delay);
         const check = () => {
           if (idle()) finish(true);
+          else if (refused()) finish(false);
         };
         const finish = (ok: boolean) => {
           clearTimeout(deadline);
@@ -600,7 +636,7 @@ export class BatchUploader {
 }
 
 function isRetryable(err: unknown): boolean {
-  if (err instanceof RetryableError) return true;
+  if (err instanceof RetryableError || err instanceof StoreWriteError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE_FS_CODES.has(code);
 }

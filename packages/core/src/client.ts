@@ -17,7 +17,7 @@ import type {
   RunTag,
   ViewType,
 } from './entities.js';
-import { ClosedError, InvalidArgumentError, UnsentRecordsError } from './errors.js';
+import { ClosedError, InvalidArgumentError, StoreWriteError, UnsentRecordsError } from './errors.js';
 import { parseBoolEnv } from './config.js';
 import { debug } from './debug.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
@@ -253,6 +253,17 @@ export class RunlogClient {
       if (this.journal) {
         this.scheduleEnd(runId, status, endTime);
         if (uploads === 0) return;
+      }
+      const diskError = this.journal ? undefined : this.uploader.storeErrorFor(runId);
+      if (diskError !== undefined) {
+        const unsent = this.uploader.pendingFor(runId);
+        throw new StoreWriteError(
+          diskError.errno,
+          diskError.path,
+          `Run ${runId} could not be ended: ${unsent} record(s) could not be written to ${this.store.displayUri} ` +
+            `(${diskError.message}) They stay queued and are written once the disk takes them again.`,
+          { cause: diskError, unsent },
+        );
       }
       throw new UnsentRecordsError(
         (this.journal ? 0 : this.uploader.pendingFor(runId)) + uploads,

@@ -81,6 +81,24 @@ export class CorruptStoreError extends RunlogError {
   }
 }
 
+/**
+ * The local store could not write to its disk: full (ENOSPC), over quota (EDQUOT), read-only
+ * (EROFS) or failing (EIO). `errno` names the cause and `path` the file. Records that met it stay
+ * queued and are written once the disk takes them again; `unsent` (set when endRun or close gives
+ * up) counts them.
+ */
+export class StoreWriteError extends RunlogError {
+  readonly errno: string;
+  readonly path: string;
+  readonly unsent: number | undefined;
+  constructor(errno: string, path: string, message: string, options?: ErrorOptions & { unsent?: number }) {
+    super('RUNLOG_ERR_STORE_WRITE', message, options);
+    this.errno = errno;
+    this.path = path;
+    this.unsent = options?.unsent;
+  }
+}
+
 /** A search filter or order-by clause that MLflow's grammar does not accept. */
 export class InvalidFilterError extends RunlogError {
   constructor(message: string) {
@@ -163,6 +181,7 @@ export const ERROR_CODES = {
   RUNLOG_ERR_NETWORK: NetworkError,
   RUNLOG_ERR_UNSENT_RECORDS: UnsentRecordsError,
   RUNLOG_ERR_CORRUPT_STORE: CorruptStoreError,
+  RUNLOG_ERR_STORE_WRITE: StoreWriteError,
   RUNLOG_ERR_INVALID_FILTER: InvalidFilterError,
   RUNLOG_ERR_CLOSED: ClosedError,
   RUNLOG_ERR_QUEUE_FULL: QueueFullError,

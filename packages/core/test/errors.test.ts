@@ -23,6 +23,7 @@ describe('error codes', () => {
       new errors.NetworkError('x').code,
       new errors.UnsentRecordsError(1, 'x').code,
       new errors.CorruptStoreError('x').code,
+      new errors.StoreWriteError('ENOSPC', '/x', 'x').code,
       new errors.InvalidFilterError('x').code,
       new errors.ClosedError().code,
       new errors.QueueFullError(1).code,

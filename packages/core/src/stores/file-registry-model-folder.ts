@@ -97,7 +97,7 @@ export async function rewriteModelMeta(modelDir: string, stored: StoredRegistere
 
 /** Writes each tag as `<dir>/tags/<key>` (for a model folder or a version folder). */
 export async function writeTags(dir: string, tags: Iterable<[string, string]>): Promise<void> {
-  for (const [key, value] of tags) await writeRaw(tagFile(dir, key), value);
+  for (const [key, value] of tags) await writeRaw(tagFile(dir, key), value, dir);
 }
 
 /** The files under `<dir>/tags` as key → value (keys with '/' are sub-folders). */

@@ -145,7 +145,7 @@ export class FileRegistryStore implements RegistryStore {
     validateRegistryTag(key, value);
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
-      await writeRaw(tagFile(this.modelDir(name), key), value);
+      await writeRaw(tagFile(this.modelDir(name), key), value, this.modelDir(name));
       await this.touch(name);
     });
   }
@@ -225,7 +225,7 @@ export class FileRegistryStore implements RegistryStore {
     validateRegistryTag(key, value);
     await this.locks.run(name, async () => {
       const { dir } = await this.fetchVersion(name, version);
-      await writeRaw(tagFile(dir, key), value);
+      await writeRaw(tagFile(dir, key), value, dir);
       await this.touch(name);
     });
   }
@@ -247,7 +247,7 @@ export class FileRegistryStore implements RegistryStore {
     await this.locks.run(name, async () => {
       await this.readModelMeta(name);
       const { stored } = await this.fetchVersion(name, version);
-      await writeRaw(aliasFile(this.modelDir(name), alias), String(stored.version));
+      await writeRaw(aliasFile(this.modelDir(name), alias), String(stored.version), this.modelDir(name));
       await this.touch(name);
     });
   }

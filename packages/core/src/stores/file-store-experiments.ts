@@ -38,7 +38,7 @@ export async function writeNewExperiment(
 ): Promise<void> {
   const dir = join(rootDir, id);
   await mkdir(dir, { recursive: true });
-  for (const tag of tags) await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value);
+  for (const tag of tags) await writeRaw(join(dir, 'tags', ...tag.key.split('/')), tag.value, dir);
   const exp: StoredExperiment = {
     experimentId: id,
     name,

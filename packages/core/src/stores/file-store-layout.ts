@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ViewType } from '../entities.js';
 import { CorruptStoreError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { asStoreWriteError } from './disk-errors.js';
 import { parseExperimentMeta, parseRunMeta, type StoredExperiment, type StoredRun } from './file-store-meta.js';
 
 /**
@@ -43,15 +44,20 @@ async function isDir(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
-/** Writes a whole file through a temp file and a rename, so readers see the old or the new bytes. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+/**
+ * Writes a whole file through a temp file and a rename, so readers see the old or the new bytes,
+ * never an empty or half-written file, even if the process is killed. The temp file goes into
+ * `tmpDir` (same disk; default the file's folder), named `.runlog-<random>.tmp`. Disk errors
+ * become StoreWriteError.
+ */
+export async function writeFileAtomic(path: string, text: string, tmpDir = dirname(path)): Promise<void> {
+  const tmp = join(tmpDir, `.runlog-${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, text, 'utf8');
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw err;
+    throw asStoreWriteError(err, path);
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Metric, RunData } from '../entities.js';
 import { CorruptStoreError } from '../errors.js';
 import { parseMetricLine } from './file-store-format.js';
+import { warnOnce } from './store-warnings.js';
 
 /** Reading a run directory's `metrics/`, `params/` and `tags/`, as MLflow 3.18's FileStore does. */
 
@@ -31,11 +32,27 @@ export async function readKeyValueDir(dir: string): Promise<Record<string, strin
   return out;
 }
 
-/** All points of one metric file in file order. Throws CorruptStoreError naming the file. */
+/**
+ * All points of one metric file in file order. Every line MLflow and runlog write ends in '\n':
+ * a last line without one was torn by a crash mid-write and is skipped, as is an empty file, each
+ * with one warning (the next append cuts the torn bytes off). Any other malformed line throws
+ * CorruptStoreError naming the file.
+ */
 export async function readMetricFile(file: string, key: string): Promise<Metric[]> {
   const text = await readFile(file, 'utf8');
+  if (text === '') {
+    warnOnce('RUNLOG_EMPTY_METRIC_FILE', file, `runlog: metric file ${file} is empty (a write that never finished); it is skipped.`);
+    return [];
+  }
   const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  const torn = lines.pop()!;
+  if (torn !== '') {
+    warnOnce(
+      'RUNLOG_TORN_LINE',
+      file,
+      `runlog: the last line of ${file} is torn (a write that never finished): ${JSON.stringify(torn.slice(0, 80))} is skipped.`,
+    );
+  }
   return lines.map((line, i) => {
     const parsed = parseMetricLine(line);
     if (typeof parsed === 'string') {
@@ -72,13 +89,12 @@ export async function readRunData(runDir: string): Promise<RunData> {
     readKeyValueDir(join(runDir, 'params')),
     readKeyValueDir(join(runDir, 'tags')),
   ]);
-  const latest = await mapLimit(metricKeys, 32, async (key) => {
-    const file = join(metricsDir, ...key.split('/'));
-    const point = latestPoint(await readMetricFile(file, key));
-    if (!point) throw new CorruptStoreError(`Metric '${key}' is malformed in ${file}: no data found.`);
-    return point.value;
-  });
+  // A metric with no complete line yet (an empty file, warned about) has no value to report.
+  const latest = await mapLimit(metricKeys, 32, async (key) => latestPoint(await readMetricFile(join(metricsDir, ...key.split('/')), key)));
   const metrics: Record<string, number> = {};
-  metricKeys.forEach((key, i) => (metrics[key] = latest[i]!));
+  metricKeys.forEach((key, i) => {
+    const point = latest[i];
+    if (point !== undefined) metrics[key] = point.value;
+  });
   return { metrics, params, tags };
 }

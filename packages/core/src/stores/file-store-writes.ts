@@ -1,10 +1,11 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Metric, Param } from '../entities.js';
 import { InvalidArgumentError } from '../errors.js';
 import { formatMetricLine } from './file-store-format.js';
-import { isNotFound } from './file-store-layout.js';
+import { isNotFound, writeFileAtomic } from './file-store-layout.js';
 import { mapLimit } from './file-store-runs.js';
+import { appendLines } from './metric-file-append.js';
 
 /** Writing a run's `params/`, `tags/` and `metrics/` files, as MLflow 3.18's FileStore does. */
 
@@ -16,22 +17,20 @@ export function keyFile(runDir: string, folder: 'metrics' | 'params' | 'tags', k
   return join(runDir, folder, ...key.split('/'));
 }
 
-/** Writes a param or tag file: the raw UTF-8 value, no trailing newline; creates parent folders. */
-export function writeRaw(file: string, value: string): Promise<void> {
-  return withParentDir(file, () => writeFile(file, value, 'utf8'));
-}
-
 /**
- * Runs a write; if the parent folder is missing (a key with '/' makes sub-folders), creates it
- * and writes again. The common case costs no extra syscall.
+ * Writes a param or tag file: the raw UTF-8 value, no trailing newline; creates parent folders.
+ * Atomic (temp file and rename): a reader, runlog's or MLflow's, sees the old value or the new one,
+ * never an empty file, even when the process is killed mid-write. The temp file is made in
+ * `entityDir` (the run, experiment or model folder holding `tags/`), where MLflow reads no
+ * files as tags or params, so a temp file a crash leaves behind is never mistaken for a key.
  */
-async function withParentDir(file: string, write: () => Promise<void>): Promise<void> {
+export async function writeRaw(file: string, value: string, entityDir: string): Promise<void> {
   try {
-    await write();
+    await writeFileAtomic(file, value, entityDir);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     await mkdir(dirname(file), { recursive: true });
-    await write();
+    await writeFileAtomic(file, value, entityDir);
   }
 }
 
@@ -54,17 +53,20 @@ export async function writeParams(runDir: string, runId: string, params: readonl
   await mapLimit(
     fresh.filter((w) => w !== null),
     IO_CONCURRENCY,
-    (w) => writeRaw(w.file, w.value),
+    (w) => writeRaw(w.file, w.value, runDir),
   );
 }
 
 /**
- * Appends metric points: one `appendFile` per key per batch, lines `<ts> <python float> <step>`.
- * A batch retried after a partial failure (the uploader resends the same `metrics` array) skips
- * the keys it already appended, so no line is written twice.
+ * Appends metric points: one exact append per key per batch (see appendLines), lines
+ * `<ts> <python float> <step>`. A batch retried after a failure (the uploader resends the same
+ * `metrics` array) skips the keys it already appended; the key that failed was cut back to its
+ * length before the append, so no line is ever written twice.
  */
 export class MetricAppender {
   private readonly appended = new WeakMap<readonly Metric[], Set<string>>();
+  /** Files whose failed append could not be cut back yet: path → length to cut back to first. */
+  private readonly cuts = new Map<string, number>();
 
   async append(runDir: string, metrics: readonly Metric[]): Promise<void> {
     const chunks = new Map<string, string>();
@@ -76,13 +78,8 @@ export class MetricAppender {
     }
     const skip = done;
     await mapLimit([...chunks].filter(([key]) => !skip.has(key)), IO_CONCURRENCY, async ([key, chunk]) => {
-      await appendKey(runDir, key, chunk);
+      await appendLines(keyFile(runDir, 'metrics', key), chunk, runDir, this.cuts);
       skip.add(key);
     });
   }
-}
-
-function appendKey(runDir: string, key: string, chunk: string): Promise<void> {
-  const file = keyFile(runDir, 'metrics', key);
-  return withParentDir(file, () => appendFile(file, chunk, 'utf8'));
 }

@@ -2,7 +2,7 @@ import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunTag, ViewType } from '../entities.js';
 import { RUN_STATUS_CODES } from '../entities.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { CorruptStoreError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from '../limits.js';
 import { applyExperimentSearch, applyRunSearch } from '../search/run-search.js';
 import type {
@@ -20,6 +20,9 @@ import { runMetaYaml, type StoredRun } from './file-store-meta.js';
 import { mapLimit, readMetricFile, readRunData } from './file-store-runs.js';
 import { keyFile, MetricAppender, writeParams, writeRaw } from './file-store-writes.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { withFileLock } from './file-lock.js';
+import { asStoreWriteError } from './disk-errors.js';
+import { warnOnce } from './store-warnings.js';
 import { FileArtifacts, localPathFromUri } from './local-artifacts.js';
 import { listFilesRecursive } from '../fs-walk.js';
 import { generateExperimentId, generateRunId, generateRunName } from './names.js';
@@ -33,6 +36,8 @@ export interface FileStoreOptions {
 
 const RUN_NAME_TAG = 'mlflow.runName';
 const DEFAULT_EXPERIMENT_ID = '0';
+/** The lock file of experiment creation and deletion, in the root (its `.break` companion shares the prefix). */
+const EXPERIMENTS_LOCK = '.runlog-experiments.lock';
 /** Runs read at once by searchRuns (bounds open descriptors on big stores). */
 const IO_CONCURRENCY = 16;
 
@@ -77,7 +82,7 @@ export class FileStore implements TrackingStore {
       throw new InvalidArgumentError(`'name' exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters`);
     }
     for (const tag of tags) validateKey('tag', tag.key);
-    return this.locks.run('experiments', async () => {
+    return this.withExperimentsLock(async () => {
       const existing = await this.findExperimentByName(name);
       if (existing?.lifecycleStage === 'deleted') {
         throw new InvalidArgumentError(
@@ -136,7 +141,7 @@ export class FileStore implements TrackingStore {
       throw new InvalidArgumentError(`The experiment ${experimentId} must be in the 'active' lifecycle_stage to set tags`);
     }
     const dir = (await this.layout.experimentDir(experimentId, 'ACTIVE_ONLY'))!;
-    await writeRaw(join(dir, 'tags', ...key.split('/')), value);
+    await writeRaw(join(dir, 'tags', ...key.split('/')), value, dir);
   }
 
   /** Marks the experiment and its active runs deleted, then moves its folder into `.trash/`, as MLflow. */
@@ -148,7 +153,7 @@ export class FileStore implements TrackingStore {
         `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
       );
     }
-    await this.locks.run('experiments', () => trashExperiment(this.layout, this.locks, experimentId, this.now()));
+    await this.withExperimentsLock(() => trashExperiment(this.layout, this.locks, experimentId, this.now()));
   }
 
   // ---- runs ----
@@ -174,7 +179,7 @@ export class FileStore implements TrackingStore {
     const dir = join((await this.layout.experimentDir(req.experimentId, 'ACTIVE_ONLY'))!, runId);
     await mkdir(dir);
     await Promise.all(['metrics', 'params', 'artifacts', 'tags'].map((d) => mkdir(join(dir, d))));
-    for (const tag of tags) await writeRaw(keyFile(dir, 'tags', tag.key), tag.value);
+    for (const tag of tags) await writeRaw(keyFile(dir, 'tags', tag.key), tag.value, dir);
     const info: RunInfo = {
       runId,
       runName,
@@ -205,7 +210,7 @@ export class FileStore implements TrackingStore {
       if (req.endTime) info.endTime = req.endTime;
       if (req.runName) {
         info.runName = req.runName;
-        await writeRaw(join(dir, 'tags', RUN_NAME_TAG), req.runName);
+        await writeRaw(join(dir, 'tags', RUN_NAME_TAG), req.runName, dir);
       }
       await writeFileAtomic(join(dir, META), runMetaYaml({ info }));
       return info;
@@ -234,9 +239,16 @@ export class FileStore implements TrackingStore {
       const expDir = await this.layout.experimentDir(experimentId);
       if (!expDir) continue;
       const found = await mapLimit(await this.layout.runDirsOf(expDir), IO_CONCURRENCY, async (dir) => {
-        const run = await this.layout.readRunMeta(dir);
-        if (!run || run.info.experimentId !== experimentId || !inView(view, run.info.lifecycleStage)) return null;
-        return toRun(run, await readRunData(dir));
+        try {
+          const run = await this.layout.readRunMeta(dir);
+          if (!run || run.info.experimentId !== experimentId || !inView(view, run.info.lifecycleStage)) return null;
+          return toRun(run, await readRunData(dir));
+        } catch (err) {
+          // One damaged run never hides the others: it is left out, with one warning naming it.
+          if (!(err instanceof CorruptStoreError)) throw err;
+          warnOnce('RUNLOG_CORRUPT_RUN_SKIPPED', dir, `runlog: run folder ${dir} is left out of the search: ${err.message}`);
+          return null;
+        }
       });
       for (const run of found) if (run) runs.push(run);
     }
@@ -263,7 +275,7 @@ export class FileStore implements TrackingStore {
     await writeParams(dir, runId, batch.params);
     await this.metrics.append(dir, batch.metrics);
     for (const tag of batch.tags) {
-      await writeRaw(keyFile(dir, 'tags', tag.key), tag.value);
+      await writeRaw(keyFile(dir, 'tags', tag.key), tag.value, dir);
       if (tag.key === RUN_NAME_TAG && tag.value) {
         await this.locks.run(`run:${runId}`, async () => {
           const { dir: runDir, run: current } = await this.layout.findRun(runId);
@@ -279,9 +291,10 @@ export class FileStore implements TrackingStore {
     validateKey('tag', key);
     const { dir, run } = await this.layout.findRun(runId);
     assertActive(run);
-    await unlink(keyFile(dir, 'tags', key)).catch((err) => {
+    const file = keyFile(dir, 'tags', key);
+    await unlink(file).catch((err) => {
       if (isNotFound(err)) throw new NotFoundError(`No tag with name: ${key} in run with id ${runId}`, { cause: err });
-      throw err;
+      throw asStoreWriteError(err, file);
     });
   }
 
@@ -358,12 +371,21 @@ export class FileStore implements TrackingStore {
 
   // ---- internals ----
 
-  /** Creates the root with experiment "0" when it is missing or empty (MLflow: when missing), and `.trash/`. */
+  /**
+   * Creates the root with experiment "0" when it is missing or empty (MLflow: when missing), and
+   * `.trash/`. Under the experiments lock, so processes starting together on a fresh store agree.
+   */
   private ready(): Promise<void> {
     this.init ??= (async () => {
-      const entries = await readdir(this.rootDir).catch((err) => (isNotFound(err) ? [] : Promise.reject(err)));
-      if (entries.length === 0) {
-        await writeNewExperiment(this.rootDir, DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], this.now());
+      const isEmpty = async () => {
+        const entries = await readdir(this.rootDir).catch((err) => (isNotFound(err) ? [] : Promise.reject(err)));
+        return entries.every((name) => name.startsWith(EXPERIMENTS_LOCK));
+      };
+      if (await isEmpty()) {
+        await mkdir(this.rootDir, { recursive: true });
+        await this.withExperimentsLock(async () => {
+          if (await isEmpty()) await writeNewExperiment(this.rootDir, DEFAULT_EXPERIMENT_ID, 'Default', undefined, [], this.now());
+        });
       }
       await mkdir(this.layout.trashDir, { recursive: true });
     })().catch((err) => {
@@ -371,6 +393,15 @@ export class FileStore implements TrackingStore {
       throw err;
     });
     return this.init;
+  }
+
+  /**
+   * Experiment creation and deletion, one at a time across threads and processes: in-process
+   * through the mutex, between processes through a lock file in the root (MLflow lists only
+   * folders there, so it never reads it as an experiment).
+   */
+  private withExperimentsLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locks.run('experiments', () => withFileLock(join(this.rootDir, EXPERIMENTS_LOCK), fn));
   }
 
   private async setRunLifecycle(runId: string, stage: 'active' | 'deleted'): Promise<void> {
