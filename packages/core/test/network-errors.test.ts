@@ -5,19 +5,11 @@ import { CredentialsRefusedError, NetworkError } from '../src/errors.js';
 import { RestClient } from '../src/rest/rest-client.js';
 import { classifyNetworkFailure } from '../src/rest/network-failure.js';
 import { trackingStatus } from '../src/status/tracking-status.js';
+import { deadPort } from './support/dead-port.js';
 import { RecordingServer, sendJson } from './support/recording-server.js';
 
 // Issue 10 ("Training never waits on an absent server"): each way of not reaching the server gets
 // its own reason and message; foreground calls give up on a server that is away within seconds.
-
-/** A port nothing listens on: bound, then closed. */
-export async function deadPort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('network failures are told apart (issue 10)', () => {
   const closers: Array<() => Promise<unknown>> = [];

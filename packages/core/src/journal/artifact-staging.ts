@@ -136,7 +136,9 @@ export class ArtifactStager {
       await writeFile(join(tmp, ENTRY_FILE), JSON.stringify(full));
       const dir = join(this.root, String(seq).padStart(10, '0'));
       await rename(tmp, dir);
-      this.entries.push({ ...full, dir });
+      // In logging order (seq), whichever staging finished first.
+      const at = this.entries.findIndex((e) => e.seq > seq);
+      this.entries.splice(at < 0 ? this.entries.length : at, 0, { ...full, dir });
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
