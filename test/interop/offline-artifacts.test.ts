@@ -38,6 +38,7 @@ async function pyView(server: MlflowServer, clientId: string) {
     env!,
     `import json, mlflow, yaml
 from mlflow.tracking import MlflowClient
+mlflow.set_tracking_uri(${JSON.stringify(server.uri)})
 c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
 runs = c.search_runs(['0'], filter_string="tags.\`runlog.clientRunId\` = '${clientId}'")
 r = runs[0]

@@ -2,6 +2,7 @@ import { debug } from '../debug.js';
 import { NetworkError } from '../errors.js';
 import { RetryableError } from '../rest/rest-client.js';
 import { RETRYABLE_STATUSES } from '../rest/retry-policy.js';
+import { isConnectFailure } from '../rest/network-failure.js';
 
 export interface ServerPresenceOptions {
   /** One quick request; resolves when the server answered anything at all (any HTTP status). */
@@ -70,7 +71,8 @@ export class ServerPresence {
 
   /**
    * Runs one request: fails fast while offline, and marks the server offline when the request
-   * could not connect or got no answer. Answers of any kind (even errors) leave presence alone.
+   * could not connect or got no answer in time. Answers of any kind (even errors) and broken
+   * connections leave presence alone.
    */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     this.check();
@@ -78,7 +80,7 @@ export class ServerPresence {
       return await fn();
     } catch (err) {
       const net = networkFailure(err);
-      if (net !== undefined) this.markOffline(net);
+      if (net !== undefined && meansAway(net)) this.markOffline(net);
       throw err;
     }
   }
@@ -141,6 +143,14 @@ export class ServerPresence {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/**
+ * A failure that says the server is away: no connection could be made, or it gave no answer in
+ * time. A reset on a live connection is not enough (the uploader's retry covers it).
+ */
+function meansAway(err: NetworkError): boolean {
+  return isConnectFailure(err.reason) || err.reason === 'timeout';
 }
 
 /** The NetworkError behind a failed request (no connection, no answer), if that is what it was. */
