@@ -105,7 +105,7 @@ describe('artifacts logged while the server is away reach a real MLflow 3.18 ser
     assert.deepEqual(py.artifacts, ['extra/extra.txt', 'model_summary.txt', 'notes.txt']);
     assert.match(py.summary, /\S/);
     assert.ok(py.model, 'a LoggedModel was created for the run');
-    assert.equal(py.model.status, 'LoggedModelStatus.READY');
+    assert.equal(py.model.status, 'READY');
     assert.equal(py.model.name, 'model');
     assert.equal(py.model.mlmodel_model_id, py.model.model_id);
     assert.equal(py.model.mlmodel_run_id, py.model.run_id, 'MLmodel names the server run id, not the local one');
