@@ -752,8 +752,11 @@ export class RunlogClient {
     for (;;) {
       const left = Math.max(0, deadline - Date.now());
       if (presence?.offline) return this.journal.flush(0, runId);
-      if (await this.journal.flush(Math.min(left, FLUSH_SLICE_MS), runId)) return true;
-      if (left <= FLUSH_SLICE_MS) return false;
+      const slice = Math.min(left, FLUSH_SLICE_MS);
+      const sliceStart = Date.now();
+      if (await this.journal.flush(slice, runId)) return true;
+      // A flush that says false before its time is up has its answer (records the uploader gave up on).
+      if (left <= FLUSH_SLICE_MS || Date.now() - sliceStart < slice - 5) return false;
     }
   }
 
