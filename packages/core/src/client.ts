@@ -741,17 +741,23 @@ export class RunlogClient {
 
   /**
    * Waits for queued records (all, or one run's) to be acknowledged, reading spilled ones back.
-   * With a journal and the server known away it does not wait: the records are on disk (the
-   * journal is synced first) and nothing will be acknowledged before the server answers. It waits
-   * in short slices, so that a server found away meanwhile ends the wait too.
+   * With a journal and the server known away, by default it does not wait: the records are on
+   * disk (the journal is synced first) and nothing will be acknowledged before the server answers
+   * (endRun, close, reads, exit). With `waitForServer` (an explicit flush()) it probes the server
+   * every slice until it answers or the deadline passes. It waits in short slices, so that a
+   * server found away meanwhile ends the wait too.
    */
-  private async flushRecords(timeoutMs: number, runId?: string): Promise<boolean> {
+  private async flushRecords(timeoutMs: number, runId?: string, waitForServer = false): Promise<boolean> {
     if (!this.journal) return this.uploader.flush(timeoutMs, runId);
     const presence = this.store instanceof FailoverStore ? this.store.presence : undefined;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = Math.max(0, deadline - Date.now());
-      if (presence?.offline) return this.journal.flush(0, runId);
+      if (presence?.offline) {
+        if (!waitForServer || left === 0) return this.journal.flush(0, runId);
+        if (!(await presence.probeNow())) await new Promise((resolve) => setTimeout(resolve, Math.min(left, FLUSH_SLICE_MS)));
+        continue;
+      }
       const slice = Math.min(left, FLUSH_SLICE_MS);
       const sliceStart = Date.now();
       if (await this.journal.flush(slice, runId)) return true;
@@ -767,9 +773,13 @@ export class RunlogClient {
 
   // ---- lifecycle ----
 
-  /** Waits until every queued record is acknowledged; false if `timeoutMs` passed first. */
-  flush(timeoutMs = 30_000): Promise<boolean> {
-    return this.flushRecords(timeoutMs);
+  /**
+   * Waits until every queued record is acknowledged; false if `timeoutMs` passed first. With the
+   * server away it waits for it to answer again, within `timeoutMs` (`{ waitForServer: false }`:
+   * resolve false at once instead; the records are safe in the journal).
+   */
+  flush(timeoutMs = 30_000, opts: { waitForServer?: boolean } = {}): Promise<boolean> {
+    return this.flushRecords(timeoutMs, undefined, opts.waitForServer ?? true);
   }
 
   stats(): UploaderStats {

@@ -346,7 +346,8 @@ async function endAllRuns(status: RunStatus): Promise<void> {
     }
   }
   if (defaultClient) {
-    const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()));
+    // At exit, a server known away is not waited for: the journal keeps what it did not take.
+    const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()), { waitForServer: false });
     if (!ok) unsent = Math.max(unsent, defaultClient.pendingRecords);
   }
   // With a journal, the journal says what waits when it is closed (at exit, or below for a signal).
