@@ -3,7 +3,7 @@
  * run on the same machine. Not a test: nothing here asserts a timing.
  *   BENCH_STEPS  scales the tracking benchmark (default 100,000 steps x 10 keys = 1,000,000 points)
  *   BENCH_ONLY   comma-separated subset: tracking, models, tfjs-autolog, onnx-autolog, journal, serve,
- *                system-metrics
+ *                system-metrics, offline
  *   BENCH_OUTAGE_POINTS  points logged through the journal benchmark's outage (default 10,000,000)
  */
 import { onnxAutologBench, onnxModelBench } from './onnx-autolog.bench.js';
@@ -12,6 +12,7 @@ import { tfjsAutologBench } from './tfjs-autolog.bench.js';
 import { trackingBench } from './tracking.bench.js';
 import { journalOutageBench } from './journal-outage.bench.js';
 import { systemMetricsBench } from './system-metrics.bench.js';
+import { offlineServerBench } from './offline-server.bench.js';
 
 const steps = Number(process.env.BENCH_STEPS ?? 100_000);
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -25,3 +26,4 @@ if (wanted('tracking')) await trackingBench({ steps });
 if (wanted('journal')) await journalOutageBench();
 if (wanted('serve')) await serveBench();
 if (wanted('system-metrics')) await systemMetricsBench();
+if (wanted('offline')) await offlineServerBench();

@@ -621,6 +621,11 @@ export class BatchUploader {
     for (const check of [...this.idleWaiters]) check();
   }
 
+  /** Ends every backoff wait now: the store is known to answer again, so retries go out at once. */
+  wake(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
   /**
    * Stops retrying: in-flight retries give up at their next wait and count as failed; queued
    * records are left unsent. Call flush() first for a graceful close. Idempotent.

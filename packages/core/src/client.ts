@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { listFilesRecursive } from './fs-walk.js';
 import { stringify as toYaml } from 'yaml';
 import { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
@@ -25,6 +25,8 @@ import type { TrackingStore } from './store.js';
 import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
 import type { JournaledQueue, RecordSink } from './journal/journaled-queue.js';
 import { FailoverStore } from './journal/failover-store.js';
+import { OfflineArtifacts } from './journal/offline-artifacts.js';
+import type { StagedModelRequest } from './journal/staged-model.js';
 import { openRegistryStore, openStore } from './store-factory.js';
 import type { ModelVersion, RegisteredModel, VersionLike } from './registry/entities.js';
 import { RegistryMethods, type CreateModelVersionOptions, type RegistryClientOptions, type SearchRegistryOptions } from './registry/registry-methods.js';
@@ -43,6 +45,11 @@ export interface RunlogClientOptions {
   trackingUri?: string | undefined;
   /** Use this store instead of opening one from the URI. */
   store?: TrackingStore | undefined;
+  /**
+   * How long opening a connection to the tracking server may take before it counts as away
+   * (milliseconds). Default RUNLOG_CONNECT_TIMEOUT_MS, else 2000.
+   */
+  connectTimeoutMs?: number | undefined;
   /** Tuning of the background uploader (concurrency, batchDelayMs, maxQueueSize, retry). */
   uploader?: Omit<BatchUploaderOptions, 'store' | 'onError'> | undefined;
   /** Background failures (a batch the server refused, a full queue). Default: NODE_DEBUG=runlog output. */
@@ -102,6 +109,8 @@ export class RunlogClient {
   readonly journal: JournaledQueue | undefined;
   /** Where logging calls enqueue: the journaled queue, else the uploader. */
   private readonly sink: RecordSink;
+  /** With a journal: artifacts staged while the server is away (see OfflineArtifacts). */
+  readonly offlineArtifacts: OfflineArtifacts | undefined;
   private readonly truncate: boolean;
   private readonly readFlushTimeoutMs: number;
   private readonly validMetricKeys = new Set<string>();
@@ -115,7 +124,7 @@ export class RunlogClient {
       this.store = opts.store;
       this.trackingUri = opts.trackingUri ?? opts.store.displayUri;
     } else {
-      const opened = openStore(opts.trackingUri, env);
+      const opened = openStore(opts.trackingUri, env, { connectTimeoutMs: opts.connectTimeoutMs });
       this.store = opened.store;
       this.trackingUri = opened.uri;
     }
@@ -146,10 +155,16 @@ export class RunlogClient {
       this.uploader = durable.uploader;
       this.journal = durable.queue;
       this.sink = durable.queue;
+      this.offlineArtifacts = new OfflineArtifacts(durable.store, durable.writer.sessionDir, opts.onError ?? ((err) => debug('%s', err.message)));
+      // Back online: staged artifacts go first (the drain), then waiting run ends.
+      durable.store.presence.onOnline(() => {
+        if (this.endsWaiting.size > 0) void this.offlineArtifacts?.drain().then(() => this.applyWaitingEnds());
+      });
     } else {
       this.uploader = new BatchUploader(uploaderOptions);
       this.journal = undefined;
       this.sink = this.uploader;
+      this.offlineArtifacts = undefined;
     }
   }
 
@@ -247,7 +262,13 @@ export class RunlogClient {
     // background end-applier or `runlog sync` applies it after the run's last record.
     this.journal?.writer.endRun(runId, status, endTime);
     const artifactsDone = await this.waitArtifacts(runId, timeoutMs);
-    const ok = artifactsDone && (await this.flushRecords(Math.max(0, timeoutMs - (Date.now() - started)), runId));
+    let ok = artifactsDone && (await this.flushRecords(Math.max(0, timeoutMs - (Date.now() - started)), runId));
+    // Artifacts staged while the server was away go before the end; with the server away they
+    // wait, like the records, and the end is applied after them in the background or by sync.
+    if (ok && this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor(runId) > 0) {
+      ok = await withDeadline(this.offlineArtifacts.drain(), Math.max(0, timeoutMs - (Date.now() - started)), false);
+      ok &&= this.offlineArtifacts.pendingFor(runId) === 0;
+    }
     if (!ok) {
       const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
       if (this.journal) {
@@ -306,8 +327,10 @@ export class RunlogClient {
   }
 
   private async applyWaitingEnds(): Promise<void> {
+    if (this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor() > 0) await this.offlineArtifacts.drain();
     for (const [runId, end] of this.endsWaiting) {
       if (!this.journal || this.journal.spilled || this.uploader.pendingFor(runId) > 0) continue;
+      if ((this.offlineArtifacts?.pendingFor(runId) ?? 0) > 0) continue;
       try {
         await this.store.updateRun(runId, end);
         this.endsWaiting.delete(runId);
@@ -433,7 +456,14 @@ export class RunlogClient {
   logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     return this.track(runId, async () => {
       const dir = validateArtifactPath(artifactPath);
-      await this.store.logArtifact(runId, localPath, dir);
+      await this.sendArtifact(
+        runId,
+        () => this.store.logArtifact(runId, localPath, dir),
+        async (s) => {
+          if (!(await stat(localPath)).isFile()) throw new InvalidArgumentError(`${localPath} is not a file.`);
+          await s.stageFiles(runId, dir, [{ src: localPath, rel: basename(localPath) }]);
+        },
+      );
     });
   }
 
@@ -443,10 +473,17 @@ export class RunlogClient {
       const base = validateArtifactPath(artifactPath);
       const info = await stat(localDir);
       if (!info.isDirectory()) throw new InvalidArgumentError(`${localDir} is not a directory.`);
-      for (const rel of (await listFilesRecursive(localDir)).sort()) {
-        const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-        await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
-      }
+      const files = (await listFilesRecursive(localDir)).sort();
+      await this.sendArtifact(
+        runId,
+        async () => {
+          for (const rel of files) {
+            const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+            await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
+          }
+        },
+        (s) => s.stageFiles(runId, base, files.map((rel) => ({ src: join(localDir, rel), rel }))),
+      );
     });
   }
 
@@ -454,7 +491,12 @@ export class RunlogClient {
   logText(runId: string, text: string, artifactFile: string): Promise<void> {
     return this.track(runId, async () => {
       const target = requireFileName(artifactFile);
-      await this.store.putArtifact(runId, target, Buffer.from(text, 'utf8'));
+      const bytes = Buffer.from(text, 'utf8');
+      await this.sendArtifact(
+        runId,
+        () => this.store.putArtifact(runId, target, bytes),
+        (s) => s.stageBytes(runId, target, bytes),
+      );
     });
   }
 
@@ -463,6 +505,29 @@ export class RunlogClient {
     const yaml = /\.ya?ml$/i.test(artifactFile);
     const text = yaml ? toYaml(value) : JSON.stringify(value, null, 2);
     return this.logText(runId, text, artifactFile);
+  }
+
+  /** Direct upload, or (journaled client, server away) staging in the journal. */
+  private sendArtifact(runId: string, direct: () => Promise<void>, stage: Parameters<OfflineArtifacts['send']>[2]): Promise<void> {
+    return this.offlineArtifacts ? this.offlineArtifacts.send(runId, direct, stage) : direct();
+  }
+
+  /**
+   * True when an artifact or model logged for this run now would be staged in the journal (the
+   * server is away, or the run is not created on it yet). For @runlog/models' logModel.
+   */
+  stagesArtifactsFor(runId: string): boolean {
+    return this.offlineArtifacts?.stagingFor(runId) ?? false;
+  }
+
+  /**
+   * Stages a saved model folder in the journal, to be logged as the run's model (an MLflow 3
+   * LoggedModel, or run artifacts at `name` on older servers) when the server answers. The folder
+   * may be deleted once this resolves. For @runlog/models' logModel.
+   */
+  async stageLoggedModel(runId: string, localDir: string, req: StagedModelRequest): Promise<void> {
+    if (this.offlineArtifacts === undefined) throw new InvalidArgumentError('Models are staged only by a journaled client of a tracking server.');
+    await this.track(runId, () => this.offlineArtifacts!.stageModel(runId, localDir, req));
   }
 
   listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
@@ -685,9 +750,31 @@ export class RunlogClient {
     await this.flushRecords(this.readFlushTimeoutMs, runId);
   }
 
-  /** Waits for queued records (all, or one run's) to be acknowledged, reading spilled ones back. */
-  private flushRecords(timeoutMs: number, runId?: string): Promise<boolean> {
-    return this.journal ? this.journal.flush(timeoutMs, runId) : this.uploader.flush(timeoutMs, runId);
+  /**
+   * Waits for queued records (all, or one run's) to be acknowledged, reading spilled ones back.
+   * With a journal and the server known away, by default it does not wait: the records are on
+   * disk (the journal is synced first) and nothing will be acknowledged before the server answers
+   * (endRun, close, reads, exit). With `waitForServer` (an explicit flush()) it probes the server
+   * every slice until it answers or the deadline passes. It waits in short slices, so that a
+   * server found away meanwhile ends the wait too.
+   */
+  private async flushRecords(timeoutMs: number, runId?: string, waitForServer = false): Promise<boolean> {
+    if (!this.journal) return this.uploader.flush(timeoutMs, runId);
+    const presence = this.store instanceof FailoverStore ? this.store.presence : undefined;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = Math.max(0, deadline - Date.now());
+      if (presence?.offline) {
+        if (!waitForServer || left === 0) return this.journal.flush(0, runId);
+        if (!(await presence.probeNow())) await new Promise((resolve) => setTimeout(resolve, Math.min(left, FLUSH_SLICE_MS)));
+        continue;
+      }
+      const slice = Math.min(left, FLUSH_SLICE_MS);
+      const sliceStart = Date.now();
+      if (await this.journal.flush(slice, runId)) return true;
+      // A flush that says false before its time is up has its answer (records the uploader gave up on).
+      if (left <= FLUSH_SLICE_MS || Date.now() - sliceStart < slice - 5) return false;
+    }
   }
 
   /** Records accepted and not yet acknowledged by the store (journaled or queued). */
@@ -697,9 +784,13 @@ export class RunlogClient {
 
   // ---- lifecycle ----
 
-  /** Waits until every queued record is acknowledged; false if `timeoutMs` passed first. */
-  flush(timeoutMs = 30_000): Promise<boolean> {
-    return this.flushRecords(timeoutMs);
+  /**
+   * Waits until every queued record is acknowledged; false if `timeoutMs` passed first. With the
+   * server away it waits for it to answer again, within `timeoutMs` (`{ waitForServer: false }`:
+   * resolve false at once instead; the records are safe in the journal).
+   */
+  flush(timeoutMs = 30_000, opts: { waitForServer?: boolean } = {}): Promise<boolean> {
+    return this.flushRecords(timeoutMs, undefined, opts.waitForServer ?? true);
   }
 
   stats(): UploaderStats {
@@ -712,6 +803,9 @@ export class RunlogClient {
     this.closed = true;
     const started = Date.now();
     let ok = await this.flushRecords(timeoutMs);
+    if (ok && this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor() > 0) {
+      ok = await withDeadline(this.offlineArtifacts.drain(), Math.max(0, timeoutMs - (Date.now() - started)), false);
+    }
     // Run ends that waited for their records: apply them now that the records are in.
     if (ok && this.endsWaiting.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -740,6 +834,22 @@ export class RunlogClient {
 
   private checkOpen(): void {
     if (this.closed) throw new ClosedError();
+  }
+}
+
+/** How long one wait of a journaled flush lasts before it looks whether the server went away. */
+const FLUSH_SLICE_MS = 250;
+
+/** `p`, or `fallback` once `ms` passed (the timer is cleared either way). */
+async function withDeadline<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([p, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -85,6 +85,19 @@ export function resolveTls(env: Env = process.env): TlsConfig {
   return { insecure, caPem: certPath ? readFileSync(certPath, 'utf8') : undefined };
 }
 
+/**
+ * RUNLOG_CONNECT_TIMEOUT_MS: how long a connection to the tracking server may take to open, in
+ * milliseconds (default: the REST client's, 2 s).
+ */
+export function resolveConnectTimeoutMs(wanted: number | undefined, env: Env = process.env): number | undefined {
+  const raw = wanted ?? (env.RUNLOG_CONNECT_TIMEOUT_MS ? Number(env.RUNLOG_CONNECT_TIMEOUT_MS) : undefined);
+  if (raw === undefined) return undefined;
+  if (!Number.isFinite(raw) || raw <= 0) {
+    throw new InvalidArgumentError(`The connect timeout must be a positive number of milliseconds (got ${JSON.stringify(wanted ?? env.RUNLOG_CONNECT_TIMEOUT_MS)}).`);
+  }
+  return raw;
+}
+
 /** MLflow's boolean env parsing: true/false/1/0, case-insensitive; anything else is an error. */
 export function parseBoolEnv(env: Env, name: string): boolean | undefined {
   const v = env[name];

@@ -55,10 +55,23 @@ export class MlflowServerError extends RunlogError {
   }
 }
 
-/** The server could not be reached (connection refused, reset, DNS, timeout) after retries. */
+/**
+ * The server 401/403: it answered, and refused the credentials (MLFLOW_TRACKING_TOKEN, or
+ * MLFLOW_TRACKING_USERNAME/PASSWORD) or their rights. Not an outage: sending again does not help.
+ */
+export class CredentialsRefusedError extends MlflowServerError {}
+
+/**
+ * The server could not be reached after retries. `reason` says why: 'refused' (nothing listens),
+ * 'dns' (the host name did not resolve), 'tls' (handshake failed: http server behind an https://
+ * URI, untrusted certificate), 'connect-timeout', 'timeout' (no answer in time), 'reset', 'other';
+ * the message says what to check.
+ */
 export class NetworkError extends RunlogError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly reason: 'refused' | 'dns' | 'tls' | 'connect-timeout' | 'timeout' | 'reset' | 'other';
+  constructor(message: string, options?: ErrorOptions & { reason?: NetworkError['reason'] }) {
     super('RUNLOG_ERR_NETWORK', message, options);
+    this.reason = options?.reason ?? 'other';
   }
 }
 

@@ -64,7 +64,8 @@ let activeExperimentName: string | undefined;
 let clientOptions: Omit<RunlogClientOptions, 'trackingUri' | 'store'> = {};
 /** Every run started and not yet ended, in every scope: the exit hooks end these. */
 const liveRuns = new Set<ActiveRun>();
-let exitDeadlineMs = 10_000;
+/** How long exit cleanup (beforeExit, SIGINT/SIGTERM) may take in all; configure({ exitDeadlineMs }). */
+let exitDeadlineMs = 5000;
 /**
  * Set once a signal or beforeExit started ending runs: a training loop that keeps calling
  * logMetric while we clean up must not crash the process with NoActiveRunError, so logging without
@@ -358,7 +359,8 @@ async function endAllRuns(status: RunStatus): Promise<void> {
     }
   }
   if (defaultClient) {
-    const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()));
+    // At exit, a server known away is not waited for: the journal keeps what it did not take.
+    const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()), { waitForServer: false });
     if (!ok) unsent = Math.max(unsent, defaultClient.pendingRecords);
   }
   // With a journal, the journal says what waits when it is closed (at exit, or below for a signal).
@@ -494,6 +496,8 @@ export async function flush(timeoutMs = 30_000): Promise<boolean> {
  * Resolves false if records were left undelivered.
  */
 export async function shutdown(timeoutMs = 30_000): Promise<boolean> {
+  // One deadline for all of it: ending runs, flushing, closing.
+  const until = Date.now() + timeoutMs;
   const deadline = exitDeadlineMs;
   exitDeadlineMs = timeoutMs;
   try {
@@ -506,5 +510,5 @@ export async function shutdown(timeoutMs = 30_000): Promise<boolean> {
   defaultClient = undefined;
   activeExperimentId = undefined;
   activeExperimentName = undefined;
-  return client ? client.close(timeoutMs) : true;
+  return client ? client.close(Math.max(0, until - Date.now())) : true;
 }

@@ -1,4 +1,4 @@
-import { resolveAuth, resolveTls, resolveTrackingTarget } from './config.js';
+import { resolveAuth, resolveConnectTimeoutMs, resolveTls, resolveTrackingTarget } from './config.js';
 import type { RegistryStore } from './registry/registry-store.js';
 import { RestRegistryStore } from './rest/rest-registry-store.js';
 import { RestStore } from './rest/rest-store.js';
@@ -9,10 +9,15 @@ import { FileStore } from './stores/file-store.js';
 type Env = Record<string, string | undefined>;
 
 /** Opens the store a tracking URI names: FileStore for paths and file: URIs, RestStore for http(s). */
-export function openStore(trackingUri?: string, env: Env = process.env): { store: TrackingStore; uri: string } {
+export function openStore(
+  trackingUri?: string,
+  env: Env = process.env,
+  opts: { connectTimeoutMs?: number | undefined } = {},
+): { store: TrackingStore; uri: string } {
   const target = resolveTrackingTarget(trackingUri, env);
   if (target.kind === 'file') return { store: new FileStore(target.rootDir), uri: target.uri };
-  const store = new RestStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env) });
+  const connectTimeoutMs = resolveConnectTimeoutMs(opts.connectTimeoutMs, env);
+  const store = new RestStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env), connectTimeoutMs });
   return { store, uri: target.uri };
 }
 
@@ -39,5 +44,6 @@ export function openRegistryStore(
   if (tracking instanceof RestStore && tracking.client.baseUrl === target.baseUrl) {
     return { store: new RestRegistryStore(tracking.client), uri: target.uri };
   }
-  return { store: new RestRegistryStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env) }), uri: target.uri };
+  const connectTimeoutMs = resolveConnectTimeoutMs(undefined, env);
+  return { store: new RestRegistryStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env), connectTimeoutMs }), uri: target.uri };
 }

@@ -41,6 +41,12 @@ export interface ModelInfo {
   mlmodel: MLmodel;
   /** The version created when `registeredModelName` was given. */
   registeredModelVersion?: string | undefined;
+  /**
+   * True when the tracking server was away and the model was staged in the journal: it is logged
+   * (a LoggedModel on MLflow 3) when the server answers, by this process or `runlog sync`. Until
+   * then `modelId` is unset and `modelUri` is '' (the server assigns the id).
+   */
+  staged?: boolean | undefined;
 }
 
 /** The entry MLflow's `Model.get_tags_dict()` appends to `mlflow.log-model.history`. */
@@ -69,6 +75,11 @@ export async function logModel(model: unknown, opts: LogModelOptions): Promise<M
   if (opts.registeredModelName !== undefined) validateModelName(opts.registeredModelName);
   const info = await logModelOnly(model, opts);
   if (opts.registeredModelName === undefined) return info;
+  if (info.staged) {
+    throw new InvalidArgumentError(
+      `logModel: the tracking server is away, so the model was staged in the journal and cannot be registered as '${opts.registeredModelName}' now; register it with registerModel() once it is uploaded.`,
+    );
+  }
   const client = opts.client ?? (activeRun()?.runId === info.runId ? activeRun()!.client : getClient());
   const mv = await registerModel(info.modelUri, opts.registeredModelName, { client });
   return { ...info, registeredModelVersion: mv.version };
@@ -85,6 +96,14 @@ async function logModelOnly(model: unknown, opts: LogModelOptions): Promise<Mode
   try {
     const localDir = join(tmp, 'model');
     const mlmodel = await saveModel(model, localDir, opts);
+    if (client.stagesArtifactsFor(runId)) {
+      // The server is away: the saved folder waits in the journal; the ids that only the server
+      // can give (LoggedModel id, artifact URI, its run id) are written into MLmodel at upload.
+      Object.assign(mlmodel, { artifactPath: opts.name, runId });
+      await writeMLmodel(localDir, mlmodel);
+      await client.stageLoggedModel(runId, localDir, { name: opts.name, modelType: opts.modelType, tags: opts.tags, step: opts.step ?? 0 });
+      return { modelUri: '', runId, artifactPath: opts.name, signature: mlmodel.signature, mlmodel, staged: true };
+    }
     if (await client.supportsLoggedModels()) {
       const runInfo = await client.getRun(runId);
       const lm = await client.createLoggedModel(runInfo.info.experimentId, {

@@ -34,6 +34,10 @@ function fakeMlflow3Client(root: string, opts: { failUpload?: boolean } = {}) {
   const artifactUri = 'mlflow-artifacts:/1/models/m-0123abcd/artifacts';
   const client = {
     calls,
+    /** The server answers: nothing is staged. */
+    stagesArtifactsFor() {
+      return false;
+    },
     async supportsLoggedModels() {
       return true;
     },

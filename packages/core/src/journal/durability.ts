@@ -100,6 +100,8 @@ export function openDurableTracking(opts: {
     store,
     onAck: (runId, w) => writer.ack(runId, w.metrics, w.params, w.tagOps),
   });
+  // The server answers again: retries go out now instead of at the end of their backoff.
+  store.presence.onOnline(() => uploader.wake());
   const queue = new JournaledQueue(writer, uploader, j);
   return { store, uploader, queue, writer };
 }

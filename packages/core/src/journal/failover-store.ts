@@ -5,6 +5,7 @@ import { RetryableError } from '../rest/rest-client.js';
 import { parseRetryAfterMs } from '../rest/retry-policy.js';
 import type { RestStore } from '../rest/rest-store.js';
 import type { CreateRunRequest, LogBatch, TrackingStore, UpdateRunRequest } from '../store.js';
+import { ServerPresence } from './server-presence.js';
 
 /** Carried by every run runlog creates with a journal: finds the run again if its creation must be retried. */
 export const CLIENT_RUN_ID_TAG = 'runlog.clientRunId';
@@ -18,6 +19,8 @@ export interface FailoverStoreOptions {
   onOffline?: (id: string, err: Error) => void;
   /** How long the first attempt at creating a run may take before the run starts offline. */
   createTimeoutMs?: number;
+  /** Whether the server is known away; default: one probing GET /health of `inner`. */
+  presence?: ServerPresence | undefined;
 }
 
 /**
@@ -37,11 +40,24 @@ export class FailoverStore implements TrackingStore {
   private readonly creating = new Map<string, Promise<string>>();
   /** Offline runs whose creation the server asked to delay (Retry-After of the refused attempt). */
   private readonly notBefore = new Map<string, { at: number; err: RetryableError }>();
+  /**
+   * Known away or not: while it is, every call fails at once (runs start offline, the uploader
+   * backs off) instead of each waiting for a connection; it is probed in the background.
+   */
+  readonly presence: ServerPresence;
 
   constructor(
     readonly inner: RestStore,
     private readonly opts: FailoverStoreOptions = {},
   ) {
+    this.presence =
+      opts.presence ??
+      new ServerPresence({
+        displayUri: inner.displayUri,
+        probe: async () => {
+          await inner.client.once('GET', '/health', { raw: true, timeoutMs: 5000 });
+        },
+      });
     this.displayUri = inner.displayUri;
     this.uploadConcurrency = (inner as TrackingStore).uploadConcurrency;
     this.batchLimits = (inner as TrackingStore).batchLimits;
@@ -52,8 +68,11 @@ export class FailoverStore implements TrackingStore {
     const withId: CreateRunRequest = { ...req, tags: [...req.tags, { key: CLIENT_RUN_ID_TAG, value: clientId }] };
     try {
       // An experiment known only by name means the server was away a moment ago: start offline.
-      if (req.experimentId === '') throw new RetryableError('the experiment is not resolved yet', null, new NetworkError(`${this.displayUri} did not answer the experiment lookup`));
-      const info = await this.inner.createRunOnce(withId, this.opts.createTimeoutMs ?? 15_000);
+      if (req.experimentId === '') {
+        const why = this.presence.reason ?? new NetworkError(`${this.displayUri} did not answer the experiment lookup`);
+        throw new RetryableError('the experiment is not resolved yet', null, why);
+      }
+      const info = await this.presence.run(() => this.inner.createRunOnce(withId, this.opts.createTimeoutMs ?? 15_000));
       this.opts.onRun?.({ id: info.runId, sid: info.runId, create: withId });
       return info;
     } catch (err) {
@@ -99,6 +118,11 @@ export class FailoverStore implements TrackingStore {
     if (known !== undefined) return Promise.resolve(known);
     const create = this.offline.get(runId);
     if (create === undefined) return Promise.resolve(runId);
+    try {
+      this.presence.check();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const delay = this.notBefore.get(runId);
     if (delay !== undefined) {
       const left = delay.at - Date.now();
@@ -120,7 +144,7 @@ export class FailoverStore implements TrackingStore {
    */
   async lookupExperimentOnce(name: string): Promise<Experiment | null | 'offline'> {
     try {
-      return await this.inner.findExperimentByNameOnce(name, this.opts.createTimeoutMs ?? 15_000);
+      return await this.presence.run(() => this.inner.findExperimentByNameOnce(name, this.opts.createTimeoutMs ?? 15_000));
     } catch (err) {
       if (err instanceof RetryableError) return 'offline';
       throw err;
@@ -161,60 +185,78 @@ export class FailoverStore implements TrackingStore {
   // ---- run-scoped calls: local ids become server ids ----
 
   async updateRun(runId: string, req: UpdateRunRequest): Promise<RunInfo> {
-    const info = await this.inner.updateRun(await this.serverId(runId), req);
+    const info = await this.net(async () => this.inner.updateRun(await this.serverId(runId), req));
     return { ...info, runId };
   }
   async getRun(runId: string): Promise<Run> {
-    return this.inner.getRun(await this.serverId(runId));
+    return this.net(async () => this.inner.getRun(await this.serverId(runId)));
   }
   async deleteRun(runId: string): Promise<void> {
-    return this.inner.deleteRun(await this.serverId(runId));
+    return this.net(async () => this.inner.deleteRun(await this.serverId(runId)));
   }
   async restoreRun(runId: string): Promise<void> {
-    return this.inner.restoreRun(await this.serverId(runId));
+    return this.net(async () => this.inner.restoreRun(await this.serverId(runId)));
   }
   async logBatch(runId: string, batch: LogBatch): Promise<void> {
-    return this.inner.logBatch(await this.serverId(runId), batch);
+    return this.presence.run(async () => this.inner.logBatch(await this.serverId(runId), batch));
   }
   async deleteTag(runId: string, key: string): Promise<void> {
-    return this.inner.deleteTag(await this.serverId(runId), key);
+    return this.presence.run(async () => this.inner.deleteTag(await this.serverId(runId), key));
   }
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
-    return this.inner.getMetricHistory(await this.serverId(runId), key);
+    return this.net(async () => this.inner.getMetricHistory(await this.serverId(runId), key));
   }
   async logArtifact(runId: string, localFile: string, artifactPath: string): Promise<void> {
-    return this.inner.logArtifact(await this.serverId(runId), localFile, artifactPath);
+    return this.net(async () => this.inner.logArtifact(await this.serverId(runId), localFile, artifactPath));
   }
   async putArtifact(runId: string, artifactFile: string, bytes: Uint8Array): Promise<void> {
-    return this.inner.putArtifact(await this.serverId(runId), artifactFile, bytes);
+    return this.net(async () => this.inner.putArtifact(await this.serverId(runId), artifactFile, bytes));
   }
   async listArtifacts(runId: string, path: string): Promise<FileInfo[]> {
-    return this.inner.listArtifacts(await this.serverId(runId), path);
+    return this.net(async () => this.inner.listArtifacts(await this.serverId(runId), path));
   }
   async downloadArtifacts(runId: string, path: string, dstDir: string): Promise<string> {
-    return this.inner.downloadArtifacts(await this.serverId(runId), path, dstDir);
+    return this.net(async () => this.inner.downloadArtifacts(await this.serverId(runId), path, dstDir));
   }
   async logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
-    return this.inner.logModelOutputs(await this.serverId(runId), models);
+    return this.net(async () => this.inner.logModelOutputs(await this.serverId(runId), models));
   }
   async createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions) {
-    const sourceRunId = opts.sourceRunId === undefined ? undefined : await this.serverId(opts.sourceRunId);
-    return this.inner.createLoggedModel(experimentId, { ...opts, sourceRunId });
+    return this.net(async () => {
+      const sourceRunId = opts.sourceRunId === undefined ? undefined : await this.serverId(opts.sourceRunId);
+      return this.inner.createLoggedModel(experimentId, { ...opts, sourceRunId });
+    });
   }
 
   // ---- the rest passes through ----
 
-  createExperiment: TrackingStore['createExperiment'] = (...a) => this.inner.createExperiment(...a);
-  getExperiment: TrackingStore['getExperiment'] = (...a) => this.inner.getExperiment(...a);
-  findExperimentByName: TrackingStore['findExperimentByName'] = (...a) => this.inner.findExperimentByName(...a);
-  searchExperiments: TrackingStore['searchExperiments'] = (...a) => this.inner.searchExperiments(...a);
-  setExperimentTag: TrackingStore['setExperimentTag'] = (...a) => this.inner.setExperimentTag(...a);
-  deleteExperiment: TrackingStore['deleteExperiment'] = (...a) => this.inner.deleteExperiment(...a);
-  searchRuns: TrackingStore['searchRuns'] = (...a) => this.inner.searchRuns(...a);
-  uploadToArtifactUri: TrackingStore['uploadToArtifactUri'] = (...a) => this.inner.uploadToArtifactUri(...a);
-  downloadFromArtifactUri: TrackingStore['downloadFromArtifactUri'] = (...a) => this.inner.downloadFromArtifactUri(...a);
-  supportsLoggedModels: TrackingStore['supportsLoggedModels'] = () => this.inner.supportsLoggedModels();
-  getLoggedModel: TrackingStore['getLoggedModel'] = (...a) => this.inner.getLoggedModel(...a);
-  finalizeLoggedModel: TrackingStore['finalizeLoggedModel'] = (...a) => this.inner.finalizeLoggedModel(...a);
-  close: TrackingStore['close'] = () => this.inner.close();
+  createExperiment: TrackingStore['createExperiment'] = (...a) => this.net(() => this.inner.createExperiment(...a));
+  getExperiment: TrackingStore['getExperiment'] = (...a) => this.net(() => this.inner.getExperiment(...a));
+  findExperimentByName: TrackingStore['findExperimentByName'] = (...a) => this.net(() => this.inner.findExperimentByName(...a));
+  searchExperiments: TrackingStore['searchExperiments'] = (...a) => this.net(() => this.inner.searchExperiments(...a));
+  setExperimentTag: TrackingStore['setExperimentTag'] = (...a) => this.net(() => this.inner.setExperimentTag(...a));
+  deleteExperiment: TrackingStore['deleteExperiment'] = (...a) => this.net(() => this.inner.deleteExperiment(...a));
+  searchRuns: TrackingStore['searchRuns'] = (...a) => this.net(() => this.inner.searchRuns(...a));
+  uploadToArtifactUri: TrackingStore['uploadToArtifactUri'] = (...a) => this.net(() => this.inner.uploadToArtifactUri(...a));
+  downloadFromArtifactUri: TrackingStore['downloadFromArtifactUri'] = (...a) => this.net(() => this.inner.downloadFromArtifactUri(...a));
+  supportsLoggedModels: TrackingStore['supportsLoggedModels'] = () => this.net(() => this.inner.supportsLoggedModels());
+  getLoggedModel: TrackingStore['getLoggedModel'] = (...a) => this.net(() => this.inner.getLoggedModel(...a));
+  finalizeLoggedModel: TrackingStore['finalizeLoggedModel'] = (...a) => this.net(() => this.inner.finalizeLoggedModel(...a));
+  close: TrackingStore['close'] = () => {
+    this.presence.stop();
+    return this.inner.close();
+  };
+
+  /**
+   * One call to the server: at once rejected while it is known away; a failure to connect marks it
+   * away. Rejects with the typed error itself (a NetworkError saying why), not the RetryableError
+   * wrapper that only the uploader's calls (logBatch, deleteTag) keep for their backoff.
+   */
+  private async net<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.presence.run(fn);
+    } catch (err) {
+      throw err instanceof RetryableError ? err.underlying : err;
+    }
+  }
 }

@@ -5,6 +5,7 @@ import type { RunRecord } from './journal-format.js';
 import { listSegments, listSessions, liveOwner } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
 import { openSessions } from './journal-writer.js';
+import { countStaged } from './artifact-staging.js';
 
 /** What one session holds, from a pass over its frames (records are counted, not kept). */
 export interface SessionSummary {
@@ -18,6 +19,8 @@ export interface SessionSummary {
   runs: Map<string, RunState>;
   /** Records (and run ends) not acknowledged: what a sync would send. */
   unsettled: number;
+  /** Artifacts staged while the server was away, not yet uploaded (artifact-staging.ts). */
+  stagedArtifacts: number;
   corruptFrames: number;
 }
 
@@ -48,6 +51,7 @@ export async function scanSession(dir: string, onCorrupt?: (message: string) => 
     closed: false,
     runs: new Map(),
     unsettled: 0,
+    stagedArtifacts: countStaged(dir),
     corruptFrames: 0,
   };
   const run = (id: string): RunState => {

@@ -6,6 +6,7 @@ import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { RestStore } from '../rest/rest-store.js';
 import { openStore } from '../store-factory.js';
 import { feedFrame } from './feed-uploader.js';
+import { listStaged, uploadEntry } from './artifact-staging.js';
 import { FailoverStore } from './failover-store.js';
 import { defaultJournalDir, listSegments, liveOwner, ownerLine, OWNER_FILE } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
@@ -33,6 +34,8 @@ export interface SessionSyncResult {
   problem?: string | undefined;
   /** Records sent (those the journal did not show as acknowledged). */
   records: number;
+  /** Staged artifact entries uploaded (files of logArtifact/logText/..., or a logged model). */
+  artifacts: number;
   runs: number;
   /** Records the server refused for good (bad input); reported, not retried. */
   refused: number;
@@ -57,7 +60,7 @@ export async function syncJournals(opts: SyncJournalsOptions = {}): Promise<Sess
     } catch (err) {
       // One session that cannot be synced (a bad target, a server refusing it) does not stop the others.
       if (err instanceof InvalidArgumentError) throw err;
-      results.push({ dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, runs: 0, refused: 0, corruptFrames: 0 });
+      results.push({ dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, artifacts: 0, runs: 0, refused: 0, corruptFrames: 0 });
     }
   }
   return results;
@@ -71,6 +74,7 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
     uri: summary.uri,
     outcome: 'synced',
     records: 0,
+    artifacts: 0,
     runs: 0,
     refused: 0,
     corruptFrames: summary.corruptFrames,
@@ -79,7 +83,7 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
   const lock = join(dir, 'sync.lock');
   if (!takeLock(lock)) return { ...result, outcome: 'busy' };
   try {
-    if (summary.unsettled === 0) {
+    if (summary.unsettled === 0 && summary.stagedArtifacts === 0) {
       rmSync(dir, { recursive: true, force: true });
       return result;
     }
@@ -140,10 +144,12 @@ async function replay(
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const replayed = new Map<string, RunState>();
+  const staged = listStaged(summary.dir);
+  const stagedRuns = new Set(staged.map((e) => e.runId));
   for (const r of summary.runs.values()) {
     const unsent = r.next[0] - r.acked[0] + r.next[1] - r.acked[1] + r.next[2] - r.acked[2];
     const endWaits = r.end !== undefined && !r.endAcked;
-    if (unsent <= 0 && !endWaits) continue;
+    if (unsent <= 0 && !endWaits && !stagedRuns.has(r.id)) continue;
     if (sameServer && r.sid !== undefined) store.addServerId(r.id, r.sid);
     else if (r.create !== undefined) {
       store.addOfflineRun(r.id, {
@@ -175,6 +181,19 @@ async function replay(
     }
     if (!(await uploader.flush(Math.max(0, deadline - Date.now())))) return false;
     result.refused = uploader.stats().failed;
+    // Artifacts staged while the server was away: after the run's records, before its end.
+    for (const entry of staged) {
+      if (!replayed.has(entry.runId)) {
+        warn(`staged artifact ${entry.dir}: its run ${entry.runId} is not in the journal; kept.`);
+        continue;
+      }
+      const outcome = await uploadEntry(entry, store);
+      if (outcome === 'later') return false;
+      if (outcome instanceof Error) {
+        warn(outcome.message);
+        result.refused++;
+      } else result.artifacts++;
+    }
     let ok = true;
     for (const r of replayed.values()) {
       let end: { status: string; endTime: number } | undefined;

@@ -2,6 +2,7 @@ import { closeSync, fsync, fsyncSync, mkdirSync, openSync, rmSync, unlinkSync, w
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
+import { countStaged } from './artifact-staging.js';
 import { encodeF64, encodeFrame, encodeU32 } from './frame-codec.js';
 import { JOURNAL_FORMAT_VERSION, type JournalRecord, type MetricColumns, type RunRecord } from './journal-format.js';
 import { newSessionId, ownerLine, OWNER_FILE, segmentName } from './journal-location.js';
@@ -533,9 +534,11 @@ export class JournalWriter {
   closeSync(): void {
     if (this.closed) return;
     process.off('exit', this.onExit);
+    // Artifacts staged while the server was away (artifact-staging.ts) keep the session too.
+    const staged = countStaged(this.sessionDir);
     if (this.failed === undefined) {
       this.commit();
-      if (this.unsettled > 0) this.write(encodeFrame({ t: 'close', at: Date.now() }));
+      if (this.unsettled > 0 || staged > 0) this.write(encodeFrame({ t: 'close', at: Date.now() }));
     }
     this.closed = true;
     if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
@@ -548,10 +551,10 @@ export class JournalWriter {
     }
     openSessions.delete(this.sessionDir);
     try {
-      if (this.unsettled === 0) rmSync(this.sessionDir, { recursive: true, force: true });
+      if (this.unsettled === 0 && staged === 0) rmSync(this.sessionDir, { recursive: true, force: true });
       else {
         unlinkSync(join(this.sessionDir, OWNER_FILE));
-        this.announce();
+        this.announce(staged);
       }
     } catch (err) {
       debug('journal close: %s', (err as Error).message);
@@ -562,11 +565,14 @@ export class JournalWriter {
    * The exit contract's one line: what waits, where, and the command that uploads it. Written
    * synchronously, because this may run in the process's 'exit' event.
    */
-  private announce(): void {
+  private announce(staged: number): void {
     const records = this.unsettledRecords();
     let ends = 0;
     for (const r of this.runs.values()) if (r.endWaiting) ends++;
-    const what = `${records} record(s)${ends ? ` and ${ends} run end(s)` : ''}`;
+    const parts = [`${records} record(s)`];
+    if (ends) parts.push(`${ends} run end(s)`);
+    if (staged) parts.push(`${staged} artifact upload(s)`);
+    const what = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
     const line = `runlog: ${what} for ${this.opts.trackingUri} wait in the journal ${this.sessionDir}; upload them with: npx runlog sync --journal ${JSON.stringify(this.sessionDir)}\n`;
     try {
       writeSync(2, line);

@@ -1,7 +1,8 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { Auth, TlsConfig } from '../config.js';
 import { debug } from '../debug.js';
-import { MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
+import { CredentialsRefusedError, MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
+import { classifyNetworkFailure, describeNetworkFailure, isConnectFailure, isPermanentNetworkFailure } from './network-failure.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 
 export interface RestClientOptions {
@@ -13,6 +14,11 @@ export interface RestClientOptions {
   dispatcher?: Dispatcher | undefined;
   /** Per-attempt timeout for headers and body. Default 120 s, as MLflow. */
   timeoutMs?: number | undefined;
+  /**
+   * How long establishing a connection (TCP and TLS) may take. Default 2 s: a server that does not
+   * accept a connection by then is taken as away, not slow. RUNLOG_CONNECT_TIMEOUT_MS.
+   */
+  connectTimeoutMs?: number | undefined;
   retry?: RetryPolicy | undefined;
   userAgent?: string | undefined;
   /** Waits between retries; injectable so tests need no real sleeping. */
@@ -33,6 +39,19 @@ export interface RequestOptions {
   raw?: boolean | undefined;
   /** Per-attempt timeout for this call, overriding the client's. */
   timeoutMs?: number | undefined;
+}
+
+/** The default connect timeout (RestClientOptions.connectTimeoutMs). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+
+/**
+ * Foreground calls retry a failure to connect once, not seven times: a server that refused or did
+ * not accept a connection twice is away, and the caller (a CLI read, a script) is told within
+ * seconds instead of minutes. Failures after a connection (5xx, 429, resets) keep the full policy.
+ */
+function connectRetriesLeft(err: RetryableError): number {
+  const u = err.underlying;
+  return u instanceof NetworkError && isConnectFailure(u.reason) ? 1 : Infinity;
 }
 
 /** Thrown for a response that may succeed if sent again; the uploader inspects this. */
@@ -64,6 +83,7 @@ export class RestClient {
   private readonly ownsDispatcher: boolean;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -73,6 +93,7 @@ export class RestClient {
     this.origin = url.origin;
     this.pathPrefix = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.retry = opts.retry ?? DEFAULT_RETRY_POLICY;
     this.sleep = opts.sleep ?? refSleep;
     this.ownsDispatcher = !opts.dispatcher;
@@ -81,9 +102,10 @@ export class RestClient {
       new Agent({
         connections: 16,
         keepAliveTimeout: 10_000,
-        connect: opts.tls
-          ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) }
-          : {},
+        connect: {
+          timeout: this.connectTimeoutMs,
+          ...(opts.tls ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) } : {}),
+        },
       });
     this.headers = { 'user-agent': opts.userAgent ?? 'runlog' };
     if (opts.auth?.kind === 'basic') {
@@ -101,7 +123,7 @@ export class RestClient {
       try {
         return (await this.once(method, endpoint, opts)) as T;
       } catch (err) {
-        if (!(err instanceof RetryableError) || attempt >= policy.maxRetries) {
+        if (!(err instanceof RetryableError) || attempt >= Math.min(policy.maxRetries, connectRetriesLeft(err))) {
           throw err instanceof RetryableError ? err.underlying : err;
         }
         const wait = retryDelayMs(policy, attempt + 1, err.retryAfter);
@@ -135,11 +157,16 @@ export class RestClient {
         bodyTimeout: opts.timeoutMs ?? this.timeoutMs,
       });
     } catch (err) {
-      const cause = err as Error & { code?: string };
-      const netErr = new NetworkError(
-        `Could not reach the MLflow server at ${this.origin} (${method} ${endpoint}): ${cause.code ?? cause.message}`,
-        { cause },
-      );
+      const reason = classifyNetworkFailure(err);
+      const message = describeNetworkFailure(reason, err, {
+        origin: this.origin,
+        request: `${method} ${endpoint}`,
+        connectTimeoutMs: this.connectTimeoutMs,
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      });
+      const netErr = new NetworkError(message, { cause: err, reason });
+      // A TLS mismatch or an untrusted certificate stays so: retrying would only hide it.
+      if (isPermanentNetworkFailure(reason)) throw netErr;
       throw new RetryableError(netErr.message, null, netErr);
     }
     let bytes: Uint8Array;
@@ -205,6 +232,10 @@ export function toServerError(status: number, text: string, method: string, endp
     if (typeof json.message === 'string') message = json.message;
   } catch {
     // Plain-text bodies come from auth plugins and proxies; keep the text.
+  }
+  if (status === 401 || status === 403) {
+    const what = status === 401 ? 'refused the credentials' : 'refused access with these credentials';
+    return new CredentialsRefusedError(status, errorCode, `Credentials refused: the server ${what} (${method} ${endpoint}, HTTP ${status}): ${message}`);
   }
   if (errorCode === 'RESOURCE_DOES_NOT_EXIST' || errorCode === 'NOT_FOUND') {
     return new NotFoundError(`${message} (${method} ${endpoint})`, { cause: new MlflowServerError(status, errorCode, message) });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolveAuth, resolveTls, resolveTrackingTarget } from '../config.js';
+import { resolveAuth, resolveConnectTimeoutMs, resolveTls, resolveTrackingTarget } from '../config.js';
+import { CredentialsRefusedError, NetworkError } from '../errors.js';
 import { defaultJournalDir } from '../journal/journal-location.js';
 import { scanSession, sessionDirs } from '../journal/journal-scan.js';
 import { RestClient } from '../rest/rest-client.js';
@@ -17,6 +18,11 @@ export interface TrackingStatus {
   /** An authenticated API call succeeded; false with `problem` saying why (e.g. HTTP 401). */
   authOk?: boolean | undefined;
   problem?: string | undefined;
+  /**
+   * The kind of problem: a NetworkError's reason ('refused', 'dns', 'tls', 'connect-timeout',
+   * 'timeout', 'reset', 'other'), 'credentials' for a 401/403, 'server' for another error answer.
+   */
+  problemKind?: NetworkError['reason'] | 'credentials' | 'server' | undefined;
   journal: {
     dir: string;
     sessions: number;
@@ -24,6 +30,8 @@ export interface TrackingStatus {
     waiting: number;
     /** Of those, held by processes still running (they upload them themselves). */
     waitingLive: number;
+    /** Artifacts staged while the server was away, not yet uploaded. */
+    artifacts: number;
     corruptFrames: number;
   };
 }
@@ -35,7 +43,13 @@ export async function trackingStatus(opts: { trackingUri?: string | undefined; j
   if (target.kind === 'file') {
     return { trackingUri: target.uri, kind: 'local', reachable: existsSync(target.rootDir), journal };
   }
-  const client = new RestClient({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env), timeoutMs: 10_000 });
+  const client = new RestClient({
+    baseUrl: target.baseUrl,
+    auth: resolveAuth(env),
+    tls: resolveTls(env),
+    timeoutMs: 10_000,
+    connectTimeoutMs: resolveConnectTimeoutMs(undefined, env),
+  });
   const status: TrackingStatus = { trackingUri: target.uri, kind: 'server', reachable: false, journal };
   try {
     await client.once('GET', '/health', { raw: true });
@@ -48,6 +62,7 @@ export async function trackingStatus(opts: { trackingUri?: string | undefined; j
     const e = err as Error & { underlying?: Error; status?: number };
     const cause = e.underlying ?? e;
     status.problem = cause.message;
+    status.problemKind = cause instanceof NetworkError ? cause.reason : cause instanceof CredentialsRefusedError ? 'credentials' : 'server';
     if (status.reachable) status.authOk = false;
   } finally {
     await client.close();
@@ -56,11 +71,12 @@ export async function trackingStatus(opts: { trackingUri?: string | undefined; j
 }
 
 async function journalBacklog(dir: string): Promise<TrackingStatus['journal']> {
-  const out = { dir, sessions: 0, waiting: 0, waitingLive: 0, corruptFrames: 0 };
+  const out = { dir, sessions: 0, waiting: 0, waitingLive: 0, artifacts: 0, corruptFrames: 0 };
   for (const session of sessionDirs(dir)) {
     const s = await scanSession(session);
-    if (s.unsettled === 0) continue;
+    if (s.unsettled === 0 && s.stagedArtifacts === 0) continue;
     out.sessions++;
+    out.artifacts += s.stagedArtifacts;
     out.waiting += s.unsettled;
     if (s.livePid !== undefined && !s.closed) out.waitingLive += s.unsettled;
     out.corruptFrames += s.corruptFrames;
