@@ -3,6 +3,7 @@ import type { Auth, TlsConfig } from '../config.js';
 import { debug } from '../debug.js';
 import { MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { SecretScrubber } from './secret-scrubber.js';
 
 export interface RestClientOptions {
   /** Tracking server base URL, without trailing slash (may carry a path prefix). */
@@ -60,6 +61,8 @@ export class RestClient {
   readonly baseUrl: string;
   readonly origin: string;
   readonly pathPrefix: string;
+  /** Removes the configured credentials from server text before it reaches a message or a log. */
+  readonly scrubber: SecretScrubber;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly headers: Record<string, string>;
@@ -85,6 +88,7 @@ export class RestClient {
           ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) }
           : {},
       });
+    this.scrubber = SecretScrubber.forAuth(opts.auth);
     this.headers = { 'user-agent': opts.userAgent ?? 'runlog' };
     if (opts.auth?.kind === 'basic') {
       this.headers.authorization =
@@ -164,7 +168,7 @@ export class RestClient {
         throw new MlflowServerError(res.statusCode, 'INVALID_RESPONSE', `Non-JSON response to ${method} ${endpoint}`);
       }
     }
-    const error = toServerError(res.statusCode, Buffer.from(bytes).toString('utf8'), method, endpoint);
+    const error = toServerError(res.statusCode, Buffer.from(bytes).toString('utf8'), method, endpoint, this.scrubber);
     if (RETRYABLE_STATUSES.has(res.statusCode)) {
       const retryAfter = res.headers['retry-after'];
       throw new RetryableError(error.message, Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), error);
@@ -195,14 +199,25 @@ function queryString(query: RequestOptions['query']): string {
   return s ? `?${s}` : '';
 }
 
-/** Maps MLflow's `{error_code, message}` envelope (or a plain-text proxy/auth body) to a typed error. */
-export function toServerError(status: number, text: string, method: string, endpoint: string): RunlogError {
+/**
+ * Maps MLflow's `{error_code, message}` envelope (or a plain-text proxy/auth body) to a typed error.
+ * The body is scrubbed of credentials before it is cut or parsed (so no partial secret survives a
+ * cut) and the parsed fields again after (JSON escapes may spell a secret differently).
+ */
+export function toServerError(
+  status: number,
+  rawText: string,
+  method: string,
+  endpoint: string,
+  scrubber: SecretScrubber = SecretScrubber.forAuth(undefined),
+): RunlogError {
+  const text = scrubber.scrub(rawText);
   let errorCode = status === 404 ? 'ENDPOINT_NOT_FOUND' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'PERMISSION_DENIED' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
   let message = text.trim().slice(0, 500) || `HTTP ${status}`;
   try {
     const json = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-    if (typeof json.error_code === 'string') errorCode = json.error_code;
-    if (typeof json.message === 'string') message = json.message;
+    if (typeof json.error_code === 'string') errorCode = scrubber.scrub(json.error_code);
+    if (typeof json.message === 'string') message = scrubber.scrub(json.message);
   } catch {
     // Plain-text bodies come from auth plugins and proxies; keep the text.
   }
