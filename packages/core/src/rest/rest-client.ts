@@ -1,8 +1,12 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { Auth, TlsConfig } from '../config.js';
 import { debug } from '../debug.js';
 import { MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { saveStreamAtomically } from './save-stream.js';
 import { SecretScrubber } from './secret-scrubber.js';
 
 export interface RestClientOptions {
@@ -25,8 +29,15 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | string[] | undefined> | undefined;
   /** JSON body for POST/PATCH/DELETE. */
   body?: unknown;
-  /** Raw body (artifact uploads). */
+  /** Raw body (small artifact writes). */
   rawBody?: Uint8Array | undefined;
+  /** Streams the body from this local file (artifact uploads); opened afresh for each attempt. */
+  bodyFile?: string | undefined;
+  /**
+   * Streams a 2xx response body into this file (artifact downloads) through a temp file renamed
+   * into place, and resolves undefined. Memory stays flat whatever the size.
+   */
+  saveTo?: string | undefined;
   contentType?: string | undefined;
   /** Override the client's retry policy for this call (the uploader retries on its own). */
   retry?: RetryPolicy | undefined;
@@ -119,10 +130,15 @@ export class RestClient {
   async once(method: Dispatcher.HttpMethod, endpoint: string, opts: RequestOptions = {}): Promise<unknown> {
     const path = this.pathFor(endpoint) + queryString(opts.query);
     const headers: Record<string, string> = { ...this.headers };
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array | Readable | undefined;
     if (opts.rawBody) {
       body = opts.rawBody;
       headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+    } else if (opts.bodyFile !== undefined) {
+      // A declared length, not chunked encoding: MLflow's server and proxies expect one for a PUT.
+      headers['content-length'] = String((await stat(opts.bodyFile)).size);
+      headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+      body = createReadStream(opts.bodyFile);
     } else if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
@@ -139,9 +155,21 @@ export class RestClient {
         bodyTimeout: opts.timeoutMs ?? this.timeoutMs,
       });
     } catch (err) {
+      if (body && typeof body === 'object' && 'destroy' in body) body.destroy();
       const cause = err as Error & { code?: string };
       const netErr = new NetworkError(
         `Could not reach the MLflow server at ${this.origin} (${method} ${endpoint}): ${cause.code ?? cause.message}`,
+        { cause },
+      );
+      throw new RetryableError(netErr.message, null, netErr);
+    }
+    if (opts.saveTo !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
+      const failed = await saveStreamAtomically(res.body, opts.saveTo);
+      if (!failed) return undefined;
+      if (failed.side === 'disk') throw failed.error;
+      const cause = failed.error as Error & { code?: string };
+      const netErr = new NetworkError(
+        `The response of the MLflow server at ${this.origin} to ${method} ${endpoint} broke off: ${cause.code ?? cause.message}`,
         { cause },
       );
       throw new RetryableError(netErr.message, null, netErr);
