@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import { listFilesRecursive } from './fs-walk.js';
+import { basename, join, posix } from 'node:path';
+import PQueue from 'p-queue';
+import { listArtifactFolder, refuseReservedArtifactName } from './artifact-folder.js';
 import { stringify as toYaml } from 'yaml';
 import { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
 import type {
@@ -87,6 +88,8 @@ export interface LogMetricOptions {
 }
 
 const VALIDATED_KEYS_MAX = 10_000;
+/** Files of one logArtifacts call uploaded at once. */
+const ARTIFACT_UPLOAD_CONCURRENCY = 4;
 
 /**
  * MLflow's MlflowClient for Node: the same operations with explicit run ids. Logging methods
@@ -108,9 +111,12 @@ export class RunlogClient {
   private readonly paramsByRun = new Map<string, Map<string, string>>();
   private readonly pendingArtifacts = new Map<string, Set<Promise<unknown>>>();
   private closed = false;
+  /** Background problems that are not the caller's to catch (a skipped symlink, a refused batch). */
+  private readonly onError: (err: Error) => void;
 
   constructor(opts: RunlogClientOptions = {}) {
     const env = opts.env ?? process.env;
+    this.onError = opts.onError ?? ((err) => debug('%s', err.message));
     if (opts.store) {
       this.store = opts.store;
       this.trackingUri = opts.trackingUri ?? opts.store.displayUri;
@@ -422,6 +428,7 @@ export class RunlogClient {
   logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     return this.track(runId, async () => {
       const dir = validateArtifactPath(artifactPath);
+      refuseReservedArtifactName(basename(localPath));
       await this.store.logArtifact(runId, localPath, dir);
     });
   }
@@ -432,10 +439,30 @@ export class RunlogClient {
       const base = validateArtifactPath(artifactPath);
       const info = await stat(localDir);
       if (!info.isDirectory()) throw new InvalidArgumentError(`${localDir} is not a directory.`);
-      for (const rel of (await listFilesRecursive(localDir)).sort()) {
-        const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-        await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
+      const { files, skipped } = await listArtifactFolder(localDir);
+      // Every name is checked before any upload starts: a refused name uploads nothing.
+      for (const rel of files) refuseReservedArtifactName(rel);
+      for (const s of skipped) {
+        this.onError(new InvalidArgumentError(`logArtifacts(${JSON.stringify(localDir)}) skipped ${JSON.stringify(s.path)}: ${s.reason}.`));
       }
+      // A few uploads at once: each streams its file, so memory stays bounded by the concurrency.
+      // After a failure no new upload starts; the call rejects with the first error.
+      const queue = new PQueue({ concurrency: ARTIFACT_UPLOAD_CONCURRENCY });
+      let failure: { error: unknown } | undefined;
+      await Promise.all(
+        files.map((rel) =>
+          queue.add(async () => {
+            if (failure) return;
+            const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+            try {
+              await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
+            } catch (error) {
+              failure ??= { error };
+            }
+          }),
+        ),
+      );
+      if (failure) throw failure.error;
     });
   }
 
@@ -443,6 +470,7 @@ export class RunlogClient {
   logText(runId: string, text: string, artifactFile: string): Promise<void> {
     return this.track(runId, async () => {
       const target = requireFileName(artifactFile);
+      refuseReservedArtifactName(target);
       await this.store.putArtifact(runId, target, Buffer.from(text, 'utf8'));
     });
   }
