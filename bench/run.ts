@@ -2,14 +2,16 @@
  * `npm run bench`: speed and memory figures, printed as ratios against anchors measured in the same
  * run on the same machine. Not a test: nothing here asserts a timing.
  *   BENCH_STEPS  scales the tracking benchmark (default 100,000 steps x 10 keys = 1,000,000 points)
- *   BENCH_ONLY   comma-separated subset: tracking, models, tfjs-autolog, onnx-autolog, journal, serve
+ *   BENCH_ONLY   comma-separated subset: tracking, models, tfjs-autolog, onnx-autolog, journal, serve, artifacts
  *   BENCH_OUTAGE_POINTS  points logged through the journal benchmark's outage (default 10,000,000)
+ *   BENCH_ARTIFACT_MB    size of the artifact moved up and down by the artifacts benchmark (default 2048)
  */
 import { onnxAutologBench, onnxModelBench } from './onnx-autolog.bench.js';
 import { serveBench } from './serve.bench.js';
 import { tfjsAutologBench } from './tfjs-autolog.bench.js';
 import { trackingBench } from './tracking.bench.js';
 import { journalOutageBench } from './journal-outage.bench.js';
+import { artifactsBench } from './artifacts.bench.js';
 
 const steps = Number(process.env.BENCH_STEPS ?? 100_000);
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -22,3 +24,4 @@ if (wanted('tfjs-autolog')) await tfjsAutologBench();
 if (wanted('tracking')) await trackingBench({ steps });
 if (wanted('journal')) await journalOutageBench();
 if (wanted('serve')) await serveBench();
+if (wanted('artifacts')) await artifactsBench();
