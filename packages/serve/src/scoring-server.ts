@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { debuglog } from 'node:util';
-import { SchemaMismatchError } from '@runlog/core';
+import { InvalidArgumentError, SchemaMismatchError } from '@runlog/core';
 import { MLFLOW_FORMAT_VERSION, tensorToNested } from '@runlog/models';
 import { parseContentType, type BodyFormat } from './content-type.js';
 import { parseCsvBody } from './csv-input.js';
@@ -346,6 +346,8 @@ export class ScoringServer {
     let e: ScoringError;
     if (err instanceof ScoringError) e = err;
     else if (err instanceof SchemaMismatchError) e = new ScoringError(400, 'INVALID_PARAMETER_VALUE', `Failed to enforce the model signature: ${err.message}`);
+    // A value the input conversion refused before the model ran is the request's fault, never a 500.
+    else if (err instanceof InvalidArgumentError && !fromModel) e = new ScoringError(400, 'INVALID_PARAMETER_VALUE', `Invalid input: ${err.message}`);
     else if (fromModel) {
       log('serve: model error: %s', (err as Error)?.stack ?? err);
       e = new ScoringError(400, 'BAD_REQUEST', UNEXPECTED_MODEL_ERROR, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
