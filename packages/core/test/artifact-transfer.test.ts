@@ -131,6 +131,17 @@ describe('artifact downloads from hostile listings and streamed transfers (issue
     assert.deepEqual(await readdir(dir), []);
   });
 
+  it('a download that cannot be written to disk fails at once, without retrying the server', async () => {
+    serve(() => ({ files: [{ path: 'f.bin', is_dir: false }] }));
+    const waits: number[] = [];
+    const retrying = new RestStore({ baseUrl: server.url, retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 1, jitterMs: 0 }, sleep: async (ms) => void waits.push(ms) });
+    const notADir = join(dir, 'plain-file');
+    await writeFile(notADir, 'x');
+    await assert.rejects(retrying.downloadArtifacts(RUN, '', notADir), (e: unknown) => /ENOTDIR|EEXIST/.test(String((e as NodeJS.ErrnoException).code)));
+    assert.deepEqual(waits, []);
+    await retrying.close();
+  });
+
   it('uploads stream the file with its length declared, byte for byte', async () => {
     serve(() => ({ files: [] }));
     const src = join(dir, 'model.bin');

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 /**
  * Name prefix of a download in progress: the bytes go to `<dir>/<prefix><file>.<random>` and are
@@ -17,29 +15,42 @@ export type SaveFailure = { side: 'source' | 'disk'; error: Error };
 
 /**
  * Streams `source` into `dest` through a temp file beside it and renames it into place. Memory
- * stays at the stream's buffers whatever the size. Resolves null on success, or which side failed;
- * the temp file is removed on failure.
+ * stays at one chunk whatever the size: each chunk is written before the next is read. Resolves
+ * null on success, or which side failed (the source's reads and the file's writes are awaited
+ * apart, so the side is known exactly); the temp file is removed on failure.
  */
 export async function saveStreamAtomically(source: Readable, dest: string): Promise<SaveFailure | null> {
-  const dir = dirname(dest);
-  const tmp = join(dir, `${DOWNLOAD_TEMP_PREFIX}${basename(dest)}.${randomBytes(6).toString('hex')}`);
+  const tmp = join(dirname(dest), `${DOWNLOAD_TEMP_PREFIX}${basename(dest)}.${randomBytes(6).toString('hex')}`);
+  let handle: FileHandle;
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dirname(dest), { recursive: true });
+    handle = await open(tmp, 'wx');
   } catch (err) {
-    source.destroy();
+    discard(source);
     return { side: 'disk', error: err as Error };
   }
-  const sink = createWriteStream(tmp, { flags: 'wx' });
-  // pipeline() destroys both streams with the first error, so the side that failed is the one
-  // that emitted first: the network body (retry) or the file (a full disk: do not retry).
-  let first: SaveFailure['side'] | undefined;
-  source.once('error', () => (first ??= 'source'));
-  sink.once('error', () => (first ??= 'disk'));
   let failure: SaveFailure | null = null;
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
-    await pipeline(source, sink);
-  } catch (err) {
-    failure = { side: first ?? 'source', error: err as Error };
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        failure = { side: 'source', error: err as Error };
+        break;
+      }
+      if (next.done) break;
+      try {
+        await writeAll(handle, next.value);
+      } catch (err) {
+        failure = { side: 'disk', error: err as Error };
+        discard(source);
+        break;
+      }
+    }
+  } finally {
+    await handle.close().catch((err: Error) => (failure ??= { side: 'disk', error: err }));
   }
   if (!failure) {
     try {
@@ -51,4 +62,17 @@ export async function saveStreamAtomically(source: Readable, dest: string): Prom
   }
   await unlink(tmp).catch(() => undefined);
   return failure;
+}
+
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Stops reading a response body; the abort it reports is expected, not an uncaught error. */
+function discard(source: Readable): void {
+  source.on('error', () => undefined);
+  source.destroy();
 }
