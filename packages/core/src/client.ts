@@ -276,6 +276,21 @@ export class RunlogClient {
       return;
     }
     this.endApplied(runId);
+    this.rejectRefused(runId);
+  }
+
+  /**
+   * The run is ended; records of it that the store refused for good (reported to onError when it
+   * happened, e.g. a param changed on a resumed run) make endRun reject too, so a script that
+   * awaits endRun learns that the run is not what it logged.
+   */
+  private rejectRefused(runId: string): void {
+    const refused = this.uploader.takeRefused(runId);
+    if (refused === undefined) return;
+    throw new InvalidArgumentError(
+      `Run ${runId} ended, but ${this.store.displayUri} refused ${refused.records} of its record(s); the first refusal: ${refused.first.message}`,
+      { cause: refused.first },
+    );
   }
 
   private readonly endsWaiting = new Map<string, { status: RunStatus; endTime: number }>();
