@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from '../src/client.js';
 import { resolveAuth } from '../src/config.js';
 import { RestClient } from '../src/rest/rest-client.js';
+import { RestStore } from '../src/rest/rest-store.js';
 import { SecretScrubber } from '../src/rest/secret-scrubber.js';
 import { trackingStatus } from '../src/status/tracking-status.js';
 import { RecordingServer, sendJson } from './support/recording-server.js';
@@ -50,6 +51,11 @@ describe('credentials never leave through server text (issue 10)', () => {
       }
       if (req.path.includes('runs/log-batch') || req.path.includes('experiments/search')) {
         return sendJson(res, 401, { error_code: 'UNAUTHENTICATED', message: `bad credentials: ${auth}` });
+      }
+      if (req.path.startsWith('/api/2.0/mlflow/runs/get')) {
+        // A hostile server puts the header into the run's artifact URI, which error messages quote.
+        const uri = `s3://bucket/${auth}/artifacts`;
+        return sendJson(res, 200, { run: { info: { run_id: 'r'.repeat(32), experiment_id: '0', artifact_uri: uri }, data: {} } });
       }
       if (req.path === '/version') {
         res.writeHead(200);
@@ -99,6 +105,17 @@ describe('credentials never leave through server text (issue 10)', () => {
     await client.close(1000).catch(() => undefined);
     assert.ok(errors.length > 0, 'the refused batch reaches onError');
     for (const e of errors) assertClean(errorTexts(e), 'onError error');
+  });
+
+  it('an artifact URI quoted in an error is clean', async () => {
+    const store = new RestStore({ baseUrl: server.url, auth: { kind: 'bearer', token: TOKEN } });
+    const err = await store.downloadArtifacts('r'.repeat(32), 'x', '/nonexistent-runlog-dst').then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e,
+    );
+    assert.match((err as Error).message, /not supported/);
+    assertClean(errorTexts(err), 'artifact URI error');
+    await store.close();
   });
 
   it('runlog status: the problem line and the version are clean', async () => {

@@ -388,6 +388,8 @@ export class RestStore implements TrackingStore {
 
   /** The decoded path segments under the artifact service for `root` + `rel`. */
   private artifactServiceSegments(root: string, rel: string): string[] {
+    // The root comes from the server: scrubbed of credentials before it can enter a message.
+    const shown = this.client.scrubber.scrub(root);
     let rootPath: string;
     if (root.startsWith('mlflow-artifacts:')) {
       // mlflow-artifacts:/<p>, or mlflow-artifacts://host:port/<p> (that host serves it; MLflow
@@ -396,7 +398,7 @@ export class RestStore implements TrackingStore {
         const parsed = new URL(root.replace(/^mlflow-artifacts:/, 'http:'));
         if (parsed.host && parsed.host !== new URL(this.client.origin).host) {
           throw new InvalidArgumentError(
-            `Artifact URI ${root} names another server than the tracking server ${this.client.origin}.`,
+            `Artifact URI ${shown} names another server than the tracking server ${this.client.origin}.`,
           );
         }
         rootPath = parsed.pathname;
@@ -407,11 +409,11 @@ export class RestStore implements TrackingStore {
       const parsed = new URL(root);
       const marker = '/api/2.0/mlflow-artifacts/artifacts';
       const idx = parsed.pathname.indexOf(marker);
-      if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${root}`);
+      if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${shown}`);
       rootPath = parsed.pathname.slice(idx + marker.length);
     } else {
       throw new InvalidArgumentError(
-        `Artifact URI scheme of ${JSON.stringify(root)} is not supported by runlog yet: start the MLflow server ` +
+        `Artifact URI scheme of ${JSON.stringify(shown)} is not supported by runlog yet: start the MLflow server ` +
           'with proxied artifacts (the default, --serve-artifacts).',
       );
     }
