@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from '../src/client.js';
 import { resolveAuth } from '../src/config.js';
@@ -7,6 +10,7 @@ import { RestClient } from '../src/rest/rest-client.js';
 import { RestStore } from '../src/rest/rest-store.js';
 import { SecretScrubber } from '../src/rest/secret-scrubber.js';
 import { trackingStatus } from '../src/status/tracking-status.js';
+import { syncJournals } from '../src/journal/journal-sync.js';
 import { RecordingServer, sendJson } from './support/recording-server.js';
 
 // Issue 10, "Broken or hostile peers / Credentials": a server or proxy that echoes the request
@@ -123,6 +127,38 @@ describe('credentials never leave through server text (issue 10)', () => {
     assert.equal(status.authOk, false);
     assertClean(status.problem, 'status.problem');
     assertClean(status.serverVersion, 'status.serverVersion');
+  });
+
+  it('runlog sync: the problem and every warning are clean', async () => {
+    // A journal left by a process whose server was away (a port nobody listens on).
+    const dir = await mkdtemp(join(tmpdir(), 'runlog-scrub-journal-'));
+    const offline = new RunlogClient({ trackingUri: 'http://127.0.0.1:9', journal: { dir, commitIntervalMs: 5 }, onError: () => undefined });
+    const run = await offline.createRun('0');
+    for (let i = 0; i < 20; i++) offline.logMetric(run.info.runId, 'm', i, { step: i });
+    await offline.setTerminated(run.info.runId, 'FINISHED', { timeoutMs: 100 }).catch(() => undefined);
+    await offline.close(100);
+    // Synced into the echoing server, whose every API answer is a 401 quoting the header.
+    const echo = new RecordingServer();
+    await echo.start();
+    echo.responder = (req, res) => {
+      if (req.path === '/health') return undefined;
+      return sendJson(res, 401, { error_code: 'UNAUTHENTICATED', message: `bad credentials: ${String(req.headers.authorization)}` });
+    };
+    const warnings: string[] = [];
+    const results = await syncJournals({
+      journal: dir,
+      to: echo.url,
+      timeoutMs: 3000,
+      env: { MLFLOW_TRACKING_TOKEN: TOKEN },
+      onWarning: (m) => warnings.push(m),
+    });
+    await echo.stop();
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(results.length, 1);
+    assert.notEqual(results[0]!.outcome, 'synced');
+    const said = [results[0]!.problem ?? '', ...warnings].join('\n');
+    assert.match(said, /REDACTED/, said);
+    assertClean(said, 'sync output');
   });
 
   it('NODE_DEBUG=runlog retry lines carry no secret', () => {
