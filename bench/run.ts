@@ -3,8 +3,9 @@
  * run on the same machine. Not a test: nothing here asserts a timing.
  *   BENCH_STEPS  scales the tracking benchmark (default 100,000 steps x 10 keys = 1,000,000 points)
  *   BENCH_ONLY   comma-separated subset: tracking, models, tfjs-autolog, onnx-autolog, journal, serve,
- *                system-metrics, offline
+ *                system-metrics, offline, artifacts
  *   BENCH_OUTAGE_POINTS  points logged through the journal benchmark's outage (default 10,000,000)
+ *   BENCH_ARTIFACT_MB    size of the artifact moved up and down by the artifacts benchmark (default 2048)
  */
 import { onnxAutologBench, onnxModelBench } from './onnx-autolog.bench.js';
 import { serveBench } from './serve.bench.js';
@@ -13,6 +14,7 @@ import { trackingBench } from './tracking.bench.js';
 import { journalOutageBench } from './journal-outage.bench.js';
 import { systemMetricsBench } from './system-metrics.bench.js';
 import { offlineServerBench } from './offline-server.bench.js';
+import { artifactsBench } from './artifacts.bench.js';
 
 const steps = Number(process.env.BENCH_STEPS ?? 100_000);
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -27,3 +29,4 @@ if (wanted('journal')) await journalOutageBench();
 if (wanted('serve')) await serveBench();
 if (wanted('system-metrics')) await systemMetricsBench();
 if (wanted('offline')) await offlineServerBench();
+if (wanted('artifacts')) await artifactsBench();

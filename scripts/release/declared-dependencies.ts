@@ -11,11 +11,7 @@ import type { WorkspacePackage } from './workspace.js';
  * Declared but not yet imported on purpose, with the reason. Each entry is temporary: the check
  * fails once the dependency is imported (or no longer declared), so the entry is removed then.
  */
-export const PENDING_USE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  '@runlog/core': {
-    'p-queue': 'kept for bounded concurrency of artifact uploads (issue 11), which is being written on another branch',
-  },
-};
+export const PENDING_USE: Readonly<Record<string, Readonly<Record<string, string>>>> = {};
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

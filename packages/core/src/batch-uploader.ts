@@ -457,6 +457,7 @@ export class BatchUploader {
       const badInput = isBadInput(err);
       if (this.closed || !badInput || size <= 1 || isRunLevelRefusal(err)) {
         this.failed += size;
+        if (badInput) this.noteRefused(runId, size, err as Error);
         this.onError(err as Error);
         return !this.closed && (badInput || isRunLevelRefusal(err));
       }
@@ -553,6 +554,25 @@ export class BatchUploader {
   // ---- flushing and state ----
 
   /** Records of one run not yet acknowledged (queued + in flight). */
+  /** Records of each run the store refused for good, with the first refusal, until taken. */
+  private readonly refusedByRun = new Map<string, { records: number; first: Error }>();
+
+  private noteRefused(runId: string, records: number, err: Error): void {
+    const known = this.refusedByRun.get(runId);
+    if (known) known.records += records;
+    else this.refusedByRun.set(runId, { records, first: err });
+  }
+
+  /**
+   * The records of `runId` the store refused as bad input since the last call (a param changed on
+   * a resumed run, a value the server would not take), and forgets them. endRun reports them.
+   */
+  takeRefused(runId: string): { records: number; first: Error } | undefined {
+    const refused = this.refusedByRun.get(runId);
+    this.refusedByRun.delete(runId);
+    return refused;
+  }
+
   pendingFor(runId: string): number {
     const q = this.runs.get(runId);
     return q === undefined ? 0 : q.queued + q.inflightRecords;

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { listFilesRecursive } from './fs-walk.js';
+import PQueue from 'p-queue';
+import { listArtifactFolder, refuseReservedArtifactName } from './artifact-folder.js';
 import { stringify as toYaml } from 'yaml';
 import { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
 import type {
@@ -94,6 +95,8 @@ export interface LogMetricOptions {
 }
 
 const VALIDATED_KEYS_MAX = 10_000;
+/** Files of one logArtifacts call uploaded at once. */
+const ARTIFACT_UPLOAD_CONCURRENCY = 4;
 
 /**
  * MLflow's MlflowClient for Node: the same operations with explicit run ids. Logging methods
@@ -117,9 +120,12 @@ export class RunlogClient {
   private readonly paramsByRun = new Map<string, Map<string, string>>();
   private readonly pendingArtifacts = new Map<string, Set<Promise<unknown>>>();
   private closed = false;
+  /** Background problems that are not the caller's to catch (a skipped symlink, a refused batch). */
+  private readonly onError: (err: Error) => void;
 
   constructor(opts: RunlogClientOptions = {}) {
     const env = opts.env ?? process.env;
+    this.onError = opts.onError ?? ((err) => debug('%s', err.message));
     if (opts.store) {
       this.store = opts.store;
       this.trackingUri = opts.trackingUri ?? opts.store.displayUri;
@@ -302,6 +308,21 @@ export class RunlogClient {
       return;
     }
     this.endApplied(runId);
+    this.rejectRefused(runId);
+  }
+
+  /**
+   * The run is ended; records of it that the store refused for good (reported to onError when it
+   * happened, e.g. a param changed on a resumed run) make endRun reject too, so a script that
+   * awaits endRun learns that the run is not what it logged.
+   */
+  private rejectRefused(runId: string): void {
+    const refused = this.uploader.takeRefused(runId);
+    if (refused === undefined) return;
+    throw new InvalidArgumentError(
+      `Run ${runId} ended, but ${this.store.displayUri} refused ${refused.records} of its record(s); the first refusal: ${refused.first.message}`,
+      { cause: refused.first },
+    );
   }
 
   private readonly endsWaiting = new Map<string, { status: RunStatus; endTime: number }>();
@@ -456,6 +477,7 @@ export class RunlogClient {
   logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     return this.track(runId, async () => {
       const dir = validateArtifactPath(artifactPath);
+      refuseReservedArtifactName(basename(localPath));
       await this.sendArtifact(
         runId,
         () => this.store.logArtifact(runId, localPath, dir),
@@ -473,24 +495,48 @@ export class RunlogClient {
       const base = validateArtifactPath(artifactPath);
       const info = await stat(localDir);
       if (!info.isDirectory()) throw new InvalidArgumentError(`${localDir} is not a directory.`);
-      const files = (await listFilesRecursive(localDir)).sort();
+      const { files, skipped } = await listArtifactFolder(localDir);
+      // Every name is checked before any upload starts: a refused name uploads nothing.
+      for (const rel of files) refuseReservedArtifactName(rel);
+      for (const s of skipped) {
+        this.onError(new InvalidArgumentError(`logArtifacts(${JSON.stringify(localDir)}) skipped ${JSON.stringify(s.path)}: ${s.reason}.`));
+      }
       await this.sendArtifact(
         runId,
-        async () => {
-          for (const rel of files) {
-            const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-            await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
-          }
-        },
+        () => this.uploadFolder(runId, localDir, base, files),
         (s) => s.stageFiles(runId, base, files.map((rel) => ({ src: join(localDir, rel), rel }))),
       );
     });
+  }
+
+  /**
+   * Uploads a folder's files a few at a time: each streams its file, so memory stays bounded by the
+   * concurrency. After a failure no new upload starts; the call rejects with the first error.
+   */
+  private async uploadFolder(runId: string, localDir: string, base: string, files: string[]): Promise<void> {
+    const queue = new PQueue({ concurrency: ARTIFACT_UPLOAD_CONCURRENCY });
+    let failure: { error: unknown } | undefined;
+    await Promise.all(
+      files.map((rel) =>
+        queue.add(async () => {
+          if (failure) return;
+          const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+          try {
+            await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
+          } catch (error) {
+            failure ??= { error };
+          }
+        }),
+      ),
+    );
+    if (failure) throw failure.error;
   }
 
   /** Writes `text` (UTF-8) as the artifact file `artifactFile`, e.g. 'notes/summary.txt'. */
   logText(runId: string, text: string, artifactFile: string): Promise<void> {
     return this.track(runId, async () => {
       const target = requireFileName(artifactFile);
+      refuseReservedArtifactName(target);
       const bytes = Buffer.from(text, 'utf8');
       await this.sendArtifact(
         runId,

@@ -83,6 +83,13 @@ export function normalizeValue(kind: 'param' | 'tag', key: string, value: unknow
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
     throw new InvalidArgumentError(`Invalid value ${describe(value)} for ${kind} '${key}'.`);
   }
+  if (kind === 'tag' && typeof value === 'object' && value !== null) {
+    // MLflow's set_tag writes Python's str(value); JS has no faithful equivalent for objects (1.0
+    // and 1 are one number, a Date or a class has no Python text), so the caller picks the text.
+    throw new InvalidArgumentError(
+      `Invalid value for tag '${key}': ${Array.isArray(value) ? 'an array' : 'an object'}. Tag values are text: pass a string, e.g. JSON.stringify(value).`,
+    );
+  }
   const str = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
   const limit = kind === 'param' ? MAX_PARAM_VALUE_LENGTH : MAX_TAG_VALUE_LENGTH;
   if (str.length <= limit || codePointLength(str) <= limit) return str;

@@ -2,7 +2,7 @@ import { debuglog } from 'node:util';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { SchemaMismatchError } from '@runlog/core';
 import { ColumnInputCheck, ParamsCheck } from './column-check.js';
-import { describe, dtypeOfTypedArray, isTensorValue, isTypedArray, nestedToTensor } from './tensor.js';
+import { describe, dtypeOfTypedArray, isTensorValue, isTypedArray, nestedToTensor, normalizeTensorValue } from './tensor.js';
 import { TensorInputCheck } from './tensor-check.js';
 import type { ColSpec, ModelSignature, NestedArray, TensorSpec, TensorValue } from './types.js';
 
@@ -169,7 +169,13 @@ class PassThroughEnforcer implements SchemaEnforcer {
     const toTensor = (v: unknown, name: string): TensorValue => {
       const fw = asFramework(v, target);
       if (fw) return fw;
-      if (isTensorValue(v)) return v;
+      if (isTensorValue(v)) {
+        try {
+          return normalizeTensorValue(v);
+        } catch (err) {
+          throw new SchemaMismatchError(`Input '${name}': ${(err as Error).message}.`, name, 'a TensorValue whose values fit its dtype', describe(v));
+        }
+      }
       if (isTypedArray(v)) return { dtype: dtypeOfTypedArray(v)!, dims: [v.length], data: v as TensorValue['data'] };
       if (Array.isArray(v)) {
         try {

@@ -14,6 +14,7 @@ import {
   numElements,
   shapeOf,
   type NumericData,
+  normalizeTensorValue,
 } from './tensor.js';
 import type { NumpyDtype, TensorSpec, TensorValue } from './types.js';
 
@@ -117,7 +118,16 @@ export class TensorInputCheck {
     } catch (err) {
       return this.mismatch(`${(err as Error).message}.`, `tensor ${dtype} ${this.expectedShape}`, 'ragged nested arrays');
     }
-    return { dtype, dims: dims.slice(0, this.rank), data: convertValues(flat, dtype) };
+    return { dtype, dims: dims.slice(0, this.rank), data: this.converted(() => convertValues(flat, dtype)) };
+  }
+
+  /** A value conversion whose refusal (fraction, range, overflow) is a mismatch of this input. */
+  private converted<T>(convert: () => T): T {
+    try {
+      return convert();
+    } catch (err) {
+      return this.mismatch(`${(err as Error).message}.`, `dtype ${this.spec.tensorSpec.dtype}`, 'a value that does not fit');
+    }
   }
 
   /** Turns the first ajv error into a message about rank, dimension or dtype. */
@@ -190,10 +200,12 @@ export class TensorInputCheck {
         `dtype ${t.dtype}`,
       );
     }
-    return castTensor(t, want);
+    return this.converted(() => castTensor(t, want));
   }
 
-  private fromTensor(t: TensorValue): TensorValue {
+  private fromTensor(given: TensorValue): TensorValue {
+    // A hand-written TensorValue may carry plain numbers: each is checked for its own dtype first.
+    const t = this.converted(() => normalizeTensorValue(given));
     this.checkDims(t.dims);
     if (t.data.length !== numElements(t.dims)) {
       this.mismatch(`has ${t.data.length} values for shape ${fmtShape(t.dims)} (${numElements(t.dims)} expected).`, `shape ${this.expectedShape}`, `${t.data.length} values`);

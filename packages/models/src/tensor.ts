@@ -75,6 +75,26 @@ export function isTensorValue(v: unknown): v is TensorValue {
   return typeof t.dtype === 'string' && Array.isArray(t.dims) && (Array.isArray(t.data) || isTypedArray(t.data));
 }
 
+/** Every dtype runlog converts to and from (own keys only: `'__proto__'` or `'toString'` are not dtypes). */
+export function isKnownDtype(dtype: unknown): dtype is NumpyDtype {
+  return typeof dtype === 'string' && (Object.hasOwn(TYPED_ARRAY_OF_DTYPE, dtype) || dtype === 'bool' || dtype === 'str' || dtype === 'object');
+}
+
+/**
+ * A TensorValue whose `data` is a plain JS array (values as numbers, as written by hand or read
+ * from JSON) brought to its dtype's own data array, each value checked: a fraction or an
+ * out-of-range value for an int dtype is refused, float16 numbers are encoded as half bits, a
+ * string where a number belongs is refused. Typed-array data is taken as it is.
+ */
+export function normalizeTensorValue(t: TensorValue): TensorValue {
+  if (!isKnownDtype(t.dtype)) throw new InvalidArgumentError(`unknown dtype ${describe(t.dtype)}`);
+  if (!t.dims.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new InvalidArgumentError(`dims must be non-negative integers, got [${t.dims.map((d) => describe(d)).join(', ')}]`);
+  }
+  if (!Array.isArray(t.data)) return t;
+  return { dtype: t.dtype, dims: [...t.dims], data: convertValues(t.data, t.dtype) };
+}
+
 export function numElements(dims: readonly number[]): number {
   return dims.reduce((n, d) => n * d, 1);
 }
@@ -147,7 +167,12 @@ export function convertValues(flat: ArrayLike<unknown>, dtype: NumpyDtype): Tens
   const Ctor = TYPED_ARRAY_OF_DTYPE[dtype]!;
   if (dtype === 'float16') {
     const out = new Uint16Array(n);
-    for (let i = 0; i < n; i++) out[i] = toHalfBits(toNumber(flat[i], i, dtype));
+    for (let i = 0; i < n; i++) out[i] = toHalfBits(fitFloat(toNumber(flat[i], i, dtype), i, dtype, HALF_MAX));
+    return out;
+  }
+  if (dtype === 'float32') {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = fitFloat(toNumber(flat[i], i, dtype), i, dtype, FLOAT32_MAX);
     return out;
   }
   if (FLOAT_DTYPES.has(dtype)) {
@@ -176,6 +201,18 @@ function toNumber(v: unknown, i: number, dtype: NumpyDtype): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   return bad(v, i, dtype);
+}
+
+/** The largest finite float16 and float32 values, plus half an ulp: anything larger rounds to Infinity. */
+const HALF_MAX = 65520;
+const FLOAT32_MAX = 3.4028235677973366e38;
+
+/** A finite value that would overflow to ±Infinity in `dtype` is refused (NaN and ±Infinity pass as they are). */
+function fitFloat(x: number, i: number, dtype: NumpyDtype, limit: number): number {
+  if (Number.isFinite(x) && Math.abs(x) >= limit) {
+    throw new InvalidArgumentError(`value ${x} at index ${i} is out of range for ${dtype}: it would become Infinity`);
+  }
+  return x;
 }
 
 function toInt(v: unknown, i: number, dtype: NumpyDtype, lo: number, hi: number): number {

@@ -24,8 +24,8 @@ export function parseContentType(header: string | undefined): BodyFormat {
   const parts = header.split(';').map((p) => p.trim());
   const mime = parts[0]!.toLowerCase();
   const params = new Map<string, string>();
+  // An empty parameter (`application/json;;`) is an unknown parameter named '', as in MLflow.
   for (const p of parts.slice(1)) {
-    if (p === '') continue;
     const eq = p.indexOf('=');
     params.set((eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase(), eq < 0 ? '' : p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
   }
@@ -33,7 +33,7 @@ export function parseContentType(header: string | undefined): BodyFormat {
   if (charset !== 'utf-8') throw unsupported('The scoring server only supports UTF-8');
   params.delete('charset');
   if (params.size > 0) {
-    throw unsupported(`Unrecognized content type parameters: ${[...params.keys()].join(', ')}. ${SCORING_PROTOCOL_CHANGE_INFO}`);
+    throw unsupported(`Unrecognized content type parameters: ${[...params.keys()].map((k) => k || "''").join(', ')}. ${SCORING_PROTOCOL_CHANGE_INFO}`);
   }
   if (mime === CONTENT_TYPE_JSON) return 'json';
   if (mime === CONTENT_TYPE_CSV) return 'csv';

@@ -74,6 +74,7 @@ export function parseJsonBody(text: string, served: ServedModel): ParsedRequest 
   }
   const params = (rawParams ?? undefined) as Record<string, unknown> | undefined;
   const value = body[format!];
+  if (format === 'inputs' || format === 'instances') refuseTensorObjects(value, served);
   switch (format!) {
     case 'inputs':
       return { input: isPlainObject(value) ? known(value, served.names) : value, params, dataframe: false };
@@ -83,6 +84,23 @@ export function parseJsonBody(text: string, served: ServedModel): ParsedRequest 
       return { input: dataFrameInput(splitFrame(value), served), params, dataframe: true };
     case 'dataframe_records':
       return { input: dataFrameInput(recordsFrame(value), served), params, dataframe: true };
+  }
+}
+
+/**
+ * runlog's `{dtype, dims, data}` TensorValue is a JS-API form (typed arrays, no JSON equivalent)
+ * and not part of MLflow's scoring protocol; read from JSON it would be ambiguous (float16 numbers
+ * or bits? int64 as strings?) and could shadow inputs named dtype/dims/data. Over HTTP, inputs are
+ * nested lists and their dtype is the signature's: such objects are refused with 400.
+ */
+function refuseTensorObjects(value: unknown, served: ServedModel): void {
+  const looksLikeTensor = (v: unknown) => isPlainObject(v) && 'dtype' in v && 'dims' in v && 'data' in v;
+  const namedInputs = served.names !== undefined && ['dtype', 'dims', 'data'].every((k) => served.names!.includes(k));
+  const found = (looksLikeTensor(value) && !namedInputs) || (isPlainObject(value) && Object.values(value).some(looksLikeTensor));
+  if (found) {
+    throw badRequest(
+      "Invalid input. Tensor objects {dtype, dims, data} are not part of MLflow's scoring protocol: send each input as nested lists; its dtype comes from the model's signature.",
+    );
   }
 }
 

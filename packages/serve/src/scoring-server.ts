@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { debuglog } from 'node:util';
-import { SchemaMismatchError } from '@runlog/core';
+import { InvalidArgumentError, SchemaMismatchError } from '@runlog/core';
 import { MLFLOW_FORMAT_VERSION, tensorToNested } from '@runlog/models';
 import { parseContentType, type BodyFormat } from './content-type.js';
 import { parseCsvBody } from './csv-input.js';
@@ -18,11 +18,20 @@ const log = debuglog('runlog');
 export interface ScoringServerOptions {
   /** Largest request body; a larger one is answered 413 and not read further. */
   maxBodyBytes: number;
-  /** Time from a request's arrival to its answer before it is answered 504. */
+  /** Time from the end of a request's body to its answer (parsing, queue, model) before it is answered 504. */
   timeoutMs: number;
+  /**
+   * Time from a request's arrival to the last byte of its body; a slower body is answered 408 and
+   * its connection closed. Kept apart from timeoutMs so a slow client costs its own deadline only.
+   */
+  bodyTimeoutMs: number;
   /** Dynamic batching; false sends every request to the model on its own. */
   batching: BatchingOptions | false;
-  /** Requests held at once (reading, queued, at the model); more are answered 503 at once. */
+  /**
+   * Requests held at once past their body (parsing, queued, at the model); more are answered 503.
+   * Requests still receiving their body do not count: they are bounded by bodyTimeoutMs and
+   * maxBufferedBytes instead, so slow clients cannot lock out the others.
+   */
   maxConcurrentRequests: number;
   /** Request body bytes held at once across requests; a request past it is answered 503. */
   maxBufferedBytes: number;
@@ -47,6 +56,10 @@ export interface ServeStats {
   queued: number;
   /** Requests received and not yet answered. */
   inflight: number;
+  /** Of those, still receiving their body. */
+  reading: number;
+  /** Requests answered 408 because their body came too slowly (bodyTimeoutMs). */
+  bodyTimeouts: number;
 }
 
 const UNEXPECTED_MODEL_ERROR =
@@ -60,6 +73,8 @@ interface Exchange {
   ticket: BatchTicket | undefined;
   /** Body bytes this request holds (counted against maxBufferedBytes until it is answered). */
   bytes: number;
+  /** Still receiving its body (not counted against maxConcurrentRequests). */
+  reading: boolean;
 }
 
 /**
@@ -72,7 +87,7 @@ export class ScoringServer {
   private readonly batcher: DynamicBatcher | undefined;
   private closing = false;
   private closed: Promise<void> | undefined;
-  private readonly counters = { requests: 0, errors: 0, modelCalls: 0, inflight: 0, rejected: 0 };
+  private readonly counters = { requests: 0, errors: 0, modelCalls: 0, inflight: 0, rejected: 0, reading: 0, bodyTimeouts: 0 };
   private bufferedBytes = 0;
   /** Open connections, with how many requests each has in progress (for a prompt shutdown). */
   private readonly sockets = new Map<Socket, number>();
@@ -126,6 +141,8 @@ export class ScoringServer {
       maxBatchRows: b?.maxRows ?? 0,
       queued: this.batcher?.pending ?? 0,
       inflight: this.counters.inflight,
+      reading: this.counters.reading,
+      bodyTimeouts: this.counters.bodyTimeouts,
       rejected: this.counters.rejected,
     };
   }
@@ -139,8 +156,8 @@ export class ScoringServer {
       this.closing = true;
       this.batcher?.drain();
       if (!this.http.listening) return resolve();
-      // Requests past their deadline are answered 504, so after timeoutMs nothing legitimate is left.
-      const deadline = setTimeout(() => this.http.closeAllConnections(), this.opts.timeoutMs + 1000);
+      // Requests past their deadlines are answered 408 or 504, so after both nothing legitimate is left.
+      const deadline = setTimeout(() => this.http.closeAllConnections(), this.opts.bodyTimeoutMs + this.opts.timeoutMs + 1000);
       this.http.close(() => {
         clearTimeout(deadline);
         resolve();
@@ -177,11 +194,18 @@ export class ScoringServer {
     res.end(body);
   }
 
+  /** Requests past their body and not yet answered: what maxConcurrentRequests bounds. */
+  private get processing(): number {
+    return this.counters.inflight - this.counters.reading;
+  }
+
   private invocations(req: IncomingMessage, res: ServerResponse): void {
     this.counters.requests++;
-    if (this.counters.inflight >= this.opts.maxConcurrentRequests) return this.overloaded(res, 'requests', req);
+    // Refused before reading when the model side is full already: its body would only wait.
+    if (this.processing >= this.opts.maxConcurrentRequests) return this.overloaded(res, 'requests', req);
     this.counters.inflight++;
-    const ex: Exchange = { res, done: false, timer: undefined, ticket: undefined, bytes: 0 };
+    this.counters.reading++;
+    const ex: Exchange = { res, done: false, timer: undefined, ticket: undefined, bytes: 0, reading: true };
     // A client that goes away stops its request: it leaves the batch queue and frees its memory.
     res.once('close', () => {
       if (!ex.done) this.finish(ex);
@@ -195,7 +219,7 @@ export class ScoringServer {
     const max = this.opts.maxBodyBytes;
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > max) return this.tooLarge(ex, req);
-    ex.timer = setTimeout(() => this.timeout(ex, req), this.opts.timeoutMs);
+    ex.timer = setTimeout(() => this.bodyTimeout(ex, req), this.opts.bodyTimeoutMs);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -213,6 +237,15 @@ export class ScoringServer {
     });
     req.on('end', () => {
       if (ex.done) return;
+      this.bodyRead(ex);
+      if (this.processing > this.opts.maxConcurrentRequests) {
+        this.counters.rejected++;
+        const e = new ScoringError(503, 'TEMPORARILY_UNAVAILABLE', `The server is at its limit of ${this.opts.maxConcurrentRequests} concurrent requests (maxConcurrentRequests); retry later.`);
+        return this.respond(ex, 503, e.toJson(), false, { 'Retry-After': '1' });
+      }
+      // The model deadline starts now: the time the client took to send is not the model's.
+      if (ex.timer) clearTimeout(ex.timer);
+      ex.timer = setTimeout(() => this.timeout(ex, req), this.opts.timeoutMs);
       this.score(ex, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), format);
     });
     req.on('error', (err) => {
@@ -268,14 +301,23 @@ export class ScoringServer {
     );
   }
 
-  private respond(ex: Exchange, status: number, body: string, close = false): void {
+  private respond(ex: Exchange, status: number, body: string, close = false, extra: Record<string, string> = {}): void {
     if (ex.done) return;
     const { res } = ex;
     this.finish(ex);
     if (status >= 400) this.counters.errors++;
     if (close || this.closing) res.shouldKeepAlive = false;
-    res.writeHead(status, close ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' } : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...extra };
+    if (close) headers.Connection = 'close';
+    res.writeHead(status, headers);
     res.end(body);
+  }
+
+  /** The request's body is complete: from now on it counts against maxConcurrentRequests. */
+  private bodyRead(ex: Exchange): void {
+    if (!ex.reading) return;
+    ex.reading = false;
+    this.counters.reading--;
   }
 
   private finish(ex: Exchange): void {
@@ -283,6 +325,7 @@ export class ScoringServer {
     ex.done = true;
     if (ex.timer) clearTimeout(ex.timer);
     ex.ticket?.cancel();
+    this.bodyRead(ex);
     this.counters.inflight--;
     this.bufferedBytes -= ex.bytes;
     ex.bytes = 0;
@@ -303,6 +346,8 @@ export class ScoringServer {
     let e: ScoringError;
     if (err instanceof ScoringError) e = err;
     else if (err instanceof SchemaMismatchError) e = new ScoringError(400, 'INVALID_PARAMETER_VALUE', `Failed to enforce the model signature: ${err.message}`);
+    // A value the input conversion refused before the model ran is the request's fault, never a 500.
+    else if (err instanceof InvalidArgumentError && !fromModel) e = new ScoringError(400, 'INVALID_PARAMETER_VALUE', `Invalid input: ${err.message}`);
     else if (fromModel) {
       log('serve: model error: %s', (err as Error)?.stack ?? err);
       e = new ScoringError(400, 'BAD_REQUEST', UNEXPECTED_MODEL_ERROR, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
@@ -318,6 +363,15 @@ export class ScoringServer {
     req.pause();
     const e = new ScoringError(413, 'REQUEST_LIMIT_EXCEEDED', `Request body exceeds the limit of ${this.opts.maxBodyBytes} bytes (maxBodyBytes).`);
     this.respond(ex, 413, e.toJson(), true);
+  }
+
+  /** 408 for a body that did not arrive within bodyTimeoutMs; the connection is closed. */
+  private bodyTimeout(ex: Exchange, req: IncomingMessage): void {
+    ex.timer = undefined;
+    this.counters.bodyTimeouts++;
+    req.pause();
+    const e = new ScoringError(408, 'DEADLINE_EXCEEDED', `The request body did not arrive within ${this.opts.bodyTimeoutMs} ms (bodyTimeoutMs).`);
+    this.respond(ex, 408, e.toJson(), true);
   }
 
   /** MLflow's MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: 504 once the deadline passes. */

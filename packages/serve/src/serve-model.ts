@@ -14,10 +14,15 @@ export interface ServeOptions {
   /** Largest request body in bytes; a larger one is answered 413. Default 32 MiB. */
   maxBodyBytes?: number;
   /**
-   * A request not answered this long after it arrived is answered 504. Default: MLflow's
+   * A request not answered this long after its body arrived is answered 504. Default: MLflow's
    * MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT (seconds) if set, else 60 s.
    */
   timeoutMs?: number;
+  /**
+   * A request whose body has not fully arrived this long after the request did is answered 408
+   * and its connection closed. Default 30 s.
+   */
+  bodyTimeoutMs?: number;
   /**
    * Dynamic batching of concurrent requests into one model call (default on: maxBatchSize 64
    * rows, maxWaitMs 0). `false` switches it off.
@@ -26,8 +31,10 @@ export interface ServeOptions {
   /** How `modelUri` is loaded (tracking client for runs:/ and models:/ URIs, flavor, ...). */
   loadOptions?: LoadModelOptions;
   /**
-   * Requests held at once (being read, queued or at the model); more are answered 503 with
-   * Retry-After at once, so overload costs the overflow, not the process. Default 256.
+   * Requests held at once past their body (parsed, queued or at the model); more are answered 503
+   * with Retry-After at once, so overload costs the overflow, not the process. Requests still
+   * receiving their body do not count (bodyTimeoutMs and maxBufferedBytes bound them), so slow
+   * clients cannot lock the others out. Default 256.
    */
   maxConcurrentRequests?: number;
   /** Request body bytes held at once across requests; past it, 503. Default 256 MiB. */
@@ -53,6 +60,7 @@ export const DEFAULT_PORT = 5000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 256;
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 
@@ -80,6 +88,7 @@ export async function serveModel(model: string | LoadedModel, opts: ServeOptions
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`serveModel: port must be an integer 0-65535, got ${port}.`);
   const maxBodyBytes = positive('maxBodyBytes', opts.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const timeoutMs = positive('timeoutMs', opts.timeoutMs, defaultTimeoutMs());
+  const bodyTimeoutMs = positive('bodyTimeoutMs', opts.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
   const maxConcurrentRequests = positive('maxConcurrentRequests', opts.maxConcurrentRequests, DEFAULT_MAX_CONCURRENT_REQUESTS);
   const maxBufferedBytes = positive('maxBufferedBytes', opts.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES);
   if (opts.batching) {
@@ -94,6 +103,7 @@ export async function serveModel(model: string | LoadedModel, opts: ServeOptions
     server = new ScoringServer(describeServedModel(loaded), {
       maxBodyBytes,
       timeoutMs,
+      bodyTimeoutMs,
       batching: opts.batching ?? {},
       maxConcurrentRequests,
       maxBufferedBytes,

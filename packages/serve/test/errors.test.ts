@@ -43,6 +43,12 @@ describe('serve: error answers', () => {
     ['text/plain', 'text/plain', JSON.stringify(GOOD), 415, 'BAD_REQUEST', /^This predictor only supports the following content types: Types: \['text\/csv', 'application\/json'\]\. Got 'text\/plain'\.$/],
     ['a latin-1 charset', 'application/json; charset=latin-1', JSON.stringify(GOOD), 415, 'BAD_REQUEST', /^The scoring server only supports UTF-8$/],
     ['an unknown content-type parameter', 'application/json; format=pandas-split', JSON.stringify(GOOD), 415, 'BAD_REQUEST', /^Unrecognized content type parameters: format\. IMPORTANT/],
+    // Issue 10: empty content-type parameters, float32 overflow, runlog's tensor objects over HTTP.
+    ['empty content-type parameters', 'application/json;;;', JSON.stringify(GOOD), 415, 'BAD_REQUEST', /^Unrecognized content type parameters: ''\. IMPORTANT/],
+    ['a float32 overflow', 'application/json', '{"inputs": [[1e308,2,3,4]]}', 400, 'INVALID_PARAMETER_VALUE', /Input 'x': value 1e\+308 at index 0 is out of range for float32/],
+    ['a tensor object', 'application/json', '{"inputs": {"dtype": "float16", "dims": [1, 4], "data": [1, 2, 3, 4]}}', 400, 'BAD_REQUEST', /Tensor objects \{dtype, dims, data\} are not part of MLflow's scoring protocol/],
+    ['a named tensor object with int64 strings', 'application/json', '{"inputs": {"x": {"dtype": "int64", "dims": [1, 4], "data": ["1", "2", "3", "4"]}}}', 400, 'BAD_REQUEST', /Tensor objects/],
+    ['a tensor object with a "__proto__" dtype', 'application/json', '{"instances": {"x": {"dtype": "__proto__", "dims": [1, 4], "data": [1, 2, 3, 4]}}}', 400, 'BAD_REQUEST', /Tensor objects/],
   ];
   for (const [what, contentType, body, status, code, message] of cases) {
     it(`answers ${what} with ${status} ${code}, then keeps serving`, async () => {

@@ -1,9 +1,14 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { Auth, TlsConfig } from '../config.js';
 import { debug } from '../debug.js';
 import { CredentialsRefusedError, MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
 import { classifyNetworkFailure, describeNetworkFailure, isConnectFailure, isPermanentNetworkFailure } from './network-failure.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { saveStreamAtomically } from './save-stream.js';
+import { SecretScrubber } from './secret-scrubber.js';
 
 export interface RestClientOptions {
   /** Tracking server base URL, without trailing slash (may carry a path prefix). */
@@ -30,8 +35,15 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | string[] | undefined> | undefined;
   /** JSON body for POST/PATCH/DELETE. */
   body?: unknown;
-  /** Raw body (artifact uploads). */
+  /** Raw body (small artifact writes). */
   rawBody?: Uint8Array | undefined;
+  /** Streams the body from this local file (artifact uploads); opened afresh for each attempt. */
+  bodyFile?: string | undefined;
+  /**
+   * Streams a 2xx response body into this file (artifact downloads) through a temp file renamed
+   * into place, and resolves undefined. Memory stays flat whatever the size.
+   */
+  saveTo?: string | undefined;
   contentType?: string | undefined;
   /** Override the client's retry policy for this call (the uploader retries on its own). */
   retry?: RetryPolicy | undefined;
@@ -79,6 +91,8 @@ export class RestClient {
   readonly baseUrl: string;
   readonly origin: string;
   readonly pathPrefix: string;
+  /** Removes the configured credentials from server text before it reaches a message or a log. */
+  readonly scrubber: SecretScrubber;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly headers: Record<string, string>;
@@ -107,6 +121,7 @@ export class RestClient {
           ...(opts.tls ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) } : {}),
         },
       });
+    this.scrubber = SecretScrubber.forAuth(opts.auth);
     this.headers = { 'user-agent': opts.userAgent ?? 'runlog' };
     if (opts.auth?.kind === 'basic') {
       this.headers.authorization =
@@ -137,10 +152,15 @@ export class RestClient {
   async once(method: Dispatcher.HttpMethod, endpoint: string, opts: RequestOptions = {}): Promise<unknown> {
     const path = this.pathFor(endpoint) + queryString(opts.query);
     const headers: Record<string, string> = { ...this.headers };
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array | Readable | undefined;
     if (opts.rawBody) {
       body = opts.rawBody;
       headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+    } else if (opts.bodyFile !== undefined) {
+      // A declared length, not chunked encoding: MLflow's server and proxies expect one for a PUT.
+      headers['content-length'] = String((await stat(opts.bodyFile)).size);
+      headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+      body = createReadStream(opts.bodyFile);
     } else if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
@@ -157,6 +177,7 @@ export class RestClient {
         bodyTimeout: opts.timeoutMs ?? this.timeoutMs,
       });
     } catch (err) {
+      if (body && typeof body === 'object' && 'destroy' in body) body.destroy();
       const reason = classifyNetworkFailure(err);
       const message = describeNetworkFailure(reason, err, {
         origin: this.origin,
@@ -167,6 +188,17 @@ export class RestClient {
       const netErr = new NetworkError(message, { cause: err, reason });
       // A TLS mismatch or an untrusted certificate stays so: retrying would only hide it.
       if (isPermanentNetworkFailure(reason)) throw netErr;
+      throw new RetryableError(netErr.message, null, netErr);
+    }
+    if (opts.saveTo !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
+      const failed = await saveStreamAtomically(res.body, opts.saveTo);
+      if (!failed) return undefined;
+      if (failed.side === 'disk') throw failed.error;
+      const cause = failed.error as Error & { code?: string };
+      const netErr = new NetworkError(
+        `The response of the MLflow server at ${this.origin} to ${method} ${endpoint} broke off: ${cause.code ?? cause.message}`,
+        { cause },
+      );
       throw new RetryableError(netErr.message, null, netErr);
     }
     let bytes: Uint8Array;
@@ -191,7 +223,7 @@ export class RestClient {
         throw new MlflowServerError(res.statusCode, 'INVALID_RESPONSE', `Non-JSON response to ${method} ${endpoint}`);
       }
     }
-    const error = toServerError(res.statusCode, Buffer.from(bytes).toString('utf8'), method, endpoint);
+    const error = toServerError(res.statusCode, Buffer.from(bytes).toString('utf8'), method, endpoint, this.scrubber);
     if (RETRYABLE_STATUSES.has(res.statusCode)) {
       const retryAfter = res.headers['retry-after'];
       throw new RetryableError(error.message, Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), error);
@@ -222,14 +254,25 @@ function queryString(query: RequestOptions['query']): string {
   return s ? `?${s}` : '';
 }
 
-/** Maps MLflow's `{error_code, message}` envelope (or a plain-text proxy/auth body) to a typed error. */
-export function toServerError(status: number, text: string, method: string, endpoint: string): RunlogError {
+/**
+ * Maps MLflow's `{error_code, message}` envelope (or a plain-text proxy/auth body) to a typed error.
+ * The body is scrubbed of credentials before it is cut or parsed (so no partial secret survives a
+ * cut) and the parsed fields again after (JSON escapes may spell a secret differently).
+ */
+export function toServerError(
+  status: number,
+  rawText: string,
+  method: string,
+  endpoint: string,
+  scrubber: SecretScrubber = SecretScrubber.forAuth(undefined),
+): RunlogError {
+  const text = scrubber.scrub(rawText);
   let errorCode = status === 404 ? 'ENDPOINT_NOT_FOUND' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'PERMISSION_DENIED' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
   let message = text.trim().slice(0, 500) || `HTTP ${status}`;
   try {
     const json = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-    if (typeof json.error_code === 'string') errorCode = json.error_code;
-    if (typeof json.message === 'string') message = json.message;
+    if (typeof json.error_code === 'string') errorCode = scrubber.scrub(json.error_code);
+    if (typeof json.message === 'string') message = scrubber.scrub(json.message);
   } catch {
     // Plain-text bodies come from auth plugins and proxies; keep the text.
   }

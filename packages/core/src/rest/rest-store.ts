@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listFilesRecursive } from '../fs-walk.js';
 import type { CreateLoggedModelOptions, Experiment, FileInfo, LoggedModel, LoggedModelStatus, Metric, PagedList, Run, RunInfo, RunTag } from '../entities.js';
@@ -14,6 +14,7 @@ import type {
 } from '../store.js';
 import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
+import { DEFAULT_ARTIFACT_WALK_LIMITS, invalidListing, walkArtifactTree, type ArtifactWalkLimits } from './artifact-tree-walk.js';
 import { RestClient, type RestClientOptions } from './rest-client.js';
 import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, decodeRun, decodeRunInfo, encodeDouble, recordToKeyValues } from './wire.js';
 
@@ -26,6 +27,8 @@ export class RestStore implements TrackingStore {
   readonly displayUri: string;
   readonly client: RestClient;
   private readonly artifactRoots = new Map<string, string>();
+  /** Bounds on directory downloads driven by the server's listings (a hostile listing cannot loop). */
+  artifactWalkLimits: ArtifactWalkLimits = DEFAULT_ARTIFACT_WALK_LIMITS;
 
   constructor(opts: RestClientOptions) {
     this.client = new RestClient(opts);
@@ -185,7 +188,7 @@ export class RestStore implements TrackingStore {
     const local = FileArtifacts.forUri(root);
     if (local) return local.copyIn(localFile, target);
     await this.client.call('PUT', this.artifactServicePath(root, target), {
-      rawBody: await readFile(localFile),
+      bodyFile: localFile,
       contentType: guessContentType(localFile),
       raw: true,
     });
@@ -207,6 +210,7 @@ export class RestStore implements TrackingStore {
   async listArtifacts(runId: string, path: string): Promise<FileInfo[]> {
     const rel = validateArtifactPath(path);
     const out: FileInfo[] = [];
+    const seenTokens = new Set<string>();
     let pageToken: string | undefined;
     do {
       const res = await this.client.call('GET', 'artifacts/list', {
@@ -214,6 +218,11 @@ export class RestStore implements TrackingStore {
       });
       for (const f of (res.files ?? []) as any[]) out.push(decodeFileInfo(f));
       pageToken = res.next_page_token || undefined;
+      // A server that hands back a token twice, or pages without end, would keep us here forever.
+      if (pageToken !== undefined && (seenTokens.has(pageToken) || out.length > this.artifactWalkLimits.maxEntries)) {
+        throw invalidListing(`The artifact listing of '${rel}' pages without end; listing stopped.`);
+      }
+      if (pageToken !== undefined) seenTokens.add(pageToken);
     } while (pageToken);
     return out;
   }
@@ -223,7 +232,7 @@ export class RestStore implements TrackingStore {
     const root = await this.artifactRoot(runId);
     const local = FileArtifacts.forUri(root);
     if (local) return local.download(rel, dstDir);
-    const entries = rel ? await this.listArtifacts(runId, rel) : await this.listArtifacts(runId, '');
+    const entries = await this.listArtifacts(runId, rel);
     // A file path lists as itself (or nothing); a directory lists its children.
     const isDir = !rel || entries.length > 1 || (entries.length === 1 && entries[0]!.path !== rel);
     if (!isDir) {
@@ -231,12 +240,16 @@ export class RestStore implements TrackingStore {
       await this.downloadFile(root, rel, dest);
       return dest;
     }
-    for (const entry of entries) {
-      // The listing comes from the server: check its paths like the user's before writing.
-      const entryPath = validateArtifactPath(entry.path);
-      if (entry.isDir) await this.downloadArtifacts(runId, entryPath, dstDir);
-      else await this.downloadFile(root, entryPath, join(dstDir, entryPath));
-    }
+    // The listings come from the server: the walk checks each path like the user's, refuses any
+    // not strictly below its directory, and caps depth and count.
+    await walkArtifactTree({
+      dir: rel,
+      firstListing: entries,
+      list: (dir) => this.listArtifacts(runId, dir),
+      fetchFile: (path) => this.downloadFile(root, path, join(dstDir, path)),
+      limits: this.artifactWalkLimits,
+      scrub: (text) => this.client.scrubber.scrub(text),
+    });
     const dest = join(dstDir, rel);
     await mkdir(dest, { recursive: true });
     return dest;
@@ -253,7 +266,7 @@ export class RestStore implements TrackingStore {
         continue;
       }
       await this.client.call('PUT', this.artifactServicePath(artifactUri, rel), {
-        rawBody: await readFile(file),
+        bodyFile: file,
         contentType: guessContentType(file),
         raw: true,
       });
@@ -264,21 +277,31 @@ export class RestStore implements TrackingStore {
     const rel = validateArtifactPath(relPath);
     const local = FileArtifacts.forUri(artifactUri);
     if (local) return local.download(rel, dstDir);
-    // The proxied service lists paths relative to the listed directory.
-    const listed = await this.client.call('GET', '/api/2.0/mlflow-artifacts/artifacts', {
-      query: { path: this.artifactServiceSegments(artifactUri, rel).join('/') },
-    });
-    const files = (listed.files ?? []) as Array<{ path: string; is_dir?: boolean }>;
+    // The proxied service lists paths relative to the listed directory; the walk wants them
+    // relative to the artifact URI (an entry '' or '.' then names the directory itself: refused).
+    const list = async (dir: string): Promise<FileInfo[]> => {
+      const listed = await this.client.call('GET', '/api/2.0/mlflow-artifacts/artifacts', {
+        query: { path: this.artifactServiceSegments(artifactUri, dir).join('/') },
+      });
+      return ((listed.files ?? []) as Array<{ path?: unknown; is_dir?: boolean }>).map((f) => ({
+        path: typeof f.path === 'string' ? (dir ? `${dir}/${f.path}` : f.path) : (f.path as string),
+        isDir: Boolean(f.is_dir),
+      }));
+    };
+    const files = await list(rel);
     if (files.length === 0 && rel) {
       const dest = join(dstDir, rel);
       await this.downloadFile(artifactUri, rel, dest);
       return dest;
     }
-    for (const f of files) {
-      const child = validateArtifactPath(rel ? `${rel}/${f.path}` : f.path);
-      if (f.is_dir) await this.downloadFromArtifactUri(artifactUri, child, dstDir);
-      else await this.downloadFile(artifactUri, child, join(dstDir, child));
-    }
+    await walkArtifactTree({
+      dir: rel,
+      firstListing: files,
+      list,
+      fetchFile: (path) => this.downloadFile(artifactUri, path, join(dstDir, path)),
+      limits: this.artifactWalkLimits,
+      scrub: (text) => this.client.scrubber.scrub(text),
+    });
     const dest = rel ? join(dstDir, rel) : dstDir;
     await mkdir(dest, { recursive: true });
     return dest;
@@ -342,10 +365,9 @@ export class RestStore implements TrackingStore {
     });
   }
 
+  /** Streams one artifact file to `dest` (temp file renamed into place); memory stays flat. */
   private async downloadFile(root: string, rel: string, dest: string): Promise<void> {
-    const bytes = (await this.client.call('GET', this.artifactServicePath(root, rel), { raw: true })) as Uint8Array;
-    await mkdir(dirname(dest), { recursive: true });
-    await writeFile(dest, bytes);
+    await this.client.call('GET', this.artifactServicePath(root, rel), { saveTo: dest });
   }
 
   private async artifactRoot(runId: string): Promise<string> {
@@ -366,6 +388,8 @@ export class RestStore implements TrackingStore {
 
   /** The decoded path segments under the artifact service for `root` + `rel`. */
   private artifactServiceSegments(root: string, rel: string): string[] {
+    // The root comes from the server: scrubbed of credentials before it can enter a message.
+    const shown = this.client.scrubber.scrub(root);
     let rootPath: string;
     if (root.startsWith('mlflow-artifacts:')) {
       // mlflow-artifacts:/<p>, or mlflow-artifacts://host:port/<p> (that host serves it; MLflow
@@ -374,7 +398,7 @@ export class RestStore implements TrackingStore {
         const parsed = new URL(root.replace(/^mlflow-artifacts:/, 'http:'));
         if (parsed.host && parsed.host !== new URL(this.client.origin).host) {
           throw new InvalidArgumentError(
-            `Artifact URI ${root} names another server than the tracking server ${this.client.origin}.`,
+            `Artifact URI ${shown} names another server than the tracking server ${this.client.origin}.`,
           );
         }
         rootPath = parsed.pathname;
@@ -385,11 +409,11 @@ export class RestStore implements TrackingStore {
       const parsed = new URL(root);
       const marker = '/api/2.0/mlflow-artifacts/artifacts';
       const idx = parsed.pathname.indexOf(marker);
-      if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${root}`);
+      if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${shown}`);
       rootPath = parsed.pathname.slice(idx + marker.length);
     } else {
       throw new InvalidArgumentError(
-        `Artifact URI scheme of ${JSON.stringify(root)} is not supported by runlog yet: start the MLflow server ` +
+        `Artifact URI scheme of ${JSON.stringify(shown)} is not supported by runlog yet: start the MLflow server ` +
           'with proxied artifacts (the default, --serve-artifacts).',
       );
     }

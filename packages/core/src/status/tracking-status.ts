@@ -55,7 +55,7 @@ export async function trackingStatus(opts: { trackingUri?: string | undefined; j
     await client.once('GET', '/health', { raw: true });
     status.reachable = true;
     const version = (await client.once('GET', '/version', { raw: true }).catch(() => undefined)) as Uint8Array | undefined;
-    if (version !== undefined) status.serverVersion = Buffer.from(version).toString('utf8').trim();
+    if (version !== undefined) status.serverVersion = client.scrubber.scrub(Buffer.from(version).toString('utf8').trim());
     await client.once('POST', 'experiments/search', { body: { max_results: 1 } });
     status.authOk = true;
   } catch (err) {

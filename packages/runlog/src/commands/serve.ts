@@ -5,6 +5,7 @@ interface ServeCliOptions {
   host: string;
   port: string;
   timeout?: string;
+  bodyTimeout?: string;
   maxBodyBytes?: string;
   maxBatchSize?: string;
   maxWaitMs?: string;
@@ -34,11 +35,12 @@ export function registerServeCommand(program: Command): void {
     .option('-h, --host <host>', 'interface to bind (0.0.0.0 exposes the server beyond this machine)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one)', '5000')
     .option('-t, --timeout <seconds>', 'request timeout in seconds (default: MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, else 60)')
+    .option('--body-timeout <seconds>', 'time allowed to receive a request body; slower ones are answered 408 (default 30)')
     .option('--max-body-bytes <n>', 'largest request body in bytes (default 33554432)')
     .option('--max-batch-size <rows>', 'dynamic batching: most rows in one model call (default 64)')
     .option('--max-wait-ms <ms>', 'dynamic batching: how long an idle server waits for a batch to fill (default 0)')
     .option('--no-batching', 'send every request to the model on its own')
-    .option('--max-concurrent-requests <n>', 'requests held at once; more are answered 503 (default 256)')
+    .option('--max-concurrent-requests <n>', 'requests held at once past their body; more are answered 503 (default 256)')
     .option('--tracking-uri <uri>', 'tracking URI for runs:/ and models:/ URIs (default: MLFLOW_TRACKING_URI, else ./mlruns)')
     .action(async (opts: ServeCliOptions) => {
       const { RunlogClient, serveModel } = await import('../index.js');
@@ -50,6 +52,7 @@ export function registerServeCommand(program: Command): void {
           host: opts.host,
           port: number('port', opts.port),
           timeoutMs: opts.timeout === undefined ? undefined : number('timeout', opts.timeout) * 1000,
+          bodyTimeoutMs: opts.bodyTimeout === undefined ? undefined : number('body-timeout', opts.bodyTimeout) * 1000,
           maxBodyBytes: opts.maxBodyBytes === undefined ? undefined : number('max-body-bytes', opts.maxBodyBytes),
           batching: opts.batching
             ? {
