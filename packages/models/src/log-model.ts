@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, validateModelName, type RunlogClient } from '@runlog/core';
+import {
+  InvalidArgumentError,
+  NoActiveRunError,
+  activeRun,
+  getClient,
+  type RunlogClient,
+} from '@runlog/core';
+import { validateArtifactPath, validateModelName } from '@runlog/core/internal';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { writeMLmodel } from './mlmodel.js';
 import { pyJsonDumps } from './py-json.js';

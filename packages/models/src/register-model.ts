@@ -1,11 +1,11 @@
 import {
   AlreadyExistsError,
   NotFoundError,
-  appendToUriPath,
   getClient,
   type ModelVersion,
   type RunlogClient,
 } from '@runlog/core';
+import { appendToUriPath } from '@runlog/core/internal';
 import { MLMODEL_FILE } from './mlmodel.js';
 import { parseModelUri } from './model-uri.js';
 
