@@ -3,6 +3,8 @@
  * autolog plugin. Importing this module registers the flavor with @runlog/models
  * (saveModel/logModel/loadModel find it by itself); onnxruntime-node itself is loaded only when a
  * model is saved or loaded, or when autologging is enabled.
+ *
+ * @module @runlog/onnx
  */
 import { registerOnnxFlavor } from './register.js';
 

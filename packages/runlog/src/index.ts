@@ -5,7 +5,7 @@
  * snapshots the list), plus autolog(). Importing it registers the ONNX and TF.js flavors (neither
  * loads its framework until a model of that kind is saved or loaded) and their autolog plugins.
  *
- * @packageDocumentation
+ * @module runlog
  */
 import { onnxAutologPlugin, registerOnnxFlavor } from '@runlog/onnx';
 import { registerTfjsFlavor, tfjsAutologPlugin } from '@runlog/tfjs';

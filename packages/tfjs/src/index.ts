@@ -1,3 +1,8 @@
+/**
+ * @runlog/tfjs: the tfjs flavor of MLflow Models and its autolog plugin.
+ *
+ * @module @runlog/tfjs
+ */
 export {
   tfjsFlavor,
   isLayersModel,
