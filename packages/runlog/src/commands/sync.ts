@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { defaultJournalDir, publishLocalRuns, syncJournals } from '@runlog/core';
+import { UsageError } from '../cli/cli-errors.js';
 
 interface SyncOptions {
   journal?: string;
@@ -8,7 +10,8 @@ interface SyncOptions {
   runId?: string[];
   experimentId?: string[];
   includeDeleted?: boolean;
-  timeout: string;
+  timeout: number;
+  quiet?: boolean;
 }
 
 /**
@@ -26,18 +29,20 @@ export function registerSyncCommand(program: Command): void {
     .option('--run-id <id...>', 'with --from: only these runs')
     .option('--experiment-id <id...>', 'with --from: only the runs of these experiments')
     .option('--include-deleted', 'with --from: also publish deleted runs (deleted on the server too)')
-    .option('--timeout <seconds>', 'give up on a journal session after this long (it stays for the next sync)', '600')
+    .option('--timeout <seconds>', 'give up on a journal session after this long (it stays for the next sync)', positiveSeconds, 600)
     .action(async (opts: SyncOptions) => {
       process.exitCode = opts.from !== undefined ? await publish(opts) : await replayJournals(opts);
     });
 }
 
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('Expected a positive number of seconds.');
+  return n;
+}
+
 async function replayJournals(opts: SyncOptions): Promise<number> {
-  const seconds = Number(opts.timeout);
-  if (!(seconds > 0)) {
-    console.error(`runlog sync: --timeout must be a positive number of seconds, not '${opts.timeout}'.`);
-    return 2;
-  }
+  const seconds = opts.timeout;
   const results = await syncJournals({
     journal: opts.journal,
     to: opts.to,
@@ -69,10 +74,7 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
 
 async function publish(opts: SyncOptions): Promise<number> {
   const to = opts.to ?? process.env.MLFLOW_TRACKING_URI;
-  if (!to) {
-    console.error('runlog sync --from needs a server: pass --to <uri> or set MLFLOW_TRACKING_URI.');
-    return 2;
-  }
+  if (!to) throw new UsageError('sync --from needs a server: pass --to <uri> or set MLFLOW_TRACKING_URI.');
   const summary = await publishLocalRuns({ from: opts.from!, to, runIds: opts.runId, experimentIds: opts.experimentId, includeDeleted: opts.includeDeleted });
   for (const run of summary.runs) {
     if (run.skipped) console.log(`skipped ${run.localId} (${run.skipped})`);
