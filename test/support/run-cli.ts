@@ -25,6 +25,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
       env: {
         ...process.env,
         RUNLOG_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'runlog-cli-')),
+        // Progress marks of `sync --from` land in a throw-away state directory, never the user's.
+        XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'runlog-cli-state-')),
         MLFLOW_TRACKING_URI: undefined,
         MLFLOW_REGISTRY_URI: undefined,
         RUNLOG_DEBUG: undefined,

@@ -134,7 +134,7 @@ export type { RegistryClientOptions, SearchRegistryOptions, CreateModelVersionOp
 // ---- Durability: journal, sync, publishing a local store, status ----
 export type { Durability, JournalOptions } from './journal/durability.js';
 export { defaultJournalDir } from './journal/journal-location.js';
-export { syncJournals, type SyncJournalsOptions, type SessionSyncResult } from './journal/journal-sync.js';
+export { syncJournals, type SyncJournalsOptions, type SessionSyncResult, type SyncProgress } from './journal/journal-sync.js';
 export { CLIENT_RUN_ID_TAG } from './journal/failover-store.js';
 export {
   publishLocalRuns,

@@ -38,3 +38,4 @@ export { FileRegistryStore, type FileRegistryStoreOptions } from './stores/file-
 export { appendToUriPath } from './stores/file-store-layout.js';
 export { DURABILITIES } from './journal/durability.js';
 export { scanSession, sessionDirs, type SessionSummary } from './journal/journal-scan.js';
+export { PublishMarks, runFingerprint, defaultPublishMarksDir, type PublishMark } from './sync/publish-marks.js';

@@ -128,6 +128,7 @@ export type {
   JournalOptions,
   SyncJournalsOptions,
   SessionSyncResult,
+  SyncProgress,
   PublishLocalRunsOptions,
   PublishProgress,
   PublishedRun,
