@@ -20,6 +20,7 @@ import type {
 import { ClosedError, InvalidArgumentError, UnsentRecordsError } from './errors.js';
 import { parseBoolEnv } from './config.js';
 import { debug } from './debug.js';
+import { withPublicErrors } from './public-errors.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
 import type { TrackingStore } from './store.js';
 import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
@@ -151,6 +152,9 @@ export class RunlogClient {
       this.journal = undefined;
       this.sink = this.uploader;
     }
+    // Everything a user reaches through the client gets the documented errors only; the uploader
+    // (made above with the raw store) still sees RetryableError and backs off.
+    this.store = withPublicErrors(this.store);
   }
 
   // ---- experiments ----
