@@ -39,6 +39,7 @@ import {
   validateTimestamp,
 } from './validation.js';
 
+/** Options of `new RunlogClient()`; every one is optional. */
 export interface RunlogClientOptions {
   /** A path, `file:` URI or `http(s)://` MLflow server. Default: MLFLOW_TRACKING_URI, else ./mlruns. */
   trackingUri?: string | undefined;
@@ -64,6 +65,7 @@ export interface RunlogClientOptions {
   registryStore?: RegistryClientOptions['registryStore'];
 }
 
+/** searchRuns() options: MLflow's filter and order-by syntax. */
 export interface SearchRunsOptions {
   experimentIds: string[];
   filter?: string | undefined;
@@ -73,6 +75,7 @@ export interface SearchRunsOptions {
   pageToken?: string | undefined;
 }
 
+/** searchExperiments() options. */
 export interface SearchExperimentsOptions {
   filter?: string | undefined;
   orderBy?: string[] | undefined;
@@ -81,6 +84,7 @@ export interface SearchExperimentsOptions {
   pageToken?: string | undefined;
 }
 
+/** Step and timestamp of a metric point. */
 export interface LogMetricOptions {
   step?: number | undefined;
   /** Milliseconds since the epoch; default: now, fixed at the call. */

@@ -14,6 +14,7 @@ import { scanSession, sessionDirs, type RunState, type SessionSummary } from './
 
 type Env = Record<string, string | undefined>;
 
+/** Options of syncJournals(). */
 export interface SyncJournalsOptions {
   /** A journal root or one session directory. Default: RUNLOG_JOURNAL_DIR, else ~/.local/state/runlog/journal. */
   journal?: string | undefined;
@@ -46,6 +47,7 @@ export interface SyncProgress {
   runs: number;
 }
 
+/** What syncJournals() did with one journal session. */
 export interface SessionSyncResult {
   dir: string;
   uri: string | undefined;

@@ -13,6 +13,7 @@ import { SOURCE_RUN_TAG } from './target-run.js';
 
 export { SOURCE_RUN_TAG };
 
+/** Options of publishLocalRuns(). */
 export interface PublishLocalRunsOptions {
   /** The local store: a path or `file:` URI of an `mlruns` directory. */
   from: string;
@@ -39,6 +40,7 @@ export interface PublishLocalRunsOptions {
   marksDir?: string | undefined;
 }
 
+/** A progress event of publishLocalRuns(), per run and stage. */
 export interface PublishProgress {
   /** `run-unchanged`: the progress marks show the run was published as it is now; nothing was read or sent. */
   stage: 'run-started' | 'records-sent' | 'artifacts-sent' | 'run-done' | 'run-skipped' | 'run-unchanged';
@@ -54,6 +56,7 @@ export interface PublishProgress {
   artifactBytes?: number | undefined;
 }
 
+/** What publishLocalRuns() did with one local run. */
 export interface PublishedRun {
   localId: string;
   /** The run on the target; null for a skipped run. */
@@ -78,6 +81,7 @@ export interface PublishedRun {
   warnings: string[];
 }
 
+/** The result of publishLocalRuns(): one entry per selected or skipped run. */
 export interface PublishSummary {
   runs: PublishedRun[];
 }
