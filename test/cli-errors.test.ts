@@ -44,6 +44,9 @@ describe('runlog CLI: version, help, usage errors', () => {
   it('refuses an unknown command or option with exit code 2', async () => {
     assertUserError(await runCli(['rnus']), 2, /unknown command 'rnus'/);
     assertUserError(await runCli(['runs', '--colums', 'a']), 2, /unknown option '--colums'/);
+    const bare = await runCli([]);
+    assert.equal(bare.code, 2, 'no command is a usage error');
+    assert.match(bare.err, /^Usage: runlog /m);
   });
 });
 

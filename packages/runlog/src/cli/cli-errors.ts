@@ -39,9 +39,9 @@ const PLAIN_SYSTEM_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'E
  */
 export function reportError(err: unknown, debug: boolean, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): number {
   if (err instanceof CommanderError) {
-    // Commander has printed its own message already (help, version, or the parse error).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT_OK;
-    return EXIT_USAGE;
+    // Commander has printed its own message already: help or the version asked for (its exit code
+    // 0), or a parse error, or help shown because no command was given (usage).
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   const usage =
     err instanceof UsageError || err instanceof InvalidFilterError || err instanceof InvalidArgumentError || err instanceof InvalidModelUriError;
