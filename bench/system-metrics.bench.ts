@@ -11,7 +11,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunlogClient, SystemMetricsMonitor, SystemSampler, currentProcessProbe } from 'runlog';
+import { SystemMetricsMonitor, SystemSampler, currentProcessProbe } from '@runlog/core/internal';
+import { RunlogClient } from 'runlog';
 import { line, median } from './stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -25,7 +25,7 @@ describe('runlog sync: bad arguments', () => {
     for (const bad of ['abc', '0', '-5']) {
       const r = runCli(['sync', '--timeout', bad]);
       assert.equal(r.code, 2, r.out + r.err);
-      assert.match(r.err, /--timeout must be a positive number of seconds/);
+      assert.match(r.err, /'--timeout <seconds>' argument '.*' is invalid. Expected a positive number of seconds/);
     }
   });
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { FileStore, RunlogClient } from 'runlog';
+import { FileStore } from '@runlog/core/internal';
+import { RunlogClient } from 'runlog';
 import { ensureMlflow, runPython } from './support/mlflow-env.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/filestore-child.ts', import.meta.url));

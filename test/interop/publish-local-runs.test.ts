@@ -123,6 +123,8 @@ print(json.dumps({
     const cli = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'sync', '--from', mlruns, '--to', server.uri], {
       cwd: ROOT,
       encoding: 'utf8',
+      // The CLI's progress marks go to a throw-away state directory, not the user's.
+      env: { ...process.env, XDG_STATE_HOME: await mkdtemp(join(tmpdir(), 'runlog-state-')) },
     });
     assert.equal(cli.status, 0, cli.stdout + cli.stderr);
     const lines = cli.stdout.trim().split('\n');

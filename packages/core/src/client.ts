@@ -21,6 +21,7 @@ import type {
 import { ClosedError, InvalidArgumentError, StoreWriteError, UnsentRecordsError } from './errors.js';
 import { parseBoolEnv } from './config.js';
 import { debug } from './debug.js';
+import { withPublicErrors } from './public-errors.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
 import type { TrackingStore } from './store.js';
 import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
@@ -41,6 +42,7 @@ import {
   validateTimestamp,
 } from './validation.js';
 
+/** Options of `new RunlogClient()`; every one is optional. */
 export interface RunlogClientOptions {
   /** A path, `file:` URI or `http(s)://` MLflow server. Default: MLFLOW_TRACKING_URI, else ./mlruns. */
   trackingUri?: string | undefined;
@@ -71,6 +73,7 @@ export interface RunlogClientOptions {
   registryStore?: RegistryClientOptions['registryStore'];
 }
 
+/** searchRuns() options: MLflow's filter and order-by syntax. */
 export interface SearchRunsOptions {
   experimentIds: string[];
   filter?: string | undefined;
@@ -80,6 +83,7 @@ export interface SearchRunsOptions {
   pageToken?: string | undefined;
 }
 
+/** searchExperiments() options. */
 export interface SearchExperimentsOptions {
   filter?: string | undefined;
   orderBy?: string[] | undefined;
@@ -88,6 +92,7 @@ export interface SearchExperimentsOptions {
   pageToken?: string | undefined;
 }
 
+/** Step and timestamp of a metric point. */
 export interface LogMetricOptions {
   step?: number | undefined;
   /** Milliseconds since the epoch; default: now, fixed at the call. */
@@ -172,6 +177,9 @@ export class RunlogClient {
       this.sink = this.uploader;
       this.offlineArtifacts = undefined;
     }
+    // Everything a user reaches through the client gets the documented errors only; the uploader
+    // (made above with the raw store) still sees RetryableError and backs off.
+    this.store = withPublicErrors(this.store);
   }
 
   // ---- experiments ----

@@ -4,7 +4,9 @@
  */
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+/** Whether an experiment or run is deleted (soft-deleted, restorable). */
 export type LifecycleStage = 'active' | 'deleted';
+/** Which lifecycle stages a search returns. */
 export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 
 /** MLflow's integer codes for RunStatus, as stored in a FileStore run's meta.yaml. */
@@ -16,6 +18,7 @@ export const RUN_STATUS_CODES: Readonly<Record<RunStatus, number>> = {
   KILLED: 5,
 };
 
+/** An MLflow experiment. */
 export interface Experiment {
   experimentId: string;
   name: string;
@@ -26,6 +29,7 @@ export interface Experiment {
   tags: Record<string, string>;
 }
 
+/** A run's metadata: ids, name, status, times and artifact URI. */
 export interface RunInfo {
   runId: string;
   runName: string;
@@ -38,6 +42,7 @@ export interface RunInfo {
   lifecycleStage: LifecycleStage;
 }
 
+/** One metric point. */
 export interface Metric {
   key: string;
   value: number;
@@ -45,16 +50,19 @@ export interface Metric {
   step: number;
 }
 
+/** One param (values are strings, as MLflow stores them). */
 export interface Param {
   key: string;
   value: string;
 }
 
+/** One run tag. */
 export interface RunTag {
   key: string;
   value: string;
 }
 
+/** What a run has logged, as `runs/get` returns it. */
 export interface RunData {
   /** Latest value of each metric (highest step, then timestamp, then value), as MLflow's runs/get. */
   metrics: Record<string, number>;
@@ -62,11 +70,13 @@ export interface RunData {
   tags: Record<string, string>;
 }
 
+/** A run: its info and data. */
 export interface Run {
   info: RunInfo;
   data: RunData;
 }
 
+/** An artifact file or folder. */
 export interface FileInfo {
   /** Path relative to the run's artifact root, with '/' separators. */
   path: string;
@@ -74,11 +84,13 @@ export interface FileInfo {
   fileSize?: number | undefined;
 }
 
+/** One page of a search; pass `nextPageToken` back for the next page. */
 export interface PagedList<T> {
   items: T[];
   nextPageToken?: string | undefined;
 }
 
+/** The state of an MLflow 3 LoggedModel. */
 export type LoggedModelStatus =
   | 'LOGGED_MODEL_STATUS_UNSPECIFIED'
   | 'LOGGED_MODEL_PENDING'
@@ -99,6 +111,7 @@ export interface LoggedModel {
   params: Record<string, string>;
 }
 
+/** Options to create an MLflow 3 LoggedModel. */
 export interface CreateLoggedModelOptions {
   name: string;
   sourceRunId?: string | undefined;

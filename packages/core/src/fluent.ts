@@ -34,6 +34,7 @@ export interface StartRunOptions {
   logSystemMetrics?: boolean | undefined;
 }
 
+/** Options of endRun(). */
 export interface EndRunOptions {
   /** How long to wait for the run's records to land. Default 30 s. */
   timeoutMs?: number | undefined;
@@ -114,6 +115,7 @@ export function setTrackingUri(uri: string | undefined): void {
   if (old) void old.close().catch((err: Error) => debug('closing previous client: %s', err.message));
 }
 
+/** The tracking URI the fluent API uses (set by setTrackingUri, else MLFLOW_TRACKING_URI, else ./mlruns). */
 export function getTrackingUri(): string {
   return getClient().trackingUri;
 }
@@ -125,10 +127,12 @@ export function configure(opts: Omit<RunlogClientOptions, 'trackingUri' | 'store
   clientOptions = rest;
 }
 
+/** Creates an experiment and resolves to its id; InvalidArgumentError for a bad name. */
 export async function createExperiment(name: string, opts?: { artifactLocation?: string; tags?: Record<string, string> }): Promise<string> {
   return getClient().createExperiment(name, opts);
 }
 
+/** The experiment of that name, or null when there is none. */
 export async function getExperimentByName(name: string): Promise<Experiment | null> {
   return getClient().getExperimentByName(name);
 }
@@ -376,6 +380,7 @@ function unsentLine(unsent: number): string {
 
 // ---- logging on the active run (synchronous, enqueue only) ----
 
+/** Logs a metric point of the active run: validated, then enqueued (never waits on I/O). */
 export function logMetric(key: string, value: number, opts?: LogMetricOptions): void {
   const stack = scopes.getStore() ?? globalStack;
   const run = stack[stack.length - 1];
@@ -386,6 +391,7 @@ export function logMetric(key: string, value: number, opts?: LogMetricOptions): 
   run.client.logMetric(run.info.runId, key, value, opts);
 }
 
+/** Logs several metrics of the active run with one step and timestamp; enqueue only. */
 export function logMetrics(metrics: Record<string, number>, opts?: LogMetricOptions): void {
   const run = requireRun();
   if (!run) return;
@@ -393,54 +399,63 @@ export function logMetrics(metrics: Record<string, number>, opts?: LogMetricOpti
   for (const [key, value] of Object.entries(metrics)) run.client.logMetric(run.runId, key, value, { step: opts?.step, timestamp });
 }
 
+/** Logs a param of the active run (write-once: a different value later is an InvalidArgumentError); enqueue only. */
 export function logParam(key: string, value: unknown): void {
   const run = requireRun();
   if (!run) return;
   run.client.logParam(run.runId, key, value);
 }
 
+/** Logs several params of the active run; enqueue only. */
 export function logParams(params: Record<string, unknown>): void {
   const run = requireRun();
   if (!run) return;
   for (const [key, value] of Object.entries(params)) run.client.logParam(run.runId, key, value);
 }
 
+/** Sets a tag of the active run; enqueue only. */
 export function setTag(key: string, value: unknown): void {
   const run = requireRun();
   if (!run) return;
   run.client.setTag(run.runId, key, value);
 }
 
+/** Sets several tags of the active run; enqueue only. */
 export function setTags(tags: Record<string, unknown>): void {
   const run = requireRun();
   if (!run) return;
   for (const [key, value] of Object.entries(tags)) run.client.setTag(run.runId, key, value);
 }
 
+/** Deletes a tag of the active run (in order with the tag writes before it); enqueue only. */
 export function deleteTag(key: string): void {
   const run = requireRun();
   if (!run) return;
   run.client.deleteTag(run.runId, key);
 }
 
+/** Uploads a local file as an artifact of the active run, under `artifactPath` when given. */
 export function logArtifact(localPath: string, artifactPath?: string): Promise<void> {
   const run = requireRun();
   if (!run) return Promise.resolve();
   return run.client.logArtifact(run.runId, localPath, artifactPath);
 }
 
+/** Uploads a local directory's files as artifacts of the active run. */
 export function logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
   const run = requireRun();
   if (!run) return Promise.resolve();
   return run.client.logArtifacts(run.runId, localDir, artifactPath);
 }
 
+/** Writes `text` as the artifact file `artifactFile` of the active run. */
 export function logText(text: string, artifactFile: string): Promise<void> {
   const run = requireRun();
   if (!run) return Promise.resolve();
   return run.client.logText(run.runId, text, artifactFile);
 }
 
+/** Writes an object as the artifact file `artifactFile` of the active run: YAML for .yaml/.yml, else JSON. */
 export function logDict(value: unknown, artifactFile: string): Promise<void> {
   const run = requireRun();
   if (!run) return Promise.resolve();
@@ -449,22 +464,27 @@ export function logDict(value: unknown, artifactFile: string): Promise<void> {
 
 // ---- reads ----
 
+/** A run with its latest metrics, params and tags (waits, bounded, for its queued records first). */
 export function getRun(runId: string): Promise<Run> {
   return getClient().getRun(runId);
 }
 
+/** Every point of one metric of a run. */
 export function getMetricHistory(runId: string, key: string): Promise<Metric[]> {
   return getClient().getMetricHistory(runId, key);
 }
 
+/** The artifact files and folders of a run under `path`. */
 export function listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
   return getClient().listArtifacts(runId, path);
 }
 
+/** Downloads a run's artifact (file or folder) to `dstPath` (default: a temp dir) and resolves to the local path. */
 export function downloadArtifacts(runId: string, path: string, dstPath?: string): Promise<string> {
   return getClient().downloadArtifacts(runId, path, dstPath);
 }
 
+/** searchRuns() options of the fluent API: experiments by id or by name (default: the active experiment). */
 export interface FluentSearchRunsOptions extends Omit<SearchRunsOptions, 'experimentIds'> {
   experimentIds?: string[];
   experimentNames?: string[];

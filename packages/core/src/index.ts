@@ -1,6 +1,79 @@
-export * from './entities.js';
-export * from './errors.js';
-export * from './limits.js';
+/**
+ * @runlog/core: MLflow-compatible experiment tracking for Node.js — the fluent API, RunlogClient,
+ * the error hierarchy, entities and the journal/sync tools. Every public name is listed here on
+ * purpose (no `export *`): `test/public-api.test.ts` snapshots the list, so a change to it is a
+ * deliberate diff. Plumbing that the sibling packages share lives in `@runlog/core/internal`,
+ * which is not part of the public API and may change in any release.
+ *
+ * @packageDocumentation
+ */
+
+// ---- Errors ----
+export {
+  RunlogError,
+  InvalidArgumentError,
+  NoActiveRunError,
+  RunAlreadyActiveError,
+  NotFoundError,
+  MlflowServerError,
+  CredentialsRefusedError,
+  NetworkError,
+  UnsentRecordsError,
+  CorruptStoreError,
+  StoreWriteError,
+  InvalidFilterError,
+  ClosedError,
+  QueueFullError,
+  ModelFormatError,
+  UnknownFlavorError,
+  SchemaMismatchError,
+  InvalidModelUriError,
+  AlreadyExistsError,
+  ERROR_CODES,
+} from './errors.js';
+
+// ---- Entities ----
+export {
+  RUN_STATUS_CODES,
+  type RunStatus,
+  type LifecycleStage,
+  type ViewType,
+  type Experiment,
+  type RunInfo,
+  type Metric,
+  type Param,
+  type RunTag,
+  type RunData,
+  type Run,
+  type FileInfo,
+  type PagedList,
+  type LoggedModelStatus,
+  type LoggedModel,
+  type CreateLoggedModelOptions,
+} from './entities.js';
+
+// ---- MLflow's request limits (what one logBatch may carry) ----
+export {
+  MAX_METRICS_PER_BATCH,
+  MAX_PARAMS_TAGS_PER_BATCH,
+  MAX_ENTITIES_PER_BATCH,
+  MAX_BATCH_REQUEST_BYTES,
+  MAX_ENTITY_KEY_LENGTH,
+  MAX_PARAM_VALUE_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  MAX_EXPERIMENT_NAME_LENGTH,
+} from './limits.js';
+
+// ---- Client ----
+export {
+  RunlogClient,
+  type RunlogClientOptions,
+  type SearchRunsOptions,
+  type SearchExperimentsOptions,
+  type LogMetricOptions,
+} from './client.js';
+export type { BatchUploader, BatchUploaderOptions, UploaderStats } from './batch-uploader.js';
+export type { RetryPolicy } from './rest/retry-policy.js';
 export type {
   TrackingStore,
   LogBatch,
@@ -9,29 +82,62 @@ export type {
   SearchRunsRequest,
   SearchExperimentsRequest,
 } from './store.js';
-export { resolveTrackingTarget, resolveAuth, resolveTls, redactUri, type TrackingTarget, type Auth, type TlsConfig } from './config.js';
-export { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
-export { RestClient, type RestClientOptions } from './rest/rest-client.js';
-export { RestStore } from './rest/rest-store.js';
-export { FileStore } from './stores/file-store.js';
-export { openStore } from './store-factory.js';
-export type { RetryPolicy } from './rest/retry-policy.js';
+
+// ---- Fluent API ----
 export {
-  RunlogClient,
-  type RunlogClientOptions,
-  type SearchRunsOptions,
-  type SearchExperimentsOptions,
-  type LogMetricOptions,
-} from './client.js';
-export * from './fluent.js';
-export { validateKey, validateArtifactPath } from './validation.js';
-export { pyYamlDump } from './stores/py-yaml-dump.js';
-export { pyYamlLoad, resolvePlain, compareCodePoints } from './stores/py-yaml.js';
-export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
-export { listFilesRecursive } from './fs-walk.js';
-export type { AutologOptions, AutologPlugin } from './autolog/plugin.js';
-export { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from './autolog/autolog-run.js';
-export { requireFramework, resolveFramework } from './autolog/require-framework.js';
+  ActiveRun,
+  type StartRunOptions,
+  type EndRunOptions,
+  type FluentSearchRunsOptions,
+  getClient,
+  setTrackingUri,
+  getTrackingUri,
+  configure,
+  createExperiment,
+  getExperimentByName,
+  setExperiment,
+  startRun,
+  lastActiveRun,
+  activeRun,
+  endRun,
+  withRun,
+  logMetric,
+  logMetrics,
+  logParam,
+  logParams,
+  setTag,
+  setTags,
+  deleteTag,
+  logArtifact,
+  logArtifacts,
+  logText,
+  logDict,
+  getRun,
+  getMetricHistory,
+  listArtifacts,
+  downloadArtifacts,
+  searchRuns,
+  flush,
+  shutdown,
+} from './fluent.js';
+
+// ---- Model Registry ----
+export {
+  MODEL_VERSION_STAGES,
+  type ModelVersionStage,
+  type ModelVersionStatus,
+  type VersionLike,
+  type ModelVersion,
+  type RegisteredModel,
+} from './registry/entities.js';
+export type { RegistryStore, CreateModelVersionRequest, RegistrySearchRequest } from './registry/registry-store.js';
+export type { RegistryClientOptions, SearchRegistryOptions, CreateModelVersionOptions } from './registry/registry-methods.js';
+
+// ---- Durability: journal, sync, publishing a local store, status ----
+export type { Durability, JournalOptions } from './journal/durability.js';
+export { defaultJournalDir } from './journal/journal-location.js';
+export { syncJournals, type SyncJournalsOptions, type SessionSyncResult, type SyncProgress } from './journal/journal-sync.js';
+export { CLIENT_RUN_ID_TAG } from './journal/failover-store.js';
 export {
   publishLocalRuns,
   SOURCE_RUN_TAG,
@@ -40,40 +146,14 @@ export {
   type PublishedRun,
   type PublishSummary,
 } from './sync/publish-local-runs.js';
-// ---- Model Registry (issue #6) ----
-export * from './registry/entities.js';
-export type { RegistryStore, CreateModelVersionRequest, RegistrySearchRequest } from './registry/registry-store.js';
-export type { RegistryClientOptions, SearchRegistryOptions, CreateModelVersionOptions } from './registry/registry-methods.js';
-export {
-  validateModelName,
-  validateFileModelName,
-  validateAlias,
-  validateAliasNotReserved,
-  validateRegistryTag,
-  parseVersion,
-  MAX_ALIAS_LENGTH,
-  MAX_REGISTRY_TAG_KEY_LENGTH,
-  MAX_REGISTRY_TAG_VALUE_LENGTH,
-} from './registry/validation.js';
-export { parseModelsUri, type ModelsUriRef } from './registry/models-uri.js';
-export { RestRegistryStore } from './rest/rest-registry-store.js';
-export { FileRegistryStore, type FileRegistryStoreOptions } from './stores/file-registry-store.js';
-export { openRegistryStore } from './store-factory.js';
-export { appendToUriPath } from './stores/file-store-layout.js';
-export { type Durability, type JournalOptions, DURABILITIES } from './journal/durability.js';
-export { defaultJournalDir } from './journal/journal-location.js';
-export { scanSession, sessionDirs, type SessionSummary } from './journal/journal-scan.js';
-export { syncJournals, type SyncJournalsOptions, type SessionSyncResult } from './journal/journal-sync.js';
-export { CLIENT_RUN_ID_TAG } from './journal/failover-store.js';
 export { trackingStatus, type TrackingStatus } from './status/tracking-status.js';
-// ---- System metrics and the run's environment (issue #13) ----
+// ---- System metrics (issue #13) ----
 export {
   enableSystemMetricsLogging,
   disableSystemMetricsLogging,
   systemMetricsSettings,
   type SystemMetricsSettings,
 } from './system-metrics/system-metrics-config.js';
-export { SystemMetricsMonitor, type SystemMetricsMonitorOptions, type MonitorTimers } from './system-metrics/system-metrics-monitor.js';
-export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
-export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
-export { environmentTags, runlogVersion } from './run-environment-tags.js';
+
+// ---- Autolog plugin contract (the kit to write one is in @runlog/core/internal) ----
+export type { AutologOptions, AutologPlugin } from './autolog/plugin.js';

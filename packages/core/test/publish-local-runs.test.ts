@@ -265,3 +265,51 @@ describe('publishLocalRuns (local store → injected target store)', () => {
     assert.equal(page.items.length, 0, 'nothing was published');
   });
 });
+
+describe('publishLocalRuns with progress marks (issue #11: a repeat publish took 11 s for 0 points)', () => {
+  it('a repeat publish of unchanged runs makes no call to the target; a changed run is checked and sends only what is new', async () => {
+    const src = await makeSource();
+    const marksDir = freshDir('marks');
+    const { store: target, calls } = counting(new FileStore(freshDir('dst')));
+    const first = await publishLocalRuns({ from: src.root, to: target, marksDir });
+    assert.ok(first.runs.every((r) => !r.unchanged));
+    const marksFiles = await readdir(marksDir);
+    assert.equal(marksFiles.length, 1, 'one marks file for the target');
+
+    for (const k of Object.keys(calls)) delete calls[k];
+    const events: string[] = [];
+    const second = await publishLocalRuns({ from: src.root, to: target, marksDir, onProgress: (e) => events.push(e.stage) });
+    assert.deepEqual(calls, {}, 'nothing read from or sent to the target');
+    assert.deepEqual(events, ['run-unchanged', 'run-unchanged']);
+    assert.deepEqual(
+      second.runs.map((r) => [r.localId, r.serverId, r.unchanged, r.metrics, r.artifacts]),
+      first.runs.map((r) => [r.localId, r.serverId, true, 0, 0]),
+    );
+
+    // One more point in the child: only the child is checked again, and only the new point goes.
+    const client = new RunlogClient({ trackingUri: src.root });
+    client.logMetric(src.childId, 'child_metric', 43, { step: 8, timestamp: 1_700_000_001_002 });
+    await client.close();
+    const third = await publishLocalRuns({ from: src.root, to: target, marksDir });
+    const [p, c] = third.runs;
+    assert.equal(p!.unchanged, true);
+    assert.equal(c!.unchanged, undefined);
+    assert.equal(c!.metrics, 1);
+    assert.equal(c!.serverId, first.runs[1]!.serverId);
+    assert.equal((await target.getMetricHistory(c!.serverId!, 'child_metric')).length, 2);
+    assert.equal(
+      (await target.getRun(c!.serverId!)).data.tags['mlflow.parentRunId'],
+      p!.serverId,
+      'a child of an unchanged parent still maps its parent tag',
+    );
+  });
+
+  it('without marksDir every run is checked against the target again', async () => {
+    const src = await makeSource();
+    const { store: target, calls } = counting(new FileStore(freshDir('dst')));
+    await publishLocalRuns({ from: src.root, to: target });
+    for (const k of Object.keys(calls)) delete calls[k];
+    await publishLocalRuns({ from: src.root, to: target });
+    assert.ok((calls.getMetricHistory ?? 0) > 0 && (calls.logArtifact ?? 0) > 0, JSON.stringify(calls));
+  });
+});

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   AlreadyExistsError,
-  FileRegistryStore,
   InvalidArgumentError,
   InvalidFilterError,
   NotFoundError,
   RunlogClient,
 } from '../src/index.js';
+import { FileRegistryStore } from '../src/internal.js';
 
 let root: string;
 before(async () => {

@@ -35,6 +35,7 @@ export function unregisterFlavor(name: string): boolean {
   return registry().delete(name);
 }
 
+/** The registered flavor of that name, if any. */
 export function getFlavor(name: string): Flavor | undefined {
   return registry().get(name);
 }

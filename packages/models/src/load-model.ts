@@ -9,6 +9,7 @@ import { compileEnforcer } from './schema-enforcement.js';
 import { tensorToNested } from './tensor.js';
 import type { FlavorModel, MLmodel, ModelSignature, NestedArray, TensorValue } from './types.js';
 
+/** Options of loadModel(). */
 export interface LoadModelOptions {
   /** The client that resolves runs:/ and models:/ URIs (default: the fluent API's client). */
   client?: RunlogClient | undefined;
@@ -22,6 +23,7 @@ export interface LoadModelOptions {
 /** One output of predict(): nested arrays (a 0-d tensor gives its single value). */
 export type OutputValue = NestedArray | number | string | boolean;
 
+/** A model opened by loadModel(): its MLmodel, signature, and predict(). */
 export interface LoadedModel {
   /** The local model directory (a download is removed by dispose() unless `dstDir` was given). */
   readonly path: string;

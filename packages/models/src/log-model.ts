@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, validateModelName, type RunlogClient } from '@runlog/core';
+import {
+  InvalidArgumentError,
+  NoActiveRunError,
+  activeRun,
+  getClient,
+  type RunlogClient,
+} from '@runlog/core';
+import { validateArtifactPath, validateModelName } from '@runlog/core/internal';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { writeMLmodel } from './mlmodel.js';
 import { pyJsonDumps } from './py-json.js';
@@ -9,6 +16,7 @@ import type { MLmodel, ModelSignature } from './types.js';
 
 export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 
+/** Options of logModel(). */
 export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
   /** The model's name: the LoggedModel name (MLflow 3), or its artifact path under the run (local store). */
   name: string;
@@ -29,6 +37,7 @@ export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
   step?: number | undefined;
 }
 
+/** What logModel() logged: the model URI (and LoggedModel id on MLflow 3), its run, MLmodel and signature, and the registered version when one was made. */
 export interface ModelInfo {
   /** The LoggedModel id (`m-…`), on MLflow 3 servers. */
   modelId?: string | undefined;

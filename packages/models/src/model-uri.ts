@@ -47,6 +47,7 @@ function checkSegments(uri: string, path: string): void {
   }
 }
 
+/** Parses a model URI (a path, file:, runs:/, models:/, mlflow-artifacts:) into its parts; InvalidModelUriError for a bad one. */
 export function parseModelUri(uri: string): ParsedModelUri {
   if (typeof uri !== 'string' || uri.trim() === '') throw new InvalidModelUriError('A model URI is required.');
   const m = SCHEME.exec(uri);

@@ -1,6 +1,6 @@
 import { PyFloat, pyFloatRepr } from './py-json.js';
 import type { PyYamlValue } from './py-yaml.js';
-import { compareCodePoints, resolvePlain } from '@runlog/core';
+import { compareCodePoints, resolvePlain } from '@runlog/core/internal';
 
 export { compareCodePoints };
 

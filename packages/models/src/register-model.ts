@@ -1,14 +1,15 @@
 import {
   AlreadyExistsError,
   NotFoundError,
-  appendToUriPath,
   getClient,
   type ModelVersion,
   type RunlogClient,
 } from '@runlog/core';
+import { appendToUriPath } from '@runlog/core/internal';
 import { MLMODEL_FILE } from './mlmodel.js';
 import { parseModelUri } from './model-uri.js';
 
+/** Options of registerModel(). */
 export interface RegisterModelOptions {
   /** Default: the fluent API's client (its registry: registryUri, MLFLOW_REGISTRY_URI or the tracking URI). */
   client?: RunlogClient | undefined;

@@ -11,6 +11,7 @@ import type { Flavor, MLmodel, ModelSignature, SavedInputExampleInfo } from './t
 
 const log = debuglog('runlog');
 
+/** Options of saveModel(). */
 export interface SaveModelOptions {
   /** A registered flavor's name, or a Flavor; default: the first registered flavor that accepts the model. */
   flavor?: string | Flavor<never> | undefined;

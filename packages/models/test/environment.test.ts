@@ -4,7 +4,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { buildNodeEnv, pythonEnvFiles, pythonFunctionFlavor, resolveInstalledVersion, withMlflowRequirement } from '../src/index.js';
+import {
+  buildNodeEnv,
+  pythonEnvFiles,
+  pythonFunctionFlavor,
+  resolveInstalledVersion,
+  withMlflowRequirement,
+} from '../src/internal.js';
 
 // MLflow 3.18's writers (_mlflow_conda_env, _PythonEnv.to_yaml, requirements join) for
 // ['mlflow==3.18.0', 'onnx==1.17.0', 'onnxruntime==1.20.1'], python '3.11', and pip/setuptools/wheel

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InvalidArgumentError } from '@runlog/core';
-import { buildInputExample, saveInputExample } from '../src/index.js';
+import { buildInputExample, saveInputExample } from '../src/internal.js';
 
 // Files MLflow 3.18's _Example writes (generated once with the venv, see each test's numpy example).
 const MLFLOW = {

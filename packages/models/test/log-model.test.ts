@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { InvalidArgumentError, NoActiveRunError, RunlogClient } from '@runlog/core';
-import { loadModel, logModel, mlmodelFromYaml, registerFlavor, tensorSpec, type ModelSignature } from '../src/index.js';
+import { loadModel, logModel, registerFlavor, type ModelSignature } from '../src/index.js';
+import { mlmodelFromYaml, tensorSpec } from '../src/internal.js';
 import { EchoModel, echoFlavor } from './support/echo-flavor.js';
 
 const dirs: string[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as runlog from '@runlog/core';
+import { localPathFromUri } from '@runlog/core/internal';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { loadTable, logFigure, logImage, logTable } from '../src/index.js';
 import { resizeRgba, thumbnailSize } from '../src/media/thumbnail.js';
@@ -27,7 +28,7 @@ describe('logImage, logTable, logFigure on the local store', () => {
 
   const artifactDir = async (runId: string) => {
     const run = await runlog.getRun(runId);
-    const path = runlog.localPathFromUri(run.info.artifactUri);
+    const path = localPathFromUri(run.info.artifactUri);
     assert.ok(path, 'a local artifact root');
     return path;
   };

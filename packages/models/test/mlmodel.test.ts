@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ModelFormatError } from '@runlog/core';
+import { readMLmodel, writeMLmodel, type MLmodel } from '../src/index.js';
 import {
   formatUtcTimeCreated,
   mlmodelFromYaml,
   mlmodelToYaml,
   newModelUuid,
-  readMLmodel,
   tensorSpec,
-  writeMLmodel,
-  type MLmodel,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 // Written by MLflow 3.18 (Model.save) for the same model: see the test names for what each covers.
 const MLFLOW_ND_MLMODEL = `artifact_path: model

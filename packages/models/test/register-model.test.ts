@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InvalidArgumentError, NotFoundError, RunlogClient } from '@runlog/core';
-import { loadModel, logModel, registerFlavor, registerModel, resolveRegistryUri, tensorSpec, type ModelSignature } from '../src/index.js';
+import {
+  loadModel,
+  logModel,
+  registerFlavor,
+  registerModel,
+  resolveRegistryUri,
+  type ModelSignature,
+} from '../src/index.js';
+import { tensorSpec } from '../src/internal.js';
 import { EchoModel, echoFlavor } from './support/echo-flavor.js';
 
 const signature: ModelSignature = { inputs: { kind: 'tensor', inputs: [tensorSpec('float32', [-1, 2], 'x')] } };

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { InvalidArgumentError, InvalidModelUriError, ModelFormatError, NotFoundError, SchemaMismatchError, UnknownFlavorError } from '@runlog/core';
-import { loadModel, readMLmodel, registerFlavor, saveModel, tensorSpec, type ModelSignature } from '../src/index.js';
+import {
+  loadModel,
+  readMLmodel,
+  registerFlavor,
+  saveModel,
+  type ModelSignature,
+} from '../src/index.js';
+import { tensorSpec } from '../src/internal.js';
 import { EchoModel, echoFlavor } from './support/echo-flavor.js';
 
 const dirs: string[] = [];

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SchemaMismatchError } from '@runlog/core';
-import { compileEnforcer, isSafeCast, tensorSpec, type ModelSignature, type TensorValue } from '../src/index.js';
+import { type ModelSignature, type TensorValue } from '../src/index.js';
+import { compileEnforcer, isSafeCast, tensorSpec } from '../src/internal.js';
 
 const named: ModelSignature = {
   inputs: { kind: 'tensor', inputs: [tensorSpec('float32', [-1, 4], 'x'), tensorSpec('int64', [-1], 'ids')] },

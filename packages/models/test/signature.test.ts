@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@runlog/core';
-import { inferSignatureFromExample, signatureFromDict, signatureToDict, tensorSpec, type ModelSignature } from '../src/index.js';
+import { inferSignatureFromExample, type ModelSignature } from '../src/index.js';
+import { signatureFromDict, signatureToDict, tensorSpec } from '../src/internal.js';
 
 // ModelSignature.to_dict() from MLflow 3.18 for:
 //   inputs=Schema([ColSpec('double','a'), ColSpec(Array('long'),'b', required=False),

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SchemaMismatchError } from '@runlog/core';
-import { compileEnforcer, fromHalfBits, tensorSpec, type ModelSignature, type TensorValue } from '../src/index.js';
+import type { ModelSignature, TensorValue } from '../src/index.js';
+import { compileEnforcer, fromHalfBits, tensorSpec } from '../src/internal.js';
 
 function enforcerFor(dtype: Parameters<typeof tensorSpec>[0]) {
   const sig: ModelSignature = { inputs: { kind: 'tensor', inputs: [tensorSpec(dtype, [-1, 2], 'x')] } };

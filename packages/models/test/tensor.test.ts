@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@runlog/core';
-import { castTensor, dtypeOfTypedArray, fromHalfBits, nestedToTensor, shapeOf, tensorToNested, toHalfBits } from '../src/index.js';
+import {
+  castTensor,
+  dtypeOfTypedArray,
+  fromHalfBits,
+  nestedToTensor,
+  shapeOf,
+  tensorToNested,
+  toHalfBits,
+} from '../src/internal.js';
 
 describe('tensor conversions', () => {
   it('infers the shape of nested arrays and flattens them row-major', () => {

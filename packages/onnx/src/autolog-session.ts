@@ -14,7 +14,8 @@
  * Nothing here throws into inference: the wrappers return the original results and errors
  * unchanged, and a failure of the plugin stops autologging this session with one warning.
  */
-import { activeRun, beginAutologRun, endRun, warnOnce, type ActiveRun, type AutologOptions, type AutologRun } from '@runlog/core';
+import { activeRun, endRun, type ActiveRun, type AutologOptions } from '@runlog/core';
+import { beginAutologRun, warnOnce, type AutologRun } from '@runlog/core/internal';
 import type { ModelSignature } from '@runlog/models';
 import type { InferenceSession } from 'onnxruntime-node';
 import { hookMethod, unhookMethod, type InstanceHook } from './instance-hook.js';

@@ -3,6 +3,8 @@
  * autolog plugin. Importing this module registers the flavor with @runlog/models
  * (saveModel/logModel/loadModel find it by itself); onnxruntime-node itself is loaded only when a
  * model is saved or loaded, or when autologging is enabled.
+ *
+ * @module @runlog/onnx
  */
 import { registerOnnxFlavor } from './register.js';
 
@@ -12,18 +14,14 @@ export { registerOnnxFlavor };
 export {
   onnxFlavor,
   ONNX_MODEL_FILE,
-  ONNX_PYTHON_PACKAGE_VERSION,
-  ONNXRUNTIME_PYTHON_PACKAGE_VERSION,
-  DEFAULT_PROVIDERS,
   type OnnxSaveFlavorOptions,
   type OnnxLoadFlavorOptions,
   type OnnxModelInput,
 } from './onnx-flavor.js';
-export { loadOnnxSession, onnxSessionSource, isInferenceSession, type OnnxModelSource } from './onnx-session.js';
+export { loadOnnxSession, type OnnxModelSource } from './onnx-session.js';
 export { OnnxFlavorModel } from './onnx-model.js';
 export { inferOnnxSignature } from './onnx-signature.js';
-export { inspectOnnxModel, inspectOnnxHeader, looksLikeOnnxModel, type OnnxModelInfo, type OnnxModelHeader } from './onnx-proto.js';
-export { readOnnxModelHeader } from './onnx-model-header.js';
+export { inspectOnnxModel, type OnnxModelInfo } from './onnx-proto.js';
 export {
   onnxAutologPlugin,
   DEFAULT_LOG_EVERY_N_CALLS,
@@ -31,5 +29,4 @@ export {
   type OnnxAutologOptions,
 } from './onnx-autolog-plugin.js';
 export { withoutOnnxAutolog } from './autolog-suppress.js';
-export { numpyDtypeOf, ortTypeOf, toOrtTensor, fromOrtTensor, isOrtTensor } from './tensor-convert.js';
 export type { OnnxSessionOptions, MlflowOnnxSessionOptions } from './session-options.js';

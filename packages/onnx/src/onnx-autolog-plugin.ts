@@ -14,7 +14,8 @@
  * stops every autologged session (last window logged, wrappers removed, runs autolog started
  * ended FINISHED), and is idempotent.
  */
-import { requireFramework, warnOnce, type AutologOptions, type AutologPlugin } from '@runlog/core';
+import { type AutologOptions, type AutologPlugin } from '@runlog/core';
+import { requireFramework, warnOnce } from '@runlog/core/internal';
 import type { InferenceSession } from 'onnxruntime-node';
 import { AutologSession, PLUGIN_NAME, type OnnxAutologSettings } from './autolog-session.js';
 import { onnxAutologSuppressed } from './autolog-suppress.js';

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { debuglog } from 'node:util';
 import { InvalidArgumentError, ModelFormatError } from '@runlog/core';
-import { DEFAULT_PYTHON_VERSION, MLFLOW_FORMAT_VERSION } from '@runlog/models';
+import { DEFAULT_PYTHON_VERSION, MLFLOW_FORMAT_VERSION } from '@runlog/models/internal';
 import type { Flavor, FlavorLoadOptions, FlavorModel, FlavorSaveOptions, FlavorSaveResult, MLmodel } from '@runlog/models';
 import type { InferenceSession } from 'onnxruntime-node';
 import { withoutOnnxAutolog } from './autolog-suppress.js';

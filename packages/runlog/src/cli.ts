@@ -1,42 +1,53 @@
 #!/usr/bin/env node
+/**
+ * The `runlog` command. Exit codes: 0 success, 1 failure (the server refused or could not be
+ * reached, something could not be synced, an unknown experiment or model), 2 usage (an unknown
+ * option, a value that is not a number, a bad filter). Errors print one or two lines without a
+ * stack; `--debug` or RUNLOG_DEBUG=1 adds the stack.
+ */
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { RunlogClient } from '@runlog/core';
+import { debugRequested, reportError } from './cli/cli-errors.js';
+import { registerExperimentsCommand } from './commands/experiments.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSyncCommand } from './commands/sync.js';
 
+// src/cli.ts and dist/cli.js both sit one folder below package.json.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command();
-program.name('runlog').description('runlog: MLflow-compatible experiment tracking for Node.js');
-
 program
-  .command('runs')
-  .description('list the runs of an experiment')
-  .option('--tracking-uri <uri>', 'tracking URI (default: MLFLOW_TRACKING_URI, else ./mlruns)')
-  .option('-e, --experiment-id <id>', 'experiment id', '0')
-  .option('-f, --filter <filter>', "MLflow filter, e.g. \"metrics.acc > 0.9\"")
-  .option('-n, --max-results <n>', 'how many runs', '20')
-  .action(async (opts: { trackingUri?: string; experimentId: string; filter?: string; maxResults: string }) => {
-    // Read-only: no journal.
-    const client = new RunlogClient({ trackingUri: opts.trackingUri, durability: 'memory' });
-    try {
-      const page = await client.searchRuns({
-        experimentIds: [opts.experimentId],
-        filter: opts.filter,
-        maxResults: Number(opts.maxResults),
-      });
-      for (const run of page.items) {
-        const metrics = Object.entries(run.data.metrics)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ');
-        console.log(`${run.info.runId}  ${run.info.status.padEnd(8)}  ${run.info.runName}  ${metrics}`);
-      }
-    } finally {
-      await client.close();
-    }
-  });
+  .name('runlog')
+  .description('runlog: MLflow-compatible experiment tracking for Node.js')
+  .version(version, '-V, --version', 'print the runlog version')
+  .option('--debug', 'print stack traces of errors (also RUNLOG_DEBUG=1)')
+  .helpOption('-h, --help', 'display help for command')
+  .showSuggestionAfterError(true)
+  // Throw instead of exiting, so that one handler below decides the exit code; subcommands
+  // inherit this setting because it is made before they are added.
+  .exitOverride()
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 success, 1 failure, 2 usage error.\nRun `runlog <command> --help` for the options of a command.',
+  );
 
-registerServeCommand(program);
+registerRunsCommand(program);
+registerExperimentsCommand(program);
+registerModelsCommand(program);
 registerSyncCommand(program);
 registerStatusCommand(program);
+registerServeCommand(program);
 
-await program.parseAsync();
+const argv = process.argv.slice(2);
+// `serve` uses -h for the host, as `mlflow models serve` does; a bare `-h` with no host after it
+// can only be a request for help.
+if (argv[0] === 'serve' && argv.at(-1) === '-h') argv[argv.length - 1] = '--help';
+
+try {
+  await program.parseAsync(argv, { from: 'user' });
+} catch (err) {
+  process.exitCode = reportError(err, debugRequested(process.argv, process.env));
+}

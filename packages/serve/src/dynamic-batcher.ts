@@ -8,6 +8,7 @@ export type Tensors = Record<string, TensorValue>;
 /** One model call. */
 export type RunModel = (inputs: Tensors, params: Record<string, unknown> | undefined) => Promise<Tensors>;
 
+/** Dynamic batching of concurrent requests into one model call. */
 export interface BatchingOptions {
   /** Most rows (dimension 0, summed over the merged requests) in one model call. Default 64. */
   maxBatchSize?: number;

@@ -1,4 +1,5 @@
-import { fromHalfBits, tensorToNested, type TensorValue } from '@runlog/models';
+import { type TensorValue } from '@runlog/models';
+import { fromHalfBits, tensorToNested } from '@runlog/models/internal';
 import { ScoringError } from './scoring-error.js';
 
 /**

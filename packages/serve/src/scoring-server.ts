@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { debuglog } from 'node:util';
 import { InvalidArgumentError, SchemaMismatchError } from '@runlog/core';
-import { MLFLOW_FORMAT_VERSION, tensorToNested } from '@runlog/models';
+import { MLFLOW_FORMAT_VERSION, tensorToNested } from '@runlog/models/internal';
 import { parseContentType, type BodyFormat } from './content-type.js';
 import { parseCsvBody } from './csv-input.js';
 import { DynamicBatcher, type BatchingOptions, type BatchTicket, type Tensors } from './dynamic-batcher.js';

@@ -6,6 +6,7 @@ import type { BatchingOptions } from './dynamic-batcher.js';
 import { ScoringServer, type ServeStats } from './scoring-server.js';
 import { describeServedModel } from './served-model.js';
 
+/** Options of serveModel() (the CLI's `runlog serve` flags map to these). */
 export interface ServeOptions {
   /** Interface to bind. Default 127.0.0.1 (loopback only); '0.0.0.0' or '::' to expose it. */
   host?: string;

@@ -1,4 +1,5 @@
-import { compileEnforcer, type LoadedModel, type SchemaEnforcer } from '@runlog/models';
+import { type LoadedModel } from '@runlog/models';
+import { compileEnforcer, type SchemaEnforcer } from '@runlog/models/internal';
 import type { ColSpec } from '@runlog/models';
 
 /**

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadModel, type TensorValue } from '@runlog/models';
-import { DynamicBatcher, serveModel, type ServeHandle } from '../src/index.js';
+import { serveModel, type ServeHandle } from '../src/index.js';
+import { DynamicBatcher } from '../src/internal.js';
 import { COLUMNS_ONNX, COLUMNS_SIGNATURE, LINEAR_ONNX, TWO_INPUT_ONNX, invoke, savedModel } from './support.js';
 
 const rows = (n: number, seed: number) => Array.from({ length: n }, (_, r) => [seed, r, seed * r, -seed - r]);

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { pyFloatRepr } from '@runlog/models';
+import { pyFloatRepr } from '@runlog/models/internal';
 import type { TfjsModule } from './resolve-tfjs.js';
 
 /**

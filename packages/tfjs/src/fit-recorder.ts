@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { beginAutologRun, finishAutologRun, warnOnce, type AutologOptions, type AutologRun, type RunStatus } from '@runlog/core';
+import { type AutologOptions, type RunStatus } from '@runlog/core';
+import { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from '@runlog/core/internal';
 import { logModel, type Flavor } from '@runlog/models';
 import { autologCallback, callbacksWith, findEarlyStopping, readLogs, type FitEvents, type UnresolvedLogs } from './autolog-callback.js';
 import { earlyStoppingParams, fitArgParams, modelParams, pyStr, type EarlyStoppingLike, type FitKind } from './fit-params.js';

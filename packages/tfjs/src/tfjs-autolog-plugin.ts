@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { requireFramework, resolveFramework, warnOnce, type AutologOptions, type AutologPlugin } from '@runlog/core';
+import { type AutologOptions, type AutologPlugin } from '@runlog/core';
+import { requireFramework, resolveFramework, warnOnce } from '@runlog/core/internal';
 import { FitRecorder, PLUGIN_NAME } from './fit-recorder.js';
 import type { FitKind } from './fit-params.js';
 import { unwrapMethod, wrapMethod, type AnyFunction, type MethodHook } from './method-hook.js';

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readLayersModel, tfjsFlavor } from '../src/index.js';
+import { tfjsFlavor } from '../src/index.js';
+import { readLayersModel } from '../src/internal.js';
 import { removeDir, sampleRows, tempDir, tf, trainedSequential } from './fixtures.js';
 
 function predictRows(model: tf.LayersModel): number[] {

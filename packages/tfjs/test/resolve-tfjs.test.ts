@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeTfjs, resolveTfjs, type TfjsModule } from '../src/index.js';
+import { describeTfjs, type TfjsModule } from '../src/index.js';
+import { resolveTfjs } from '../src/internal.js';
 import { tf } from './fixtures.js';
 
 describe('resolveTfjs', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isLayersModel, tfjsFlavor } from '../src/index.js';
+import { tfjsFlavor } from '../src/index.js';
+import { isLayersModel } from '../src/internal.js';
 import { removeDir, tempDir, tf, trainedSequential, trainedTwoInput } from './fixtures.js';
 
 describe('tfjs flavor: accepts', () => {

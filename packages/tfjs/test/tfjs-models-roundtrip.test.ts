@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { flavorFor, loadModel, readMLmodel, saveModel } from '@runlog/models';
+import { loadModel, readMLmodel, saveModel } from '@runlog/models';
+import { flavorFor } from '@runlog/models/internal';
 import { registerTfjsFlavor, tfjsFlavor } from '../src/index.js';
 import { removeDir, sampleRows, tempDir, tf, trainedSequential, trainedTwoInput } from './fixtures.js';
 

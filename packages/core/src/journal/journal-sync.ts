@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import PQueue from 'p-queue';
 import { BatchUploader } from '../batch-uploader.js';
 import { redactUri } from '../config.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
@@ -14,6 +15,7 @@ import { scanSession, sessionDirs, type RunState, type SessionSummary } from './
 
 type Env = Record<string, string | undefined>;
 
+/** Options of syncJournals(). */
 export interface SyncJournalsOptions {
   /** A journal root or one session directory. Default: RUNLOG_JOURNAL_DIR, else ~/.local/state/runlog/journal. */
   journal?: string | undefined;
@@ -24,8 +26,29 @@ export interface SyncJournalsOptions {
   env?: Env | undefined;
   /** Corrupt frames, skipped runs, sessions left alone. */
   onWarning?: ((message: string) => void) | undefined;
+  /** Sessions replayed at once (each with its own connection and uploader). Default 2. */
+  concurrency?: number | undefined;
+  /** Progress of each session: records and journal bytes read, as they are replayed. */
+  onProgress?: ((event: SyncProgress) => void) | undefined;
 }
 
+/** A progress event of syncJournals(), per session. */
+export interface SyncProgress {
+  /** The session directory. */
+  dir: string;
+  /** `session-started` (totals known), `records` (some sent), `session-done` (whatever its outcome). */
+  stage: 'session-started' | 'records' | 'session-done';
+  /** Records to send (those the journal does not show acknowledged) and records sent so far. */
+  totalRecords: number;
+  records: number;
+  /** Journal bytes of the session and bytes read so far. */
+  totalBytes: number;
+  bytes: number;
+  /** Runs with records to send. */
+  runs: number;
+}
+
+/** What syncJournals() did with one journal session. */
 export interface SessionSyncResult {
   dir: string;
   uri: string | undefined;
@@ -53,18 +76,25 @@ export interface SessionSyncResult {
 export async function syncJournals(opts: SyncJournalsOptions = {}): Promise<SessionSyncResult[]> {
   const env = opts.env ?? process.env;
   const root = opts.journal ?? defaultJournalDir(env);
-  const results: SessionSyncResult[] = [];
-  for (const dir of sessionDirs(root)) {
+  const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? DEFAULT_SESSION_CONCURRENCY) });
+  const syncOne = async (dir: string): Promise<SessionSyncResult> => {
     try {
-      results.push(await syncSession(dir, opts, env));
+      return await syncSession(dir, opts, env);
     } catch (err) {
       // One session that cannot be synced (a bad target, a server refusing it) does not stop the others.
       if (err instanceof InvalidArgumentError) throw err;
-      results.push({ dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, artifacts: 0, runs: 0, refused: 0, corruptFrames: 0 });
+      return { dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, artifacts: 0, runs: 0, refused: 0, corruptFrames: 0 };
     }
+  };
+  try {
+    // Results in the order of the session directories, whatever order they finish in.
+    return await Promise.all(sessionDirs(root).map((dir) => queue.add(() => syncOne(dir))));
+  } finally {
+    queue.clear(); // after a refused target (InvalidArgumentError), start no further session
   }
-  return results;
 }
+
+const DEFAULT_SESSION_CONCURRENCY = 2;
 
 async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Promise<SessionSyncResult> {
   const warn = opts.onWarning ?? (() => undefined);
@@ -102,7 +132,7 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
       return { ...result, outcome: 'unreachable', problem: (err as Error).message };
     }
     const sameServer = opts.to === undefined || sameUri(uri, summary.uri);
-    const ok = await replay(summary, new FailoverStore(opened), sameServer, opts.timeoutMs ?? 600_000, warn, result);
+    const ok = await replay(summary, new FailoverStore(opened), sameServer, opts.timeoutMs ?? 600_000, warn, result, opts.onProgress);
     await opened.close();
     if (ok) rmSync(dir, { recursive: true, force: true });
     else result.outcome = 'incomplete';
@@ -141,8 +171,26 @@ async function replay(
   timeoutMs: number,
   warn: (m: string) => void,
   result: SessionSyncResult,
+  onProgress: SyncJournalsOptions['onProgress'],
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const segments = listSegments(summary.dir);
+  const sizes = segments.map((seg) => {
+    try {
+      return statSync(join(summary.dir, seg)).size;
+    } catch {
+      return 0;
+    }
+  });
+  const progress = {
+    dir: summary.dir,
+    totalRecords: summary.unsettled,
+    records: 0,
+    totalBytes: sizes.reduce((a, b) => a + b, 0),
+    bytes: 0,
+    runs: 0,
+  };
+  const report = (stage: SyncProgress['stage']) => onProgress?.({ ...progress, stage, records: result.records, runs: result.runs });
   const replayed = new Map<string, RunState>();
   const staged = listStaged(summary.dir);
   const stagedRuns = new Set(staged.map((e) => e.runId));
@@ -167,10 +215,18 @@ async function replay(
     replayed.set(r.id, r);
   }
   result.runs = replayed.size;
+  report('session-started');
   const uploader = new BatchUploader({ store, maxQueueSize: Infinity, onError: (err) => warn(err.message) });
+  let lastReport = 0;
   try {
-    for (const seg of listSegments(summary.dir)) {
-      for await (const { record: rec } of readFrames(join(summary.dir, seg))) {
+    for (const [i, seg] of segments.entries()) {
+      const before = progress.bytes;
+      for await (const { record: rec, next } of readFrames(join(summary.dir, seg))) {
+        progress.bytes = before + next;
+        if (result.records - lastReport >= PROGRESS_EVERY_RECORDS) {
+          lastReport = result.records;
+          report('records');
+        }
         if (rec.t !== 'm' && rec.t !== 'p' && rec.t !== 'g') continue;
         const r = replayed.get(rec.r);
         if (r === undefined) continue;
@@ -179,6 +235,8 @@ async function replay(
         if (uploader.queuedRecords > 200_000 && !(await uploader.flush(Math.max(0, deadline - Date.now())))) return false;
       }
     }
+    progress.bytes = progress.totalBytes;
+    report('records');
     if (!(await uploader.flush(Math.max(0, deadline - Date.now())))) return false;
     result.refused = uploader.stats().failed;
     // Artifacts staged while the server was away: after the run's records, before its end.
@@ -218,5 +276,9 @@ async function replay(
     return ok;
   } finally {
     uploader.close();
+    report('session-done');
   }
 }
+
+/** How often (in records fed) a session reports progress while replaying. */
+const PROGRESS_EVERY_RECORDS = 5000;

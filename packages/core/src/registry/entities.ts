@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '../errors.js';
 /** The four stages (deprecated by MLflow since 2.9 in favour of aliases, still served in 3.x). */
 export type ModelVersionStage = 'None' | 'Staging' | 'Production' | 'Archived';
 
+/** The stages a model version can be in (MLflow's deprecated stages, still served). */
 export const MODEL_VERSION_STAGES: readonly ModelVersionStage[] = ['None', 'Staging', 'Production', 'Archived'];
 
 /** Stages `getLatestVersions` and `archiveExistingVersions` treat as "active". */
@@ -26,6 +27,7 @@ export type ModelVersionStatus = 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' 
 /** A model version number as accepted by the API. */
 export type VersionLike = string | number;
 
+/** A version of a registered model. */
 export interface ModelVersion {
   name: string;
   /** Decimal integer as a string, e.g. "3". */
@@ -48,6 +50,7 @@ export interface ModelVersion {
   modelId?: string | undefined;
 }
 
+/** A registered model, with its aliases and latest versions. */
 export interface RegisteredModel {
   name: string;
   creationTimestamp?: number | undefined;

@@ -36,6 +36,7 @@ export interface TrackingStatus {
   };
 }
 
+/** What `runlog status` reports: the tracking URI, whether the server answers (and its version), whether the credentials are accepted, and the journal backlog. */
 export async function trackingStatus(opts: { trackingUri?: string | undefined; journalDir?: string | undefined; env?: Env } = {}): Promise<TrackingStatus> {
   const env = opts.env ?? process.env;
   const target = resolveTrackingTarget(opts.trackingUri, env);

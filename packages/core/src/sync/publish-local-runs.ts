@@ -1,14 +1,19 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BatchUploader } from '../batch-uploader.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RetryPolicy } from '../rest/retry-policy.js';
 import type { TrackingStore } from '../store.js';
+import type { FileStore } from '../stores/file-store.js';
 import { openStore } from '../store-factory.js';
-import { openLocalSource, selectLocalRuns } from './local-source.js';
+import { localArtifactDir, openLocalSource, selectLocalRuns, type LocalRun } from './local-source.js';
+import { PublishMarks, runFingerprint } from './publish-marks.js';
 import { emptyResult, RunPublisher } from './run-publisher.js';
 import { SOURCE_RUN_TAG } from './target-run.js';
 
 export { SOURCE_RUN_TAG };
 
+/** Options of publishLocalRuns(). */
 export interface PublishLocalRunsOptions {
   /** The local store: a path or `file:` URI of an `mlruns` directory. */
   from: string;
@@ -26,17 +31,32 @@ export interface PublishLocalRunsOptions {
   retry?: RetryPolicy | undefined;
   /** Environment for auth and TLS of a `to` URI (MLFLOW_TRACKING_TOKEN, …). Default process.env. */
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Keep progress marks in this directory (one file per target): a run whose local files have not
+   * changed since it was last published here is neither read nor sent again (`unchanged` in its
+   * result). `runlog sync --from` uses `$XDG_STATE_HOME/runlog/publish-marks`. Without it every
+   * run is checked against the target, which also repairs a published run changed or deleted there.
+   */
+  marksDir?: string | undefined;
 }
 
+/** A progress event of publishLocalRuns(), per run and stage. */
 export interface PublishProgress {
-  stage: 'run-started' | 'records-sent' | 'artifacts-sent' | 'run-done' | 'run-skipped';
+  /** `run-unchanged`: the progress marks show the run was published as it is now; nothing was read or sent. */
+  stage: 'run-started' | 'records-sent' | 'artifacts-sent' | 'run-done' | 'run-skipped' | 'run-unchanged';
   /** 1-based position among the runs selected for publishing. */
   index: number;
   total: number;
   localId: string;
   serverId: string | null;
+  /** Metric points, params and tags sent for this run so far (from `records-sent` on). */
+  records?: number | undefined;
+  /** Artifact files and their bytes sent for this run (from `artifacts-sent` on). */
+  artifactFiles?: number | undefined;
+  artifactBytes?: number | undefined;
 }
 
+/** What publishLocalRuns() did with one local run. */
 export interface PublishedRun {
   localId: string;
   /** The run on the target; null for a skipped run. */
@@ -53,12 +73,15 @@ export interface PublishedRun {
   params: number;
   tags: number;
   artifacts: number;
+  /** True when the progress marks (`marksDir`) showed the run unchanged since it was published: nothing was read or sent. */
+  unchanged?: boolean | undefined;
   /** Why nothing was published: 'deleted' locally, or 'deleted-on-target' (the published copy was deleted there). */
   skipped?: 'deleted' | 'deleted-on-target' | undefined;
   /** Things that were published with a caveat (a parent run that could not be mapped, unreachable artifacts). */
   warnings: string[];
 }
 
+/** The result of publishLocalRuns(): one entry per selected or skipped run. */
 export interface PublishSummary {
   runs: PublishedRun[];
 }
@@ -95,13 +118,31 @@ export async function publishLocalRuns(opts: PublishLocalRunsOptions): Promise<P
     onError: (err) => errors.push(err),
   });
   const publisher = new RunPublisher(source, target, uploader, errors, opts.onProgress);
+  const marks = opts.marksDir === undefined ? null : await PublishMarks.open(opts.marksDir, target.displayUri);
   const summary: PublishSummary = { runs: [] };
   try {
     for (const r of skipped) {
       summary.runs.push(emptyResult(r.run.info.runId, 'deleted'));
     }
     for (let i = 0; i < runs.length; i++) {
-      summary.runs.push(await publisher.publish(runs[i]!, i + 1, runs.length));
+      const local = runs[i]!;
+      const localId = local.run.info.runId;
+      const fingerprint = marks ? await fingerprintOf(source, local) : null;
+      const mark = marks?.get(localId);
+      if (mark && fingerprint !== null && mark.fingerprint === fingerprint) {
+        publisher.remember(localId, mark.serverId);
+        opts.onProgress?.({ stage: 'run-unchanged', index: i + 1, total: runs.length, localId, serverId: mark.serverId });
+        summary.runs.push({ ...emptyResult(localId), serverId: mark.serverId, serverExperimentId: mark.serverExperimentId, unchanged: true });
+        continue;
+      }
+      const result = await publisher.publish(local, i + 1, runs.length);
+      summary.runs.push(result);
+      if (marks && fingerprint !== null) {
+        // Only a run published completely, without caveats, is marked: the others are checked again next time.
+        if (!result.skipped && result.warnings.length === 0 && result.serverId && result.serverExperimentId) {
+          await marks.set(localId, { serverId: result.serverId, serverExperimentId: result.serverExperimentId, fingerprint });
+        } else await marks.delete(localId);
+      }
     }
     return summary;
   } finally {
@@ -109,6 +150,20 @@ export async function publishLocalRuns(opts: PublishLocalRunsOptions): Promise<P
     await source.close();
     if (ownsTarget) await target.close();
   }
+}
+
+/** The fingerprint of a local run's files; its folder is `<root>/<experiment>/<run>`, or under .trash/ once its experiment is deleted. */
+async function fingerprintOf(source: FileStore, local: LocalRun): Promise<string> {
+  const { experimentId, runId } = local.run.info;
+  const candidates = [join(source.rootDir, experimentId, runId), join(source.rootDir, '.trash', experimentId, runId)];
+  let dir = candidates[0]!;
+  for (const c of candidates) {
+    if (await stat(c).then((s) => s.isDirectory(), () => false)) {
+      dir = c;
+      break;
+    }
+  }
+  return runFingerprint(dir, await localArtifactDir(source, local.run));
 }
 
 function checkTargetUri(to: string | TrackingStore): void {

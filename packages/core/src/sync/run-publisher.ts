@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import PQueue from 'p-queue';
 import type { BatchUploader } from '../batch-uploader.js';
 import { debug } from '../debug.js';
 import type { Metric, Run, RunTag } from '../entities.js';
@@ -33,11 +35,16 @@ export class RunPublisher {
     this.experiments = new ExperimentMapper(target);
   }
 
+  /** A run published earlier (known from the progress marks): its children map their parent tag to it. */
+  remember(localId: string, serverId: string): void {
+    this.published.set(localId, serverId);
+  }
+
   async publish(local: LocalRun, index: number, total: number): Promise<PublishedRun> {
     const { run } = local;
     const localId = run.info.runId;
-    const progress = (stage: PublishProgress['stage'], serverId: string | null) =>
-      this.onProgress?.({ stage, index, total, localId, serverId });
+    const progress = (stage: PublishProgress['stage'], serverId: string | null, counts: Partial<PublishProgress> = {}) =>
+      this.onProgress?.({ stage, index, total, localId, serverId, ...counts });
     const result = emptyResult(localId);
     const experimentId = await this.experiments.targetIdFor(local.experiment);
     result.serverExperimentId = experimentId;
@@ -62,9 +69,11 @@ export class RunPublisher {
     progress('run-started', serverId);
 
     await this.sendRecords(run, serverId, tags, existing.keep, result);
-    progress('records-sent', serverId);
-    result.artifacts = await this.sendArtifacts(run, serverId, result.warnings);
-    progress('artifacts-sent', serverId);
+    const records = result.metrics + result.params + result.tags;
+    progress('records-sent', serverId, { records });
+    const sent = await this.sendArtifacts(run, serverId, result.warnings);
+    result.artifacts = sent.files;
+    progress('artifacts-sent', serverId, { records, artifactFiles: sent.files, artifactBytes: sent.bytes });
 
     // Last: a run marked finished on the server is complete; and a deleted run takes no writes.
     if (run.info.status !== 'RUNNING' || run.info.endTime !== undefined) {
@@ -173,23 +182,31 @@ export class RunPublisher {
     }
   }
 
-  private async sendArtifacts(run: Run, serverId: string, warnings: string[]): Promise<number> {
+  /** Uploads the run's artifact files, ARTIFACT_CONCURRENCY at a time; the first failure stops the rest. */
+  private async sendArtifacts(run: Run, serverId: string, warnings: string[]): Promise<{ files: number; bytes: number }> {
     const dir = await localArtifactDir(this.source, run);
     if (dir === null) {
       warnings.push(`artifacts at ${run.info.artifactUri} are not on this machine and were not published`);
-      return 0;
+      return { files: 0, bytes: 0 };
     }
     const files = await listArtifactFiles(dir);
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const rel = files[next++]!;
-        const slash = rel.lastIndexOf('/');
-        await this.target.logArtifact(serverId, join(dir, ...rel.split('/')), slash < 0 ? '' : rel.slice(0, slash));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ARTIFACT_CONCURRENCY, files.length) }, worker));
-    return files.length;
+    const queue = new PQueue({ concurrency: ARTIFACT_CONCURRENCY });
+    let bytes = 0;
+    try {
+      await Promise.all(
+        files.map((rel) =>
+          queue.add(async () => {
+            const path = join(dir, ...rel.split('/'));
+            const slash = rel.lastIndexOf('/');
+            await this.target.logArtifact(serverId, path, slash < 0 ? '' : rel.slice(0, slash));
+            bytes += (await stat(path).catch(() => null))?.size ?? 0;
+          }),
+        ),
+      );
+    } finally {
+      queue.clear();
+    }
+    return { files: files.length, bytes };
   }
 }
 

@@ -1,30 +1,27 @@
 import type { Command } from 'commander';
+import { CliFailure } from '../cli/cli-errors.js';
+import { integerAtLeast, nonNegativeNumber, port, positiveNumber } from '../cli/option-parsers.js';
 
 interface ServeCliOptions {
   modelUri: string;
   host: string;
-  port: string;
-  timeout?: string;
-  bodyTimeout?: string;
-  maxBodyBytes?: string;
-  maxBatchSize?: string;
-  maxWaitMs?: string;
+  port: number;
+  timeout?: number;
+  bodyTimeout?: number;
+  maxBodyBytes?: number;
+  maxBatchSize?: number;
+  maxWaitMs?: number;
   batching: boolean;
-  maxConcurrentRequests?: string;
+  maxConcurrentRequests?: number;
   trackingUri?: string;
-}
-
-function number(name: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${v}'`);
-  return n;
 }
 
 /**
  * `runlog serve -m <model uri>`: the scoring server of @runlog/serve, with the options of
  * `mlflow models serve` that apply (-m, -h/--host, -p/--port, -t/--timeout in seconds) plus
  * runlog's body limit and batching knobs. SIGTERM / SIGINT stop it gracefully (exit code 0); a
- * second signal exits at once.
+ * second signal exits at once. Since -h is the host (as for MLflow), help is `--help`, or a bare
+ * `-h` with nothing after it (see cli.ts).
  */
 export function registerServeCommand(program: Command): void {
   program
@@ -33,14 +30,14 @@ export function registerServeCommand(program: Command): void {
     .helpOption('--help', 'display help for command')
     .requiredOption('-m, --model-uri <uri>', 'model URI: a path, file:, runs:/<run_id>/<path>, models:/<id or name/version>, mlflow-artifacts:')
     .option('-h, --host <host>', 'interface to bind (0.0.0.0 exposes the server beyond this machine)', '127.0.0.1')
-    .option('-p, --port <port>', 'port (0 picks a free one)', '5000')
-    .option('-t, --timeout <seconds>', 'request timeout in seconds (default: MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, else 60)')
-    .option('--body-timeout <seconds>', 'time allowed to receive a request body; slower ones are answered 408 (default 30)')
-    .option('--max-body-bytes <n>', 'largest request body in bytes (default 33554432)')
-    .option('--max-batch-size <rows>', 'dynamic batching: most rows in one model call (default 64)')
-    .option('--max-wait-ms <ms>', 'dynamic batching: how long an idle server waits for a batch to fill (default 0)')
+    .option('-p, --port <port>', 'port (0 picks a free one)', port, 5000)
+    .option('-t, --timeout <seconds>', 'request timeout in seconds (default: MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, else 60)', positiveNumber)
+    .option('--body-timeout <seconds>', 'time allowed to receive a request body; slower ones are answered 408 (default 30)', positiveNumber)
+    .option('--max-body-bytes <n>', 'largest request body in bytes (default 33554432)', integerAtLeast(1))
+    .option('--max-batch-size <rows>', 'dynamic batching: most rows in one model call (default 64)', integerAtLeast(1))
+    .option('--max-wait-ms <ms>', 'dynamic batching: how long an idle server waits for a batch to fill (default 0)', nonNegativeNumber)
     .option('--no-batching', 'send every request to the model on its own')
-    .option('--max-concurrent-requests <n>', 'requests held at once past their body; more are answered 503 (default 256)')
+    .option('--max-concurrent-requests <n>', 'requests held at once past their body; more are answered 503 (default 256)', integerAtLeast(1))
     .option('--tracking-uri <uri>', 'tracking URI for runs:/ and models:/ URIs (default: MLFLOW_TRACKING_URI, else ./mlruns)')
     .action(async (opts: ServeCliOptions) => {
       const { RunlogClient, serveModel } = await import('../index.js');
@@ -50,19 +47,20 @@ export function registerServeCommand(program: Command): void {
       try {
         handle = await serveModel(opts.modelUri, {
           host: opts.host,
-          port: number('port', opts.port),
-          timeoutMs: opts.timeout === undefined ? undefined : number('timeout', opts.timeout) * 1000,
-          bodyTimeoutMs: opts.bodyTimeout === undefined ? undefined : number('body-timeout', opts.bodyTimeout) * 1000,
-          maxBodyBytes: opts.maxBodyBytes === undefined ? undefined : number('max-body-bytes', opts.maxBodyBytes),
-          batching: opts.batching
-            ? {
-                maxBatchSize: opts.maxBatchSize === undefined ? undefined : number('max-batch-size', opts.maxBatchSize),
-                maxWaitMs: opts.maxWaitMs === undefined ? undefined : number('max-wait-ms', opts.maxWaitMs),
-              }
-            : false,
-          maxConcurrentRequests: opts.maxConcurrentRequests === undefined ? undefined : number('max-concurrent-requests', opts.maxConcurrentRequests),
+          port: opts.port,
+          timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+          bodyTimeoutMs: opts.bodyTimeout === undefined ? undefined : opts.bodyTimeout * 1000,
+          maxBodyBytes: opts.maxBodyBytes,
+          batching: opts.batching ? { maxBatchSize: opts.maxBatchSize, maxWaitMs: opts.maxWaitMs } : false,
+          maxConcurrentRequests: opts.maxConcurrentRequests,
           loadOptions: { client },
         });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new CliFailure(`port ${opts.port} on ${opts.host} is already in use; pick another with -p <port> (0 picks a free one).`, { cause: err });
+        if (code === 'EACCES') throw new CliFailure(`not allowed to listen on port ${opts.port} on ${opts.host}; ports below 1024 need privileges, pick another with -p <port>.`, { cause: err });
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on host '${opts.host}': it is not an address of this machine.`, { cause: err });
+        throw err;
       } finally {
         await client.close();
       }

@@ -1,5 +1,10 @@
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { defaultJournalDir, publishLocalRuns, syncJournals } from '@runlog/core';
+import { defaultPublishMarksDir } from '@runlog/core/internal';
+import { UsageError } from '../cli/cli-errors.js';
+import { integerAtLeast, positiveNumber } from '../cli/option-parsers.js';
+import { createProgress, formatBytes } from '../cli/progress.js';
 
 interface SyncOptions {
   journal?: string;
@@ -8,13 +13,16 @@ interface SyncOptions {
   runId?: string[];
   experimentId?: string[];
   includeDeleted?: boolean;
-  timeout: string;
+  timeout: number;
+  concurrency: number;
+  marks: boolean;
+  quiet?: boolean;
 }
 
 /**
  * `runlog sync`: uploads journals that crashed or offline processes left (default), or publishes
  * runs of a local ./mlruns store to a server (--from). Both are idempotent: running it twice sends
- * nothing twice. Exit code 1 when something could not be synced.
+ * nothing twice. Progress bars on a terminal (stderr); exit code 1 when something could not be synced.
  */
 export function registerSyncCommand(program: Command): void {
   program
@@ -26,24 +34,47 @@ export function registerSyncCommand(program: Command): void {
     .option('--run-id <id...>', 'with --from: only these runs')
     .option('--experiment-id <id...>', 'with --from: only the runs of these experiments')
     .option('--include-deleted', 'with --from: also publish deleted runs (deleted on the server too)')
-    .option('--timeout <seconds>', 'give up on a journal session after this long (it stays for the next sync)', '600')
+    .option('--no-marks', `with --from: check every run against the server, ignoring the progress marks in ${defaultPublishMarksDir()}`)
+    .option('--timeout <seconds>', 'give up on a journal session after this long (it stays for the next sync)', positiveSeconds, 600)
+    .option('--concurrency <n>', 'journal sessions replayed at once', integerAtLeast(1), 2)
+    .option('-q, --quiet', 'no progress bars (they are only drawn on a terminal anyway)')
     .action(async (opts: SyncOptions) => {
       process.exitCode = opts.from !== undefined ? await publish(opts) : await replayJournals(opts);
     });
 }
 
-async function replayJournals(opts: SyncOptions): Promise<number> {
-  const seconds = Number(opts.timeout);
-  if (!(seconds > 0)) {
-    console.error(`runlog sync: --timeout must be a positive number of seconds, not '${opts.timeout}'.`);
-    return 2;
+function positiveSeconds(value: string): number {
+  try {
+    return positiveNumber(value);
+  } catch (err) {
+    (err as Error).message = 'Expected a positive number of seconds.';
+    throw err;
   }
-  const results = await syncJournals({
-    journal: opts.journal,
-    to: opts.to,
-    timeoutMs: seconds * 1000,
-    onWarning: (m) => console.error(`warning: ${m}`),
+}
+
+async function replayJournals(opts: SyncOptions): Promise<number> {
+  const progress = createProgress({
+    quiet: opts.quiet,
+    format: '{session} [{bar}] {percentage}% | {value}/{total} records | {bytes} of {totalBytes} | {runs} run(s)',
   });
+  let results;
+  try {
+    results = await syncJournals({
+      journal: opts.journal,
+      to: opts.to,
+      timeoutMs: opts.timeout * 1000,
+      concurrency: opts.concurrency,
+      onWarning: (m) => (progress.active ? undefined : console.error(`warning: ${m}`)),
+      onProgress: (e) => {
+        const payload = { session: basename(e.dir), bytes: formatBytes(e.bytes), totalBytes: formatBytes(e.totalBytes), runs: e.runs };
+        if (e.stage === 'session-started') progress.start(e.dir, Math.max(e.totalRecords, 1), payload);
+        else if (e.stage === 'records') progress.update(e.dir, e.records, payload);
+        else progress.finish(e.dir);
+      },
+    });
+  } finally {
+    progress.close();
+  }
   if (results.length === 0) {
     console.log(`Nothing to sync in ${opts.journal ?? defaultJournalDir()}.`);
     return 0;
@@ -57,8 +88,7 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
     else if (r.outcome === 'unreachable') {
       failed++;
       console.log(`not synced, the server did not answer (${r.problem}): ${where}`);
-    }
-    else {
+    } else {
       failed++;
       console.log(`incomplete, kept for the next sync: ${where}${r.problem ? ` (${r.problem})` : ''}`);
     }
@@ -69,18 +99,49 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
 
 async function publish(opts: SyncOptions): Promise<number> {
   const to = opts.to ?? process.env.MLFLOW_TRACKING_URI;
-  if (!to) {
-    console.error('runlog sync --from needs a server: pass --to <uri> or set MLFLOW_TRACKING_URI.');
-    return 2;
+  if (!to) throw new UsageError('sync --from needs a server: pass --to <uri> or set MLFLOW_TRACKING_URI.');
+  const progress = createProgress({
+    quiet: opts.quiet,
+    format: 'publish [{bar}] {value}/{total} runs | {run} {stage} | {records} records, {files} files ({bytes}) sent',
+  });
+  let records = 0;
+  let files = 0;
+  let bytes = 0;
+  let summary;
+  try {
+    summary = await publishLocalRuns({
+      from: opts.from!,
+      to,
+      runIds: opts.runId,
+      experimentIds: opts.experimentId,
+      includeDeleted: opts.includeDeleted,
+      marksDir: opts.marks ? defaultPublishMarksDir() : undefined,
+      onProgress: (e) => {
+        if (e.index === 1 && (e.stage === 'run-started' || e.stage === 'run-unchanged' || e.stage === 'run-skipped')) {
+          progress.start('publish', e.total, { run: e.localId, stage: e.stage, records, files, bytes: formatBytes(bytes) });
+        }
+        if (e.stage === 'records-sent') records += e.records ?? 0;
+        if (e.stage === 'artifacts-sent') {
+          files += e.artifactFiles ?? 0;
+          bytes += e.artifactBytes ?? 0;
+        }
+        const done = e.stage === 'run-done' || e.stage === 'run-unchanged' || e.stage === 'run-skipped';
+        progress.update('publish', done ? e.index : e.index - 1, { run: e.localId, stage: e.stage, records, files, bytes: formatBytes(bytes) });
+      },
+    });
+  } finally {
+    progress.close();
   }
-  const summary = await publishLocalRuns({ from: opts.from!, to, runIds: opts.runId, experimentIds: opts.experimentId, includeDeleted: opts.includeDeleted });
+  let unchanged = 0;
   for (const run of summary.runs) {
-    if (run.skipped) console.log(`skipped ${run.localId} (${run.skipped})`);
+    if (run.unchanged) unchanged++;
+    else if (run.skipped) console.log(`skipped ${run.localId} (${run.skipped})`);
     else {
       const what = `${run.metrics} metric point(s), ${run.params} param(s), ${run.tags} tag(s), ${run.artifacts} artifact file(s)`;
       console.log(`${run.created ? 'published' : 'updated'} ${run.localId} → ${to} run ${run.serverId}: ${what}`);
     }
     for (const w of run.warnings) console.error(`  warning: ${w}`);
   }
+  if (unchanged > 0) console.log(`${unchanged} run(s) unchanged since they were last published to ${to} (--no-marks checks them again)`);
   return 0;
 }

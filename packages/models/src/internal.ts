@@ -1,0 +1,69 @@
+/**
+ * @runlog/models/internal: plumbing shared by runlog's own packages (the ONNX and TF.js flavors,
+ * the scoring server). Not part of the public API: names here may change or go in any release.
+ *
+ * @packageDocumentation
+ */
+export { flavorFor, flavorForModel } from './flavor-registry.js';
+export {
+  MLFLOW_FORMAT_VERSION,
+  toYamlDict,
+  fromYamlDict,
+  mlmodelToYaml,
+  mlmodelFromYaml,
+  formatUtcTimeCreated,
+  newModelUuid,
+} from './mlmodel.js';
+export {
+  tensorSpec,
+  validateSchema,
+  schemaToJsonList,
+  schemaFromJsonList,
+  signatureToDict,
+  signatureFromDict,
+  NUMPY_DTYPES,
+  COLUMN_TYPES,
+} from './signature.js';
+export {
+  TYPED_ARRAY_OF_DTYPE,
+  isTensorValue,
+  isTypedArray,
+  dtypeOfTypedArray,
+  shapeOf,
+  nestedToTensor,
+  tensorToNested,
+  castTensor,
+  numElements,
+  toHalfBits,
+  fromHalfBits,
+} from './tensor.js';
+export { compileEnforcer, type SchemaEnforcer, type EnforcementTarget } from './schema-enforcement.js';
+export { isSafeCast, nestedArraySchema } from './tensor-check.js';
+export {
+  buildInputExample,
+  saveInputExample,
+  INPUT_EXAMPLE_FILE,
+  SERVING_INPUT_EXAMPLE_FILE,
+  type BuiltInputExample,
+} from './input-example.js';
+export {
+  NODE_ENV_FILE,
+  REQUIREMENTS_FILE,
+  PYTHON_ENV_FILE,
+  CONDA_ENV_FILE,
+  DEFAULT_PYTHON_VERSION,
+  buildNodeEnv,
+  writeNodeEnv,
+  resolveInstalledVersion,
+  packageLockSha256,
+  runlogVersion,
+  withMlflowRequirement,
+  pythonEnvFiles,
+  writePythonEnv,
+  pythonFunctionFlavor,
+  type NodeEnv,
+  type PythonFunctionFlavorOptions,
+} from './environment.js';
+export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree } from './py-json.js';
+export { pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from './py-yaml.js';
+export { renderVegaLiteSvg, LOGGED_IMAGES_TAG, LOGGED_ARTIFACTS_TAG } from './media/index.js';

@@ -1,0 +1,48 @@
+// Runs the `runlog` CLI from its sources in a child process (tsx, source conditions), as a user
+// would run it, and returns its exit code and output.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(REPO_ROOT, 'packages', 'runlog', 'src', 'cli.ts');
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** A line of a V8 stack trace: what must never reach a user without --debug. */
+export const STACK_LINE = /^\s+at /m;
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: {
+        ...process.env,
+        RUNLOG_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'runlog-cli-')),
+        // Progress marks of `sync --from` land in a throw-away state directory, never the user's.
+        XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'runlog-cli-state-')),
+        MLFLOW_TRACKING_URI: undefined,
+        MLFLOW_REGISTRY_URI: undefined,
+        RUNLOG_DEBUG: undefined,
+        ...opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
