@@ -51,6 +51,8 @@ interface Segment {
 /** One encoded group on its way to the file: what becomes durable when it is written. */
 interface StagedGroup {
   seg: Segment;
+  /** Staging order: groups from `journalOnlyFrom` on hold records the uploader does not have. */
+  seq: number;
   /** Offset just past the group. */
   end: number;
   /** Per run: its records' end ordinals once this group is written. */
@@ -107,6 +109,8 @@ export class JournalWriter {
   private readonly segments: Segment[] = [];
   /** Encoded groups not yet written, oldest first. */
   private readonly staged: StagedGroup[] = [];
+  private seq = 0;
+  private journalOnlyFrom = Infinity;
   private readonly appender: SegmentAppender;
   private commitTimer: NodeJS.Timeout | undefined;
   private commitSoon = false;
@@ -416,9 +420,9 @@ export class JournalWriter {
   }
 
   /** Reserves the group's place in the current segment and queues its write. */
-  private stage(text: string, what: Omit<StagedGroup, 'seg' | 'end'>, seg = this.segments[this.segments.length - 1]!): void {
+  private stage(text: string, what: Omit<StagedGroup, 'seg' | 'end' | 'seq'>, seg = this.segments[this.segments.length - 1]!): void {
     const buf = Buffer.from(text, 'utf8');
-    const staged: StagedGroup = { seg, end: seg.reserved + buf.length, ...what };
+    const staged: StagedGroup = { seg, seq: this.seq++, end: seg.reserved + buf.length, ...what };
     this.staged.push(staged);
     const op: AppendOp = { fd: seg.fd, offset: seg.reserved, buf, written: () => this.written(staged) };
     seg.reserved += buf.length;
@@ -440,12 +444,21 @@ export class JournalWriter {
   }
 
   /**
-   * After a failed write: the records that never reached the journal, in order per run and kind,
-   * handed to the caller (which uploads them from memory); the writer keeps nothing.
+   * From here on records go to the journal only (a spilled queue): groups encoded from now on are
+   * the ones takeUnwritten() hands over. Call right after commit().
+   */
+  markJournalOnly(): void {
+    this.journalOnlyFrom = this.seq;
+  }
+
+  /**
+   * After a failed write: the records that never reached the journal and that the uploader does
+   * not have (those logged since markJournalOnly()), in order per run and kind, handed to the
+   * caller (which uploads them from memory); the writer keeps nothing.
    */
   takeUnwritten(): UnwrittenGroup[] {
     const out: UnwrittenGroup[] = [];
-    for (const s of this.staged.splice(0)) out.push(...s.groups);
+    for (const s of this.staged.splice(0)) if (s.seq >= this.journalOnlyFrom) out.push(...s.groups);
     for (const r of this.dirtyRuns) {
       out.push({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops });
       r.pm = undefined;

@@ -124,6 +124,7 @@ export class JournaledQueue implements RecordSink {
   private spill(): void {
     this.writer.commit();
     if (this.writer.error !== undefined) return;
+    this.writer.markJournalOnly();
     this.cursor = this.writer.position();
     this.spilling = true;
     debug('queue spilled to the journal at %d records in memory', this.uploader.queuedRecords);

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { defaultJournalDir, publishLocalRuns, syncJournals } from '@runlog/core';
 
@@ -14,7 +15,7 @@ interface SyncOptions {
 /**
  * `runlog sync`: uploads journals that crashed or offline processes left (default), or publishes
  * runs of a local ./mlruns store to a server (--from). Both are idempotent: running it twice sends
- * nothing twice. Exit code 1 when something could not be synced.
+ * nothing twice. Exit code 1 when something could not be synced, or was lost to a damaged journal.
  */
 export function registerSyncCommand(program: Command): void {
   program
@@ -63,6 +64,11 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
       console.log(`incomplete, kept for the next sync: ${where}${r.problem ? ` (${r.problem})` : ''}`);
     }
     if (r.refused > 0) console.log(`  ${r.refused} record(s) were refused by the server as invalid and dropped`);
+    // Damage is a failure of the sync even when the rest landed: the user must hear of it.
+    if (r.lost > 0 || r.corruptFrames > 0) {
+      failed++;
+      console.log(`  ${r.lost} record(s) lost in ${r.corruptFrames} damaged frame(s)${r.quarantined.length ? `; damaged segment(s) kept in ${dirname(r.quarantined[0]!)}` : ''}`);
+    }
   }
   return failed > 0 ? 1 : 0;
 }
