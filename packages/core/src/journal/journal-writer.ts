@@ -69,6 +69,9 @@ export interface UnwrittenGroup {
   tagOps?: Array<[string, string] | [string]> | undefined;
 }
 
+/** Groups that may wait for the thread pool before writes are done on the logging thread. */
+const MAX_WRITE_BACKLOG = 8;
+
 /** Session directories this process writes: its own sessions are live whatever the pid file says. */
 export const openSessions = new Set<string>();
 
@@ -111,6 +114,7 @@ export class JournalWriter {
   private readonly staged: StagedGroup[] = [];
   private seq = 0;
   private journalOnlyFrom = Infinity;
+  private inlineCommits = false;
   private readonly appender: SegmentAppender;
   private commitTimer: NodeJS.Timeout | undefined;
   private commitSoon = false;
@@ -347,7 +351,7 @@ export class JournalWriter {
   private counted(): void {
     const n = ++this.pendingRecords;
     if (n < this.opts.commitRecords) this.wake();
-    else if (n >= this.opts.maxStagedRecords) this.commit();
+    else if (n >= this.opts.maxStagedRecords || this.inlineCommits) this.commit();
     else if (!this.commitSoon) {
       // Encoded at the next turn of the event loop, not inside this logging call.
       this.commitSoon = true;
@@ -392,7 +396,8 @@ export class JournalWriter {
       }
       if (r.pp !== undefined) parts.push(encodeFrame({ t: 'p', r: r.id, o: r.pp.o, kv: r.pp.kv }, r.pp.kv.length));
       if (r.pg !== undefined) parts.push(encodeFrame({ t: 'g', r: r.id, o: r.pg.o, ops: r.pg.ops }, r.pg.ops.length));
-      groups.push({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops });
+      // Kept until written only if the uploader does not have them (see takeUnwritten).
+      if (this.seq >= this.journalOnlyFrom) groups.push({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops });
       r.encoded.splice(0, 3, ...r.next);
       marks.push([r, [...r.next]]);
       r.pm = undefined;
@@ -426,7 +431,9 @@ export class JournalWriter {
     this.staged.push(staged);
     const op: AppendOp = { fd: seg.fd, offset: seg.reserved, buf, written: () => this.written(staged) };
     seg.reserved += buf.length;
-    this.appender.enqueue(op);
+    // The thread pool completes at most one write per turn of the event loop: a loop that seldom
+    // yields would pile groups up, so past a few waiting the writes are done here (bounded memory).
+    this.appender.enqueue(op, this.inlineCommits || this.appender.backlog >= MAX_WRITE_BACKLOG);
   }
 
   /** A group is fully in the file: its records and run ends are durable. */
@@ -449,6 +456,17 @@ export class JournalWriter {
    */
   markJournalOnly(): void {
     this.journalOnlyFrom = this.seq;
+    this.inlineCommits = true;
+  }
+
+  /**
+   * Records go to the uploader too again (the spill ended). While spilled, groups are encoded
+   * inside the logging call that fills one: the uploader is not fed then, so the call is cheap
+   * anyway, and small groups keep an outage of any length within bounded memory.
+   */
+  markShared(): void {
+    this.inlineCommits = false;
+    this.journalOnlyFrom = Infinity;
   }
 
   /**

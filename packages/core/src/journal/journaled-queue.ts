@@ -205,6 +205,7 @@ export class JournaledQueue implements RecordSink {
 
   private stopSpilling(): void {
     this.spilling = false;
+    this.writer.markShared();
     if (this.refillTimer !== undefined) clearInterval(this.refillTimer);
     this.refillTimer = undefined;
     debug('journal read-back caught up; records stay in memory again');

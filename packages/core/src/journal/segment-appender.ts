@@ -71,10 +71,46 @@ export class SegmentAppender {
     return this.inflight === undefined && this.queue.length === 0;
   }
 
-  enqueue(op: AppendOp): void {
+  /**
+   * Queues the op; with `inline`, writes it (and everything before it) now on the calling thread
+   * instead: the back-pressure of a spilled queue (see JournalWriter.markJournalOnly).
+   */
+  /** Ops waiting behind the one in flight. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  enqueue(op: AppendOp, inline = false): void {
     if (this.failure !== undefined || this.stopped) return;
+    if (inline) {
+      // Whatever waits goes first, on this thread too. An op still in the thread pool is written
+      // again here, byte for byte at its offset; its own completion is then ignored.
+      const before = this.inflight !== undefined ? [this.inflight, ...this.queue] : [...this.queue];
+      this.inflight = undefined;
+      this.queue.length = 0;
+      for (const waiting of [...before, op]) {
+        if (this.failure !== undefined) return;
+        this.writeSyncNow(waiting);
+      }
+      return;
+    }
     this.queue.push(op);
     this.pump();
+  }
+
+  private writeSyncNow(op: AppendOp): void {
+    try {
+      for (let done = 0; done < op.buf.length; ) {
+        const n = this.opts.fs.writeSync(op.fd, op.buf, done, op.buf.length - done, op.offset + done);
+        if (n <= 0) throw Object.assign(new Error('the disk took no bytes of the write'), { code: 'EIO' });
+        done += n;
+      }
+      if (this.opts.fsync === 'commit') this.opts.fs.fsyncSync(op.fd);
+    } catch (err) {
+      this.fail(err as Error, op);
+      return;
+    }
+    this.settled(op);
   }
 
   /** Resolves once every op enqueued so far is written (or the appender failed). */
