@@ -76,7 +76,10 @@ print(json.dumps({'runs': len(found), 'n': len(h), 'contiguous': steps == list(r
 `,
       );
       assert.equal(py.runs, 1);
-      assert.ok(py.n >= 1000 && py.contiguous, JSON.stringify(py));
+      // Exact: the line promised `waiting` records, and exactly those are on the server (issue 10).
+      assert.ok(py.contiguous, JSON.stringify(py));
+      assert.equal(py.n, waiting, JSON.stringify(py));
+      if (mode === 'normal') assert.equal(waiting, 1000);
       assert.equal(py.status, mode === 'normal' ? 'FINISHED' : 'KILLED');
     });
   }

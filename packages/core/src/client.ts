@@ -283,9 +283,11 @@ export class RunlogClient {
       ok = await withDeadline(this.offlineArtifacts.drain(), Math.max(0, timeoutMs - (Date.now() - started)), false);
       ok &&= this.offlineArtifacts.pendingFor(runId) === 0;
     }
+    // A journal that failed keeps nothing safe: endRun behaves as in memory mode from then on.
+    const journal = this.journal !== undefined && this.journal.writer.error === undefined ? this.journal : undefined;
     if (!ok) {
       const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
-      if (this.journal) {
+      if (journal) {
         this.scheduleEnd(runId, status, endTime);
         if (uploads === 0) return;
       }
@@ -300,17 +302,20 @@ export class RunlogClient {
           { cause: diskError, unsent },
         );
       }
+      const unsent = journal ? 0 : this.journal ? this.journal.writer.unsettledRecords(runId) : this.uploader.pendingFor(runId);
       throw new UnsentRecordsError(
-        (this.journal ? 0 : this.uploader.pendingFor(runId)) + uploads,
+        unsent + uploads,
         `run ${runId} could not be ended within ${timeoutMs} ms because ${this.store.displayUri} did not ` +
           `acknowledge them${uploads ? ` (${uploads} of them artifact uploads)` : ''}; ` +
-          (this.journal ? 'its records are safe in the journal.' : 'they stay queued and keep retrying while the process lives.'),
+          (journal
+            ? 'its records are safe in the journal.'
+            : `they stay queued and keep retrying while the process lives${this.journal ? ` (the journal failed: ${this.journal.writer.error!.message})` : ''}.`),
       );
     }
     try {
       await this.store.updateRun(runId, { status, endTime });
     } catch (err) {
-      if (!this.journal) throw err;
+      if (!journal) throw err;
       debug('ending run %s: %s; the journal keeps the end', runId, (err as Error).message);
       this.scheduleEnd(runId, status, endTime);
       return;

@@ -367,8 +367,9 @@ async function endAllRuns(status: RunStatus): Promise<void> {
     const ok = await defaultClient.flush(Math.max(0, deadline - Date.now()), { waitForServer: false });
     if (!ok) unsent = Math.max(unsent, defaultClient.pendingRecords);
   }
-  // With a journal, the journal says what waits when it is closed (at exit, or below for a signal).
-  const journaled = defaultClient?.journal !== undefined && defaultClient.journal.writer.error === undefined;
+  // With a journal, the journal says what waits and what is lost when it is closed (at exit, or
+  // below for a signal), from what is on disk, even if it failed.
+  const journaled = defaultClient?.journal !== undefined;
   if (unsent > 0 && !journaled) process.stderr.write(`${unsentLine(unsent)}\n`);
 }
 

@@ -10,6 +10,7 @@ import { decodeMetrics, type MetricsRecord } from '../src/journal/journal-format
 import { scanSession } from '../src/journal/journal-scan.js';
 import { syncJournals } from '../src/journal/journal-sync.js';
 import { JournalWriter } from '../src/journal/journal-writer.js';
+import { fillableDisk } from './support/fillable-disk.js';
 import { RecordingServer, sendJson } from './support/recording-server.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'runlog-journal-test-'));
@@ -63,9 +64,9 @@ function mlflowLike(server: RecordingServer, state: FakeState) {
 describe('journal frames', () => {
   it('round-trips records and detects a damaged checksum', () => {
     const line = encodeFrame({ t: 'p', r: 'x', o: 0, kv: [['a', 'b']] }).trimEnd();
-    assert.deepEqual(decodeFrame(line), { ok: true, record: { t: 'p', r: 'x', o: 0, kv: [['a', 'b']] } });
+    assert.deepEqual(decodeFrame(line), { ok: true, record: { t: 'p', r: 'x', o: 0, kv: [['a', 'b']] }, records: 0 });
     const damaged = line.replace('"a"', '"c"');
-    assert.deepEqual(decodeFrame(damaged), { ok: false, reason: 'checksum mismatch' });
+    assert.deepEqual(decodeFrame(damaged), { ok: false, reason: 'checksum mismatch', records: 0 });
   });
 
   it('skips a damaged frame in the middle and a truncated tail, with a report for each, and reads the rest', async () => {
@@ -92,6 +93,7 @@ describe('JournalWriter', () => {
     w.setTag('r1', 't', 'v');
     w.deleteTag('r1', 't');
     w.commit();
+    await w.drain();
     const recs = await frames(w.segmentPath(1));
     assert.deepEqual(recs.map((r) => r.t), ['hello', 'run', 'm', 'p', 'g']);
     const m = decodeMetrics(recs[2] as MetricsRecord);
@@ -107,7 +109,7 @@ describe('JournalWriter', () => {
     assert.equal(summary.unsettled, 9);
   });
 
-  it('deletes segments once their records are acknowledged, and the session when nothing is left', () => {
+  it('deletes segments once their records are acknowledged, and the session when nothing is left', async () => {
     const root = tempDir();
     const w = new JournalWriter({ journalDir: root, trackingUri: 'http://x', segmentBytes: 2000 });
     w.registerRun({ id: 'r1', sid: 'r1' });
@@ -116,6 +118,7 @@ describe('JournalWriter', () => {
       if (i % 50 === 49) w.commit();
     }
     w.commit();
+    await w.drain();
     assert.ok(w.segmentIndexes().length >= 3, `rolled into ${w.segmentIndexes().length} segments`);
     w.ack('r1', 150, 0, 0);
     w.commit();
@@ -244,7 +247,9 @@ describe('journaled client against a server that goes away', () => {
     assert.ok(warnings.some((w) => w.includes('truncated record')), warnings.join('\n'));
     assert.equal(state.points.get(run.info.runId)!.length, 500);
     assert.equal(server.find('/runs/update').at(-1)!.body.status, 'FINISHED');
-    assert.deepEqual(readdirSync(dir), []);
+    // The session was closed, so the torn bytes are damage: no records lost, the segment is kept.
+    assert.equal(results[0]!.lost, 0);
+    assert.deepEqual(readdirSync(dir), ['quarantine']);
     assert.equal(state.runs.size, 1, 'no second run');
     assert.deepEqual(await syncJournals({ journal: dir }), []);
     await server.stop();
@@ -277,14 +282,15 @@ describe('journal edge cases (from review)', () => {
     mlflowLike(server, state);
     const dir = tempDir();
     const errors: string[] = [];
+    const diskFull = fillableDisk();
     const client = new RunlogClient({
       trackingUri: server.url,
-      journal: { dir, commitIntervalMs: 5, memoryRecords },
+      journal: { dir, commitIntervalMs: 5, memoryRecords, fs: diskFull.fs },
       uploader: fast,
       onError: (e) => errors.push(e.message),
     });
     const runId = (await client.createRun('0')).info.runId;
-    return { server, state, dir, client, runId, errors };
+    return { server, state, dir, client, runId, errors, diskFull };
   }
 
   it('a run logged to again after it ended goes on numbering: nothing is lost or sent twice, whether the server is up or down', async () => {
@@ -321,25 +327,24 @@ describe('journal edge cases (from review)', () => {
   });
 
   it('a journal write failure while spilled loses nothing: the disk backlog, then the unwritten records, go to the server', async () => {
-    const { server, state, client, runId, errors } = await setup(2000);
+    const { server, state, client, runId, errors, diskFull } = await setup(2000);
     state.down = true;
     let step = 0;
     for (; step < 8000; step++) client.logMetric(runId, 'm', step, { step });
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(client.journal!.spilled, true);
-    // The disk fails (a bad descriptor stands in for ENOSPC) before the next group is written.
-    const writer = client.journal!.writer as unknown as { fd: number };
-    const fd = writer.fd;
-    writer.fd = 987_654;
+    // The disk fails (ENOSPC at the writer's fs seam) before the next group is written.
+    diskFull.full = true;
     for (; step < 9000; step++) client.logMetric(runId, 'm', step, { step });
-    await new Promise((r) => setTimeout(r, 30));
+    client.journal!.writer.commit();
+    await client.journal!.writer.drain();
+    assert.ok(diskFull.failures > 0);
     assert.ok(errors.some((e) => e.includes('kept in memory only')), errors.join('\n'));
     state.down = false;
     assert.equal(await client.flush(30_000), true);
     const steps = state.points.get(runId)!;
     assert.equal(new Set(steps).size, 9000);
     assert.equal(steps.length, 9000);
-    writer.fd = fd;
     await client.close(100);
     await server.stop();
   });

@@ -22,7 +22,7 @@ export type Durability = 'memory' | 'journal' | 'fsync-every-flush';
 
 export const DURABILITIES: readonly Durability[] = ['memory', 'journal', 'fsync-every-flush'];
 
-export interface JournalOptions extends JournaledQueueOptions, Pick<JournalWriterOptions, 'commitIntervalMs' | 'fsyncIntervalMs' | 'segmentBytes'> {
+export interface JournalOptions extends JournaledQueueOptions, Pick<JournalWriterOptions, 'commitIntervalMs' | 'fsyncIntervalMs' | 'segmentBytes' | 'fs' | 'exitLine'> {
   /** Journal root. Default RUNLOG_JOURNAL_DIR, else ~/.local/state/runlog/journal. */
   dir?: string | undefined;
 }
@@ -69,6 +69,8 @@ export function openDurableTracking(opts: {
     commitIntervalMs: j.commitIntervalMs,
     fsyncIntervalMs: j.fsyncIntervalMs,
     segmentBytes: j.segmentBytes,
+    fs: j.fs,
+    exitLine: j.exitLine,
     onError: opts.onError,
   });
   const store = new FailoverStore(opts.store, {

@@ -7,9 +7,14 @@ import { decodeF64, decodeU32 } from './frame-codec.js';
  * this kind have reached the server". A segment file begins with `hello` and a restatement of
  * every live run (its `run` frame, mapping and watermarks), so older segments can be deleted once
  * their records are acknowledged and every segment replays on its own.
+ *
+ * Version 2 (this one) adds the record count to every frame's header (see frame-codec.ts) and the
+ * `total` frame: how many records of each kind a run had written when a segment was opened and when
+ * the session was closed. With the ordinals, these let a reader count exactly the records a damaged
+ * frame held: the ordinals no valid frame covers below the highest known total.
  */
 
-export const JOURNAL_FORMAT_VERSION = 1;
+export const JOURNAL_FORMAT_VERSION = 2;
 
 export type JournalRecord =
   | HelloRecord
@@ -20,6 +25,7 @@ export type JournalRecord =
   | TagOpsRecord
   | EndRecord
   | AckRecord
+  | TotalRecord
   | CloseRecord;
 
 export interface HelloRecord {
@@ -114,6 +120,15 @@ export interface AckRecord {
   p: number;
   g: number;
   e?: true;
+}
+
+/** The first m metrics, p params and g tag operations of run r are in the journal (written before this frame). */
+export interface TotalRecord {
+  t: 'total';
+  r: string;
+  m: number;
+  p: number;
+  g: number;
 }
 
 /** The writing process closed the journal (it no longer appends to it). */

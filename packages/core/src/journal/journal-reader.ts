@@ -8,7 +8,19 @@ export interface ReadFramesOptions {
   /** Byte offset to stop at (a frame boundary): a file still being appended to is read up to here. */
   end?: number;
   /** Called for every line that does not decode: a torn tail or a damaged block. */
-  onCorrupt?: (info: { path: string; offset: number; bytes: number; reason: string }) => void;
+  onCorrupt?: (info: CorruptSpan) => void;
+}
+
+/** Bytes that did not decode as a frame. */
+export interface CorruptSpan {
+  path: string;
+  offset: number;
+  bytes: number;
+  reason: string;
+  /** The record count the damaged frame's header states, when it could be read. */
+  records?: number | undefined;
+  /** The file's last bytes, without a newline: a write the writing process did not finish. */
+  torn: boolean;
 }
 
 export interface FrameAt {
@@ -48,7 +60,14 @@ export async function* readFrames(path: string, opts: ReadFramesOptions = {}): A
         if (decoded.ok && typeof (decoded.record as { t?: unknown }).t === 'string') {
           yield { record: decoded.record, next: carryAt + nl + 1 };
         } else {
-          opts.onCorrupt?.({ path, offset: at, bytes: nl + 1 - lineStart, reason: decoded.ok ? 'not a journal record' : decoded.reason });
+          opts.onCorrupt?.({
+            path,
+            offset: at,
+            bytes: nl + 1 - lineStart,
+            reason: decoded.ok ? 'not a journal record' : decoded.reason,
+            records: decoded.ok ? decoded.records : decoded.records,
+            torn: false,
+          });
         }
         lineStart = nl + 1;
       }
@@ -57,7 +76,8 @@ export async function* readFrames(path: string, opts: ReadFramesOptions = {}): A
       carryAt += lineStart;
     }
     if (carry.length > 0) {
-      opts.onCorrupt?.({ path, offset: carryAt, bytes: carry.length, reason: 'truncated record (no newline)' });
+      const decoded = decodeFrame(carry.toString('utf8'));
+      opts.onCorrupt?.({ path, offset: carryAt, bytes: carry.length, reason: 'truncated record (no newline)', records: decoded.records, torn: true });
     }
   } finally {
     await fh.close();

@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import PQueue from 'p-queue';
 import { BatchUploader } from '../batch-uploader.js';
 import { redactUri } from '../config.js';
@@ -63,7 +63,14 @@ export interface SessionSyncResult {
   /** Records the server refused for good (bad input); reported, not retried. */
   refused: number;
   corruptFrames: number;
+  /** Records lost to damaged frames: never sent, and counted exactly (see scanSession). */
+  lost: number;
+  /** Where damaged segments were moved (kept for inspection instead of deleted). */
+  quarantined: string[];
 }
+
+/** Folder under the journal root that keeps damaged segments of synced sessions. */
+export const QUARANTINE_DIR = 'quarantine';
 
 /**
  * Replays journals left by processes that crashed or exited with records unsent. Idempotent:
@@ -83,7 +90,7 @@ export async function syncJournals(opts: SyncJournalsOptions = {}): Promise<Sess
     } catch (err) {
       // One session that cannot be synced (a bad target, a server refusing it) does not stop the others.
       if (err instanceof InvalidArgumentError) throw err;
-      return { dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, artifacts: 0, runs: 0, refused: 0, corruptFrames: 0 };
+      return { dir, uri: undefined, outcome: 'incomplete', problem: (err as Error).message, records: 0, artifacts: 0, runs: 0, refused: 0, corruptFrames: 0, lost: 0, quarantined: [] };
     }
   };
   try {
@@ -108,12 +115,16 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
     runs: 0,
     refused: 0,
     corruptFrames: summary.corruptFrames,
+    lost: summary.lostRecords,
+    quarantined: [],
   };
+  if (summary.lostRecords > 0) warn(`${dir}: ${summary.lostRecords} record(s) were in damaged frames and are lost; they are not on the server.`);
   if (summary.livePid !== undefined && !summary.closed) return { ...result, outcome: 'live' };
   const lock = join(dir, 'sync.lock');
   if (!takeLock(lock)) return { ...result, outcome: 'busy' };
   try {
     if (summary.unsettled === 0 && summary.stagedArtifacts === 0) {
+      result.quarantined = quarantine(summary, warn);
       rmSync(dir, { recursive: true, force: true });
       return result;
     }
@@ -134,12 +145,32 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
     const sameServer = opts.to === undefined || sameUri(uri, summary.uri);
     const ok = await replay(summary, new FailoverStore(opened), sameServer, opts.timeoutMs ?? 600_000, warn, result, opts.onProgress);
     await opened.close();
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else result.outcome = 'incomplete';
+    if (ok) {
+      result.quarantined = quarantine(summary, warn);
+      rmSync(dir, { recursive: true, force: true });
+    } else result.outcome = 'incomplete';
     return result;
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/**
+ * Moves a synced session's damaged segments to `<journal root>/quarantine/<session>/`, so the
+ * evidence outlives the session (a sync never deletes a damaged segment).
+ */
+function quarantine(summary: SessionSummary, warn: (m: string) => void): string[] {
+  if (summary.damagedSegments.length === 0) return [];
+  const to = join(dirname(summary.dir), QUARANTINE_DIR, basename(summary.dir));
+  mkdirSync(to, { recursive: true });
+  const moved: string[] = [];
+  for (const seg of summary.damagedSegments) {
+    const dest = join(to, basename(seg));
+    renameSync(seg, dest);
+    moved.push(dest);
+  }
+  warn(`damaged segment(s) of ${summary.dir} moved to ${to}`);
+  return moved;
 }
 
 /**
@@ -195,9 +226,11 @@ async function replay(
   const staged = listStaged(summary.dir);
   const stagedRuns = new Set(staged.map((e) => e.runId));
   for (const r of summary.runs.values()) {
-    const unsent = r.next[0] - r.acked[0] + r.next[1] - r.acked[1] + r.next[2] - r.acked[2];
+    const unsent = Math.max(0, r.next[0] - r.acked[0]) + Math.max(0, r.next[1] - r.acked[1]) + Math.max(0, r.next[2] - r.acked[2]);
     const endWaits = r.end !== undefined && !r.endAcked;
-    if (unsent <= 0 && !endWaits && !stagedRuns.has(r.id)) continue;
+    // A run its dead process never ended needs a final status even with every record delivered.
+    const neverEnded = r.end === undefined && !summary.closed;
+    if (unsent <= 0 && !endWaits && !neverEnded && !stagedRuns.has(r.id)) continue;
     if (sameServer && r.sid !== undefined) store.addServerId(r.id, r.sid);
     else if (r.create !== undefined) {
       store.addOfflineRun(r.id, {
@@ -260,6 +293,13 @@ async function replay(
         // The writer died with the run open (no end was ever logged): the run is over.
         end = { status: 'KILLED', endTime: r.lastTimestamp || Date.now() };
         warn(`run ${r.id} had not ended when its process died; marked KILLED.`);
+      } else if (r.end === undefined && !r.endAcked) {
+        // Said, never silent: the status stays what it is on the server, and why.
+        warn(
+          summary.closed
+            ? `run ${r.id}: its process closed without ending it; its status on the server is left as it is (RUNNING unless set since).`
+            : `run ${r.id}: its process died without ending it, but did not create it (it was resumed or given by id); its status on the server is left as it is.`,
+        );
       }
       if (end === undefined) continue;
       try {

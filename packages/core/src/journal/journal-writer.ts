@@ -1,4 +1,4 @@
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
@@ -6,6 +6,8 @@ import { countStaged } from './artifact-staging.js';
 import { encodeF64, encodeFrame, encodeU32 } from './frame-codec.js';
 import { JOURNAL_FORMAT_VERSION, type JournalRecord, type MetricColumns, type RunRecord } from './journal-format.js';
 import { newSessionId, ownerLine, OWNER_FILE, segmentName } from './journal-location.js';
+import { PendingMetrics, RunEntry } from './run-entry.js';
+import { realFs, SegmentAppender, type AppendOp, type AppenderFs } from './segment-appender.js';
 
 export interface JournalWriterOptions {
   /** The journal root; this writer makes its own session directory under it. */
@@ -17,83 +19,60 @@ export interface JournalWriterOptions {
   fsyncIntervalMs?: number;
   /** Longest time a record waits in memory before its group is written. */
   commitIntervalMs?: number;
-  /** A group is written as soon as this many records wait. */
+  /** A group is written soon (at the next turn of the event loop) once this many records wait. */
   commitRecords?: number;
+  /**
+   * Bound on records waiting in memory for a group write: past it the group is encoded within the
+   * logging call (back-pressure on a loop that never yields). Default 16 x commitRecords.
+   */
+  maxStagedRecords?: number;
   /** A segment file is closed and a new one begun past this size. */
   segmentBytes?: number;
   onError?: (err: Error) => void;
-}
-
-/** A run's metric points waiting for the next group write, in growable typed columns. */
-class PendingMetrics {
-  n = 0;
-  readonly ks: string[] = [];
-  readonly index = new Map<string, number>();
-  k = new Uint32Array(4096);
-  v = new Float64Array(4096);
-  ts = new Float64Array(4096);
-  st = new Float64Array(4096);
-  constructor(readonly o: number) {}
-  grow(): void {
-    const size = this.v.length * 2;
-    const k = new Uint32Array(size);
-    k.set(this.k);
-    this.k = k;
-    for (const col of ['v', 'ts', 'st'] as const) {
-      const next = new Float64Array(size);
-      next.set(this[col]);
-      this[col] = next;
-    }
-  }
-}
-
-class RunEntry {
-  /** Next ordinal per kind: metrics, params, tag operations. */
-  readonly next = [0, 0, 0];
-  readonly acked = [0, 0, 0];
-  end: { status: string; endTime: number } | undefined;
-  endAcked = false;
-  pm: PendingMetrics | undefined;
-  pp: { o: number; kv: Array<[string, string]> } | undefined;
-  pg: { o: number; ops: Array<[string, string] | [string]> } | undefined;
-  dirty = false;
-  /**
-   * Everything settled after its end: not restated in new segments. Its counters are kept, so a
-   * run logged to again (resumed) goes on numbering where it stopped, as the uploader does.
-   */
-  dormant = false;
-  constructor(readonly record: RunRecord) {}
-  get id(): string {
-    return this.record.id;
-  }
-  /** Records accepted and not acknowledged. */
-  get records(): number {
-    return this.next[0]! - this.acked[0]! + this.next[1]! - this.acked[1]! + this.next[2]! - this.acked[2]!;
-  }
-  /** The run's end is journaled and not yet applied on the server. */
-  get endWaiting(): boolean {
-    return this.end !== undefined && !this.endAcked;
-  }
-  get unsettled(): number {
-    return this.records + (this.endWaiting ? 1 : 0);
-  }
+  /** The file calls of group writes (fault injection in tests). */
+  fs?: AppenderFs;
+  /** Where the exit line goes. Default: stderr, written synchronously. */
+  exitLine?: (line: string) => void;
 }
 
 interface Segment {
   index: number;
   path: string;
+  fd: number;
+  /** Bytes given out to encoded groups: where the next group goes. */
+  reserved: number;
+  /** Bytes fully in the file. */
+  written: number;
+  /** The segment's file is complete and closed (it may be deleted once settled). */
+  done: boolean;
   /** Per run: the end ordinals (metrics, params, tag ops) of its records in this segment, and whether it holds its end. */
   runs: Map<string, { max: number[]; end: boolean }>;
 }
 
-/**
- * Appends every accepted record to the session's current segment file, in groups: records wait in
- * memory at most commitIntervalMs (or until commitRecords of them wait), then one write carries
- * them all. Writes are synchronous and happen off the logging call (in a timer), so a logging call
- * only pushes onto arrays; a crash (even SIGKILL) loses at most the group not yet written, and a
- * power loss at most what was written since the last fsync. Segments whose records are all
- * acknowledged are deleted; the session directory goes when nothing in it is unsettled at close.
- */
+/** One encoded group on its way to the file: what becomes durable when it is written. */
+interface StagedGroup {
+  seg: Segment;
+  /** Staging order: groups from `journalOnlyFrom` on hold records the uploader does not have. */
+  seq: number;
+  /** Offset just past the group. */
+  end: number;
+  /** Per run: its records' end ordinals once this group is written. */
+  marks: Array<[RunEntry, number[]]>;
+  ends: RunEntry[];
+  /** The records themselves, handed back if the write fails (takeUnwritten). */
+  groups: UnwrittenGroup[];
+}
+
+export interface UnwrittenGroup {
+  runId: string;
+  metrics?: MetricColumns | undefined;
+  params?: Array<[string, string]> | undefined;
+  tagOps?: Array<[string, string] | [string]> | undefined;
+}
+
+/** Groups that may wait for the thread pool before writes are done on the logging thread. */
+const MAX_WRITE_BACKLOG = 8;
+
 /** Session directories this process writes: its own sessions are live whatever the pid file says. */
 export const openSessions = new Set<string>();
 
@@ -110,9 +89,20 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * Appends every accepted record to the session's current segment file, in groups: records wait in
+ * memory at most commitIntervalMs (or until commitRecords of them wait, then until the next turn
+ * of the event loop), then one encoded group carries them all. A logging call only stores into
+ * typed columns; encoding happens in a timer or an immediate, and the write itself in the thread
+ * pool (segment-appender.ts). A record counts as durable only once its group is fully in the file
+ * (and fsynced in 'commit' mode): a crash (even SIGKILL) loses at most the groups not yet written,
+ * a power loss at most what was written since the last fsync. Segments whose records are all
+ * acknowledged are deleted; the session directory goes when nothing in it waits at close.
+ */
 export class JournalWriter {
   readonly sessionDir: string;
-  private readonly opts: Required<Omit<JournalWriterOptions, 'onError'>> & Pick<JournalWriterOptions, 'onError'>;
+  private readonly opts: Required<Omit<JournalWriterOptions, 'onError' | 'fs' | 'exitLine'>> & Pick<JournalWriterOptions, 'onError'>;
+  private readonly exitLine: (line: string) => void;
   private readonly runs = new Map<string, RunEntry>();
   private last: RunEntry | undefined;
   private readonly dirtyRuns: RunEntry[] = [];
@@ -121,25 +111,47 @@ export class JournalWriter {
   private tail: JournalRecord[] = [];
   private pendingRecords = 0;
   private readonly segments: Segment[] = [];
-  private fd = -1;
-  private size = 0;
+  /** Encoded groups not yet written, oldest first. */
+  private readonly staged: StagedGroup[] = [];
+  private seq = 0;
+  private journalOnlyFrom = Infinity;
+  private inlineCommits = false;
+  private readonly appender: SegmentAppender;
   private commitTimer: NodeJS.Timeout | undefined;
-  private fsyncTimer: NodeJS.Timeout | undefined;
-  private needsFsync = false;
+  private commitSoon = false;
   private ackMoved = false;
   private failed: Error | undefined;
   private closed = false;
   private readonly onExit = () => this.closeSync();
 
   constructor(opts: JournalWriterOptions) {
+    const commitRecords = opts.commitRecords ?? 16_384;
     this.opts = {
-      fsync: 'interval',
-      fsyncIntervalMs: 1000,
-      commitIntervalMs: 100,
-      commitRecords: 16_384,
-      segmentBytes: 64 * 1024 * 1024,
-      ...opts,
+      fsync: opts.fsync ?? 'interval',
+      fsyncIntervalMs: opts.fsyncIntervalMs ?? 1000,
+      commitIntervalMs: opts.commitIntervalMs ?? 100,
+      commitRecords,
+      maxStagedRecords: opts.maxStagedRecords ?? 16 * commitRecords,
+      segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024,
+      journalDir: opts.journalDir,
+      trackingUri: opts.trackingUri,
+      onError: opts.onError,
     };
+    this.exitLine =
+      opts.exitLine ??
+      ((line) => {
+        try {
+          writeSync(2, `${line}\n`);
+        } catch {
+          // stderr closed: nothing more to do
+        }
+      });
+    this.appender = new SegmentAppender({
+      fsync: this.opts.fsync,
+      fsyncIntervalMs: this.opts.fsyncIntervalMs,
+      fs: opts.fs ?? realFs,
+      onFail: (err) => this.fail(err),
+    });
     this.sessionDir = join(opts.journalDir, newSessionId());
     mkdirSync(this.sessionDir, { recursive: true });
     writeFileSync(join(this.sessionDir, OWNER_FILE), ownerLine());
@@ -161,9 +173,18 @@ export class JournalWriter {
     return n;
   }
 
-  /** Where the next written byte goes: the refill cursor of a spilled queue starts here. */
+  /**
+   * Where the next encoded group goes: the refill cursor of a spilled queue starts here. Bytes
+   * below it are in the file once drain() resolves.
+   */
   position(): { segment: number; offset: number } {
-    return { segment: this.segments[this.segments.length - 1]!.index, offset: this.size };
+    const seg = this.segments[this.segments.length - 1]!;
+    return { segment: seg.index, offset: seg.reserved };
+  }
+
+  /** Resolves once every group encoded so far is in the file (or the journal failed). */
+  drain(): Promise<void> {
+    return this.appender.drain();
   }
 
   segmentPath(index: number): string {
@@ -205,6 +226,7 @@ export class JournalWriter {
       r.dormant = false;
       r.end = undefined;
       r.endAcked = false;
+      r.endDurable = false;
       this.head.push(r.record, { t: 'ack', r: runId, m: r.acked[0]!, p: r.acked[1]!, g: r.acked[2]! });
     }
     if (r === undefined) {
@@ -217,7 +239,7 @@ export class JournalWriter {
     return r;
   }
 
-  // ---- records (hot path: array pushes only) ----
+  // ---- records (hot path: stores into columns only) ----
 
   addMetric(runId: string, key: string, value: number, timestamp: number, step: number): void {
     const r = this.last !== undefined && this.last.id === runId ? this.last : this.entry(runId);
@@ -261,6 +283,15 @@ export class JournalWriter {
     this.addTagOp(runId, [key]);
   }
 
+  /**
+   * After the journal failed: a record that went to memory only is still counted (kind 0 metrics,
+   * 1 params, 2 tag operations), so the exit line can say exactly how many were lost.
+   */
+  countOnly(runId: string, kind: 0 | 1 | 2): void {
+    const r = this.last !== undefined && this.last.id === runId ? this.last : this.entry(runId);
+    r.next[kind]!++;
+  }
+
   private addTagOp(runId: string, op: [string, string] | [string]): void {
     const r = this.entry(runId);
     if (r.pg === undefined) {
@@ -276,6 +307,7 @@ export class JournalWriter {
   endRun(runId: string, status: string, endTime: number): void {
     const r = this.entry(runId);
     r.end = { status, endTime };
+    r.endDurable = false;
     this.tail.push({ t: 'end', r: runId, status, endTime });
     this.wake();
   }
@@ -318,11 +350,17 @@ export class JournalWriter {
   }
 
   private counted(): void {
-    if (++this.pendingRecords >= this.opts.commitRecords) {
-      this.commit();
-      return;
+    const n = ++this.pendingRecords;
+    if (n < this.opts.commitRecords) this.wake();
+    else if (n >= this.opts.maxStagedRecords || this.inlineCommits) this.commit();
+    else if (!this.commitSoon) {
+      // Encoded at the next turn of the event loop, not inside this logging call.
+      this.commitSoon = true;
+      setImmediate(() => {
+        this.commitSoon = false;
+        this.commit();
+      }).unref();
     }
-    this.wake();
   }
 
   private wake(): void {
@@ -337,55 +375,111 @@ export class JournalWriter {
   // ---- writing ----
 
   /**
-   * Writes every waiting record now (one write call). Waiting records are let go only once the
-   * write succeeded: after a failed write they stay here, for takeUnwritten().
+   * Encodes every waiting record into one group and hands it to the appender; true when there
+   * was something to encode. The records stay reachable (for takeUnwritten) until the group is
+   * in the file.
    */
-  commit(): void {
-    if (this.closed || this.failed !== undefined) return;
+  commit(): boolean {
+    if (this.closed || this.failed !== undefined) return false;
     if (this.commitTimer !== undefined) {
       clearTimeout(this.commitTimer);
       this.commitTimer = undefined;
     }
+    if (this.head.length === 0 && this.dirtyRuns.length === 0 && this.tail.length === 0) return false;
     const parts: string[] = [];
     for (const rec of this.head) parts.push(encodeFrame(rec));
+    const marks: Array<[RunEntry, number[]]> = [];
+    const groups: UnwrittenGroup[] = [];
     for (const r of this.dirtyRuns) {
       if (r.pm !== undefined) {
         const { o, n, ks, k, v, ts, st } = r.pm;
-        parts.push(encodeFrame({ t: 'm', r: r.id, o, n, ks, k: encodeU32(k, n), v: encodeF64(v, n), ts: encodeF64(ts, n), st: encodeF64(st, n) }));
+        parts.push(encodeFrame({ t: 'm', r: r.id, o, n, ks, k: encodeU32(k, n), v: encodeF64(v, n), ts: encodeF64(ts, n), st: encodeF64(st, n) }, n));
       }
-      if (r.pp !== undefined) parts.push(encodeFrame({ t: 'p', r: r.id, o: r.pp.o, kv: r.pp.kv }));
-      if (r.pg !== undefined) parts.push(encodeFrame({ t: 'g', r: r.id, o: r.pg.o, ops: r.pg.ops }));
-    }
-    for (const rec of this.tail) parts.push(encodeFrame(rec));
-    if (parts.length === 0) return;
-    if (!this.write(parts.join(''))) return;
-    const seg = this.segments[this.segments.length - 1]!;
-    for (const r of this.dirtyRuns) {
-      this.segmentRun(seg, r.id).max = [...r.next];
+      if (r.pp !== undefined) parts.push(encodeFrame({ t: 'p', r: r.id, o: r.pp.o, kv: r.pp.kv }, r.pp.kv.length));
+      if (r.pg !== undefined) parts.push(encodeFrame({ t: 'g', r: r.id, o: r.pg.o, ops: r.pg.ops }, r.pg.ops.length));
+      // Kept until written only if the uploader does not have them (see takeUnwritten).
+      if (this.seq >= this.journalOnlyFrom) groups.push({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops });
+      r.encoded.splice(0, 3, ...r.next);
+      marks.push([r, [...r.next]]);
       r.pm = undefined;
       r.pp = undefined;
       r.pg = undefined;
       r.dirty = false;
     }
-    for (const rec of this.tail) if (rec.t === 'end') this.segmentRun(seg, rec.r).end = true;
+    const ends: RunEntry[] = [];
+    for (const rec of this.tail) {
+      parts.push(encodeFrame(rec));
+      if (rec.t === 'end') ends.push(this.runs.get(rec.r)!);
+    }
     this.head = [];
     this.tail = [];
     this.dirtyRuns.length = 0;
     this.pendingRecords = 0;
-    if (this.size >= this.opts.segmentBytes) this.roll();
+    this.stage(parts.join(''), { marks, ends, groups });
+    const seg = this.segments[this.segments.length - 1]!;
+    if (seg.reserved >= this.opts.segmentBytes) this.roll();
     if (this.ackMoved) {
       this.ackMoved = false;
       this.trim();
     }
+    return true;
+  }
+
+  /** Reserves the group's place in the current segment and queues its write. */
+  private stage(text: string, what: Omit<StagedGroup, 'seg' | 'end' | 'seq'>, seg = this.segments[this.segments.length - 1]!): void {
+    const buf = Buffer.from(text, 'utf8');
+    const staged: StagedGroup = { seg, seq: this.seq++, end: seg.reserved + buf.length, ...what };
+    this.staged.push(staged);
+    const op: AppendOp = { fd: seg.fd, offset: seg.reserved, buf, written: () => this.written(staged) };
+    seg.reserved += buf.length;
+    // The thread pool completes at most one write per turn of the event loop: a loop that seldom
+    // yields would pile groups up, so past a few waiting the writes are done here (bounded memory).
+    this.appender.enqueue(op, this.inlineCommits || this.appender.backlog >= MAX_WRITE_BACKLOG);
+  }
+
+  /** A group is fully in the file: its records and run ends are durable. */
+  private written(staged: StagedGroup): void {
+    if (this.staged[0] === staged) this.staged.shift();
+    staged.seg.written = staged.end;
+    for (const [r, max] of staged.marks) {
+      for (let k = 0; k < 3; k++) r.durable[k] = Math.max(r.durable[k]!, max[k]!);
+      this.segmentRun(staged.seg, r.id).max = max;
+    }
+    for (const r of staged.ends) {
+      r.endDurable = true;
+      this.segmentRun(staged.seg, r.id).end = true;
+    }
   }
 
   /**
-   * After a failed write: the records that never reached the journal, in order per run and kind,
-   * handed to the caller (which uploads them from memory); the writer keeps nothing.
+   * From here on records go to the journal only (a spilled queue): groups encoded from now on are
+   * the ones takeUnwritten() hands over. Call right after commit().
    */
-  takeUnwritten(): Array<{ runId: string; metrics?: MetricColumns; params?: Array<[string, string]>; tagOps?: Array<[string, string] | [string]> }> {
-    const out = this.dirtyRuns.map((r) => ({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops }));
+  markJournalOnly(): void {
+    this.journalOnlyFrom = this.seq;
+    this.inlineCommits = true;
+  }
+
+  /**
+   * Records go to the uploader too again (the spill ended). While spilled, groups are encoded
+   * inside the logging call that fills one: the uploader is not fed then, so the call is cheap
+   * anyway, and small groups keep an outage of any length within bounded memory.
+   */
+  markShared(): void {
+    this.inlineCommits = false;
+    this.journalOnlyFrom = Infinity;
+  }
+
+  /**
+   * After a failed write: the records that never reached the journal and that the uploader does
+   * not have (those logged since markJournalOnly()), in order per run and kind, handed to the
+   * caller (which uploads them from memory); the writer keeps nothing.
+   */
+  takeUnwritten(): UnwrittenGroup[] {
+    const out: UnwrittenGroup[] = [];
+    for (const s of this.staged.splice(0)) if (s.seq >= this.journalOnlyFrom) out.push(...s.groups);
     for (const r of this.dirtyRuns) {
+      out.push({ runId: r.id, metrics: r.pm, params: r.pp?.kv, tagOps: r.pg?.ops });
       r.pm = undefined;
       r.pp = undefined;
       r.pg = undefined;
@@ -405,62 +499,41 @@ export class JournalWriter {
     return marks;
   }
 
-  private write(text: string): boolean {
-    try {
-      const buf = Buffer.from(text, 'utf8');
-      let off = 0;
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-      this.size += buf.length;
-      if (this.opts.fsync === 'commit') fsyncSync(this.fd);
-      else this.scheduleFsync();
-      return true;
-    } catch (err) {
-      this.fail(err as Error);
-      return false;
-    }
-  }
-
   private fail(err: Error): void {
     if (this.failed !== undefined) return;
     this.failed = err;
+    // The appender cut the file back to its last whole group: nothing past it will be written.
+    for (const seg of this.segments) seg.reserved = seg.written;
+    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
     this.opts.onError?.(
-      new Error(`runlog journal ${this.sessionDir} could not be written (${err.message}); from now on records are kept in memory only, as with durability 'memory'.`, { cause: err }),
+      new Error(
+        `runlog journal ${this.sessionDir} could not be written (${err.message}); from now on records are kept in memory only, as with durability 'memory': endRun() and flush() report records the server has not taken.`,
+        { cause: err },
+      ),
     );
   }
 
-  private scheduleFsync(): void {
-    this.needsFsync = true;
-    if (this.fsyncTimer !== undefined) return;
-    this.fsyncTimer = setTimeout(() => {
-      this.fsyncTimer = undefined;
-      if (!this.needsFsync || this.closed) return;
-      this.needsFsync = false;
-      fsync(this.fd, (err) => {
-        if (err && !this.closed) debug('journal fsync: %s', err.message);
-      });
-    }, this.opts.fsyncIntervalMs);
-    this.fsyncTimer.unref();
-  }
-
   /** Writes waiting records and forces them to disk: the durable point of flush() and endRun(). */
-  sync(): void {
+  async sync(): Promise<void> {
     this.commit();
-    if (this.closed || this.failed !== undefined || !this.needsFsync) return;
-    this.needsFsync = false;
-    try {
-      fsyncSync(this.fd);
-    } catch (err) {
-      debug('journal fsync: %s', (err as Error).message);
-    }
+    await this.appender.fsyncNow();
   }
 
   private openSegment(index: number): void {
     const path = this.segmentPath(index);
-    this.fd = openSync(path, 'a');
+    let fd: number;
+    try {
+      // A new file, written at explicit offsets (O_APPEND would make positional writes append).
+      fd = openSync(path, 'wx');
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
     // The new file's name must survive a power loss too (fsync-every-flush promises that).
     if (this.opts.fsync === 'commit') fsyncDir(this.sessionDir);
-    this.size = 0;
-    this.segments.push({ index, path, runs: new Map() });
+    const seg: Segment = { index, path, fd, reserved: 0, written: 0, done: false, runs: new Map() };
+    this.segments.push(seg);
     const hello: JournalRecord = {
       t: 'hello',
       v: JOURNAL_FORMAT_VERSION,
@@ -471,27 +544,25 @@ export class JournalWriter {
     };
     // A new segment restates every live run, so older segments can go once their records are acknowledged.
     const parts = [encodeFrame(hello)];
+    const ends: RunEntry[] = [];
     for (const r of this.runs.values()) {
       if (r.dormant) continue;
       parts.push(encodeFrame(r.record));
       parts.push(encodeFrame({ t: 'ack', r: r.id, m: r.acked[0], p: r.acked[1], g: r.acked[2] }));
-      if (r.endWaiting) {
+      parts.push(encodeFrame({ t: 'total', r: r.id, m: r.encoded[0], p: r.encoded[1], g: r.encoded[2] }));
+      if (r.endWaiting && r.endDurable) {
         parts.push(encodeFrame({ t: 'end', r: r.id, ...r.end! }));
-        this.segmentRun(this.segments[this.segments.length - 1]!, r.id).end = true;
+        ends.push(r);
       }
     }
-    this.write(parts.join(''));
+    this.stage(parts.join(''), { marks: [], ends, groups: [] }, seg);
   }
 
   private roll(): void {
-    try {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-    } catch (err) {
-      debug('journal roll: %s', (err as Error).message);
-    }
-    this.needsFsync = false;
-    this.openSegment(this.segments[this.segments.length - 1]!.index + 1);
+    const old = this.segments[this.segments.length - 1]!;
+    // Closed (after an fsync) once its last group is written; only then may trimming delete it.
+    this.appender.enqueue({ fd: old.fd, offset: old.reserved, buf: Buffer.alloc(0), closeAfter: true, written: () => (old.done = true) });
+    this.openSegment(old.index + 1);
   }
 
   /** Deletes closed segments whose every record (and run end) is acknowledged; forgets settled runs. */
@@ -501,7 +572,7 @@ export class JournalWriter {
     }
     for (let i = 0; i < this.segments.length - 1; ) {
       const seg = this.segments[i]!;
-      if (!this.settledSegment(seg)) {
+      if (!seg.done || !this.settledSegment(seg)) {
         i++;
         continue;
       }
@@ -527,9 +598,9 @@ export class JournalWriter {
   // ---- closing ----
 
   /**
-   * Writes what waits and closes the session: deleted when nothing in it is unsettled, else
-   * marked closed (a `close` frame) so `runlog sync` may take it over. Synchronous, so it also
-   * runs from the process 'exit' event. Idempotent.
+   * Writes what waits and closes the session: deleted when nothing on disk waits, else marked
+   * closed (a `close` frame, after each live run's totals) so `runlog sync` may take it over.
+   * Synchronous, so it also runs from the process 'exit' event. Idempotent.
    */
   closeSync(): void {
     if (this.closed) return;
@@ -538,47 +609,70 @@ export class JournalWriter {
     const staged = countStaged(this.sessionDir);
     if (this.failed === undefined) {
       this.commit();
-      if (this.unsettled > 0 || staged > 0) this.write(encodeFrame({ t: 'close', at: Date.now() }));
+      if (this.unsettled > 0 || staged > 0) {
+        const parts: string[] = [];
+        for (const r of this.runs.values()) {
+          if (!r.dormant) parts.push(encodeFrame({ t: 'total', r: r.id, m: r.encoded[0], p: r.encoded[1], g: r.encoded[2] }));
+        }
+        parts.push(encodeFrame({ t: 'close', at: Date.now() }));
+        this.stage(parts.join(''), { marks: [], ends: [], groups: [] });
+      }
     }
     this.closed = true;
     if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
-    if (this.fsyncTimer !== undefined) clearTimeout(this.fsyncTimer);
-    try {
-      if (this.failed === undefined) fsyncSync(this.fd);
-      closeSync(this.fd);
-    } catch (err) {
-      debug('journal close: %s', (err as Error).message);
+    this.appender.finishSync();
+    for (const seg of this.segments) {
+      if (seg.done || this.appender.holds(seg.fd)) continue;
+      try {
+        closeSync(seg.fd);
+      } catch (err) {
+        debug('journal close: %s', (err as Error).message);
+      }
     }
     openSessions.delete(this.sessionDir);
+    let waiting = 0;
+    for (const r of this.runs.values()) waiting += r.waitingOnDisk + (r.endWaiting && r.endDurable ? 1 : 0);
     try {
-      if (this.unsettled === 0 && staged === 0) rmSync(this.sessionDir, { recursive: true, force: true });
-      else {
-        unlinkSync(join(this.sessionDir, OWNER_FILE));
-        this.announce(staged);
-      }
+      if (waiting === 0 && staged === 0) rmSync(this.sessionDir, { recursive: true, force: true });
+      else unlinkSync(join(this.sessionDir, OWNER_FILE));
     } catch (err) {
       debug('journal close: %s', (err as Error).message);
     }
+    this.announce(staged);
   }
 
   /**
-   * The exit contract's one line: what waits, where, and the command that uploads it. Written
-   * synchronously, because this may run in the process's 'exit' event.
+   * The exit contract: one line for what waits on disk, where, and the command that uploads it;
+   * one for what is lost (records neither on disk nor taken by the server, which only a failed
+   * journal leaves). Counted from what is durable, never from what was merely accepted.
    */
   private announce(staged: number): void {
-    const records = this.unsettledRecords();
+    let records = 0;
     let ends = 0;
-    for (const r of this.runs.values()) if (r.endWaiting) ends++;
-    const parts = [`${records} record(s)`];
-    if (ends) parts.push(`${ends} run end(s)`);
-    if (staged) parts.push(`${staged} artifact upload(s)`);
-    const what = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-    const line = `runlog: ${what} for ${this.opts.trackingUri} wait in the journal ${this.sessionDir}; upload them with: npx runlog sync --journal ${JSON.stringify(this.sessionDir)}\n`;
-    try {
-      writeSync(2, line);
-    } catch {
-      // stderr closed: nothing more to do
+    let lost = 0;
+    let lostEnds = 0;
+    for (const r of this.runs.values()) {
+      records += r.waitingOnDisk;
+      lost += r.notDurable;
+      if (r.endWaiting) {
+        if (r.endDurable) ends++;
+        else lostEnds++;
+      }
+    }
+    const what = (n: number, e: number, a = 0) => {
+      const parts = [`${n} record(s)`];
+      if (e) parts.push(`${e} run end(s)`);
+      if (a) parts.push(`${a} artifact upload(s)`);
+      return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+    };
+    if (records > 0 || ends > 0 || staged > 0) {
+      this.exitLine(
+        `runlog: ${what(records, ends, staged)} for ${this.opts.trackingUri} wait in the journal ${this.sessionDir}; upload them with: npx runlog sync --journal ${JSON.stringify(this.sessionDir)}`,
+      );
+    }
+    if (lost > 0 || lostEnds > 0) {
+      const why = this.failed !== undefined ? `the journal could not be written: ${this.failed.message}` : 'they never reached the journal';
+      this.exitLine(`runlog: ${what(lost, lostEnds)} could not be delivered to ${this.opts.trackingUri} before exit and are lost (${why}).`);
     }
   }
-
 }

@@ -65,7 +65,7 @@ export class JournaledQueue implements RecordSink {
 
   addMetric(runId: string, key: string, value: number, timestamp: number, step: number): boolean {
     const to = this.route();
-    if (to === Route.Memory) return this.uploader.addMetric(runId, key, value, timestamp, step);
+    if (to === Route.Memory) return this.memory(this.uploader.addMetric(runId, key, value, timestamp, step), runId, 0);
     this.writer.addMetric(runId, key, value, timestamp, step);
     if (to === Route.Both) this.uploader.addMetric(runId, key, value, timestamp, step);
     return true;
@@ -73,7 +73,7 @@ export class JournaledQueue implements RecordSink {
 
   addParam(runId: string, key: string, value: string): boolean {
     const to = this.route();
-    if (to === Route.Memory) return this.uploader.addParam(runId, key, value);
+    if (to === Route.Memory) return this.memory(this.uploader.addParam(runId, key, value), runId, 1);
     this.writer.addParam(runId, key, value);
     if (to === Route.Both) this.uploader.addParam(runId, key, value);
     return true;
@@ -81,7 +81,7 @@ export class JournaledQueue implements RecordSink {
 
   setTag(runId: string, key: string, value: string): boolean {
     const to = this.route();
-    if (to === Route.Memory) return this.uploader.setTag(runId, key, value);
+    if (to === Route.Memory) return this.memory(this.uploader.setTag(runId, key, value), runId, 2);
     this.writer.setTag(runId, key, value);
     if (to === Route.Both) this.uploader.setTag(runId, key, value);
     return true;
@@ -89,7 +89,7 @@ export class JournaledQueue implements RecordSink {
 
   deleteTag(runId: string, key: string): boolean {
     const to = this.route();
-    if (to === Route.Memory) return this.uploader.deleteTag(runId, key);
+    if (to === Route.Memory) return this.memory(this.uploader.deleteTag(runId, key), runId, 2);
     this.writer.deleteTag(runId, key);
     if (to === Route.Both) this.uploader.deleteTag(runId, key);
     return true;
@@ -109,6 +109,12 @@ export class JournaledQueue implements RecordSink {
     return this.spilling ? Route.Journal : Route.Both;
   }
 
+  /** A record that went to memory only (failed journal) is counted by the writer, for exact exit lines. */
+  private memory(accepted: boolean, runId: string, kind: 0 | 1 | 2): boolean {
+    if (accepted) this.writer.countOnly(runId, kind);
+    return accepted;
+  }
+
   // ---- spilling ----
 
   /**
@@ -118,6 +124,7 @@ export class JournaledQueue implements RecordSink {
   private spill(): void {
     this.writer.commit();
     if (this.writer.error !== undefined) return;
+    this.writer.markJournalOnly();
     this.cursor = this.writer.position();
     this.spilling = true;
     debug('queue spilled to the journal at %d records in memory', this.uploader.queuedRecords);
@@ -138,16 +145,20 @@ export class JournaledQueue implements RecordSink {
   private async refillLoop(): Promise<void> {
     const room = Math.max(1, Math.floor(this.memoryRecords / 2));
     while (this.spilling && this.uploader.queuedRecords < room) {
-      this.writer.commit();
+      // Only bytes already in the file are read back.
+      await this.writer.drain();
+      const encoded = this.writer.commit();
       const end = this.writer.position();
-      if (this.cursor.segment === end.segment && this.cursor.offset >= end.offset) {
+      if (!encoded && this.cursor.segment === end.segment && this.cursor.offset >= end.offset) {
         // Caught up, with nothing waiting in the writer: records go to memory again. No await
-        // since commit(), so no record can have slipped in between. If the journal failed, what
-        // it could not write is handed over now, after everything before it.
+        // since drain(), and nothing to encode, so no record can have slipped in between. If the
+        // journal failed, what it could not write is handed over now, after everything before it.
         if (this.writer.error !== undefined) this.takeOverUnwritten();
         this.stopSpilling();
         return;
       }
+      // Something was just encoded: let it reach the file before reading up to it.
+      if (encoded) continue;
       const current = this.cursor.segment === end.segment;
       let fed = 0;
       let finished = true;
@@ -194,6 +205,7 @@ export class JournaledQueue implements RecordSink {
 
   private stopSpilling(): void {
     this.spilling = false;
+    this.writer.markShared();
     if (this.refillTimer !== undefined) clearInterval(this.refillTimer);
     this.refillTimer = undefined;
     debug('journal read-back caught up; records stay in memory again');
@@ -208,8 +220,8 @@ export class JournaledQueue implements RecordSink {
    * `runId`'s records), reading spilled records back as it goes; false when `timeoutMs` passes.
    */
   async flush(timeoutMs: number, runId?: string): Promise<boolean> {
-    this.writer.sync();
     const deadline = Date.now() + timeoutMs;
+    await this.writer.sync();
     for (;;) {
       const ok = await this.uploader.flush(Math.max(0, deadline - Date.now()), runId);
       if (!ok) return false;

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { defaultJournalDir, publishLocalRuns, syncJournals } from '@runlog/core';
 import { defaultPublishMarksDir } from '@runlog/core/internal';
@@ -22,7 +22,8 @@ interface SyncOptions {
 /**
  * `runlog sync`: uploads journals that crashed or offline processes left (default), or publishes
  * runs of a local ./mlruns store to a server (--from). Both are idempotent: running it twice sends
- * nothing twice. Progress bars on a terminal (stderr); exit code 1 when something could not be synced.
+ * nothing twice. Progress bars on a terminal (stderr); exit code 1 when something could not be
+ * synced, or was lost to a damaged journal.
  */
 export function registerSyncCommand(program: Command): void {
   program
@@ -82,7 +83,10 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
   let failed = 0;
   for (const r of results) {
     const where = `${r.dir} → ${opts.to ?? r.uri ?? '?'}`;
-    if (r.outcome === 'synced') console.log(`synced ${r.records} record(s) of ${r.runs} run(s): ${where}`);
+    if (r.outcome === 'synced') {
+      const artifacts = r.artifacts > 0 ? ` and ${r.artifacts} staged artifact upload(s)` : '';
+      console.log(`synced ${r.records} record(s)${artifacts} of ${r.runs} run(s): ${where}`);
+    }
     else if (r.outcome === 'live') console.log(`skipped (its process still runs and uploads it): ${r.dir}`);
     else if (r.outcome === 'busy') console.log(`skipped (another sync is working on it): ${r.dir}`);
     else if (r.outcome === 'unreachable') {
@@ -93,6 +97,11 @@ async function replayJournals(opts: SyncOptions): Promise<number> {
       console.log(`incomplete, kept for the next sync: ${where}${r.problem ? ` (${r.problem})` : ''}`);
     }
     if (r.refused > 0) console.log(`  ${r.refused} record(s) were refused by the server as invalid and dropped`);
+    // Damage is a failure of the sync even when the rest landed: the user must hear of it.
+    if (r.lost > 0 || r.corruptFrames > 0) {
+      failed++;
+      console.log(`  ${r.lost} record(s) lost in ${r.corruptFrames} damaged frame(s)${r.quarantined.length ? `; damaged segment(s) kept in ${dirname(r.quarantined[0]!)}` : ''}`);
+    }
   }
   return failed > 0 ? 1 : 0;
 }
