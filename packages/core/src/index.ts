@@ -25,8 +25,26 @@ export {
 } from './client.js';
 export * from './fluent.js';
 export { validateKey, validateArtifactPath } from './validation.js';
-export { pyYamlDump } from './stores/py-yaml-dump.js';
-export { pyYamlLoad, resolvePlain, compareCodePoints } from './stores/py-yaml.js';
+/**
+ * @internal Python-compatible encoding (float repr, json.dumps, PyYAML/libyaml YAML), shared with
+ * the models package; not public API (to move to an internal subpath export).
+ */
+export {
+  pyFloatRepr,
+  PyFloat,
+  PyFloatTree,
+  pyJsonDumps,
+  pyYamlDump,
+  pyYamlLoad,
+  resolvePlain,
+  compareCodePoints,
+  type PyJsonOptions,
+  type PyYamlValue,
+  type PyYamlMapping,
+  type PyYamlData,
+  type PyYamlDumpOptions,
+  type YamlDialect,
+} from './py/index.js';
 export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
 export { listFilesRecursive } from './fs-walk.js';
 export type { AutologOptions, AutologPlugin } from './autolog/plugin.js';

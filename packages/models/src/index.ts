@@ -77,5 +77,5 @@ export {
   type PythonFunctionFlavorOptions,
 } from './environment.js';
 
-export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree } from './py-json.js';
-export { pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from './py-yaml.js';
+// Python-compatible encoding lives in core; models re-exports it for flavor authors.
+export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree, pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from '@runlog/core';

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, validateModelName, type RunlogClient } from '@runlog/core';
+import { InvalidArgumentError, NoActiveRunError, activeRun, getClient, validateArtifactPath, validateModelName, pyJsonDumps, type RunlogClient } from '@runlog/core';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { writeMLmodel } from './mlmodel.js';
-import { pyJsonDumps } from './py-json.js';
 import { registerModel } from './register-model.js';
 import { saveModel, type SaveModelOptions } from './save-model.js';
 import type { MLmodel, ModelSignature } from './types.js';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelFormatError } from '@runlog/core';
-import { pyYamlDump, pyYamlLoad, type PyYamlValue } from './py-yaml.js';
+import { ModelFormatError, pyYamlDump, pyYamlLoad, type PyYamlValue } from '@runlog/core';
 import { signatureFromDict, signatureToDict } from './signature.js';
 import type { MLmodel, SavedInputExampleInfo } from './types.js';
 

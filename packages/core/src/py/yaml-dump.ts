@@ -1,25 +1,25 @@
-import { parse } from 'yaml';
-import { PyFloat } from './py-json.js';
-import { BEST_INDENT, BEST_WIDTH, analyze, compareCodePoints, isBreak, representScalar } from './py-yaml-scalar.js';
+import { PyFloat } from './json-dumps.js';
+import type { PyYamlMapping, PyYamlValue } from './yaml-load.js';
+import { compareCodePoints } from './yaml-resolver.js';
+import { BEST_INDENT, BEST_WIDTH, analyzeScalar, isBreak, representScalar, type YamlDialect } from './yaml-scalar.js';
 
 /**
- * YAML as MLflow writes and reads model files. Writing reproduces PyYAML's pure-Python
- * `yaml.safe_dump(data, default_flow_style=False)` byte for byte (MLmodel, conda.yaml,
- * python_env.yaml): block style, keys sorted by code point (unless `sortKeys: false`), PyYAML's
- * resolvers deciding which strings must be quoted, and its folding of long scalars at 80 columns.
- * The `yaml` package cannot be configured to produce those bytes, hence this port of the emitter
- * for the value shapes model files hold (mappings, sequences, strings, numbers, booleans, null).
- * Reading uses the `yaml` package with YAML 1.1 rules, minus timestamps (MLflow quotes them).
+ * YAML byte for byte as MLflow writes it, in block style (`default_flow_style=False`), with
+ * PyYAML's resolvers deciding which strings must be quoted and the emitter's rules deciding the
+ * style, escaping and folding at 80 columns. Two emitters write MLflow's files:
+ * - `libyaml`: `yaml.dump(..., Dumper=CSafeDumper, allow_unicode=True)`, the FileStore's meta.yaml;
+ * - `pyyaml`: PyYAML's pure-Python `yaml.safe_dump(...)`, MLmodel, conda.yaml, python_env.yaml.
+ * They differ in which characters they escape, where a key stops being simple, and how they fold
+ * a double-quoted scalar. The `yaml` package cannot be configured to produce either's bytes (its
+ * quoting follows the YAML 1.2 core schema, its folding differs), hence this port.
  */
 
-export { compareCodePoints } from './py-yaml-scalar.js';
-
-export type PyYamlValue = string | number | bigint | boolean | null | PyFloat | PyYamlValue[] | { [key: string]: PyYamlValue };
-
 export interface PyYamlDumpOptions {
-  /** PyYAML's default `sort_keys=True`. */
+  /** The emitter to reproduce; default `pyyaml` (safe_dump). */
+  dialect?: YamlDialect | undefined;
+  /** `sort_keys` (default true, as PyYAML's): keys in code point order. */
   sortKeys?: boolean | undefined;
-  /** `allow_unicode`: false (the default of safe_dump) escapes non-ASCII in double quotes. */
+  /** `allow_unicode`: false (safe_dump's default) escapes non-ASCII in double quotes. */
   allowUnicode?: boolean | undefined;
 }
 
@@ -28,7 +28,15 @@ const ESCAPES: Record<string, string> = {
   '\x1b': 'e', '"': '"', '\\': '\\', '\x85': 'N', '\xa0': '_', '\u2028': 'L', '\u2029': 'P',
 };
 
-/** The writer state of PyYAML's Emitter (emitter.py) that decides spacing, indentation and folding. */
+const cp = (ch: string | undefined): number | undefined => ch?.codePointAt(0);
+
+function escape(ch: string): string {
+  const c = cp(ch)!;
+  const hex = c.toString(16).toUpperCase();
+  return '\\' + (ESCAPES[ch] ?? (c <= 0xff ? 'x' + hex.padStart(2, '0') : c <= 0xffff ? 'u' + hex.padStart(4, '0') : 'U' + hex.padStart(8, '0')));
+}
+
+/** The writer state of the emitter (PyYAML's emitter.py, libyaml's emitter.c) for block style. */
 class Emitter {
   out = '';
   private column = 0;
@@ -70,6 +78,9 @@ class Emitter {
   private popIndent(): void {
     this.indent = this.indents.pop() ?? null;
   }
+  private analyze(chars: string[]) {
+    return analyzeScalar(chars.map((ch) => cp(ch)!), this.opts.dialect, this.opts.allowUnicode);
+  }
 
   node(value: PyYamlValue, mappingContext: boolean, simpleKey = false): void {
     if (Array.isArray(value)) {
@@ -89,9 +100,7 @@ class Emitter {
       this.increaseIndent(false);
       for (const key of keys) {
         this.writeIndent();
-        const chars = [...key];
-        const a = analyze(chars, this.opts.allowUnicode);
-        if (chars.length < 128 && !a.empty && !a.multiline) {
+        if (this.isSimpleKey([...key])) {
           this.node(key, true, true);
           this.indicator(':', false);
         } else {
@@ -110,20 +119,30 @@ class Emitter {
     this.popIndent();
   }
 
+  /** check_simple_key: PyYAML counts characters (< 128) and refuses ''; libyaml counts UTF-8 bytes (<= 128). */
+  private isSimpleKey(chars: string[]): boolean {
+    const a = this.analyze(chars);
+    if (a.multiline) return false;
+    return this.opts.dialect === 'libyaml' ? a.utf8Length <= 128 : chars.length < 128 && !a.empty;
+  }
+
   private emptyFlow(open: string, close: string): void {
     this.indicator(open, true, true);
     this.indicator(close, false);
   }
 
+  /** choose_scalar_style for block context, then the writer of that style. */
   private scalar(text: string, implicitPlain: boolean, simpleKey: boolean): void {
     const chars = [...text];
-    const a = analyze(chars, this.opts.allowUnicode);
+    const a = this.analyze(chars);
     const split = !simpleKey;
     if (implicitPlain && !(simpleKey && (a.empty || a.multiline)) && a.allowBlockPlain) this.plain(chars, split);
     else if (a.allowSingleQuoted && !(simpleKey && a.multiline)) this.singleQuoted(chars, split);
-    else this.doubleQuoted(chars, split);
+    else if (this.opts.dialect === 'libyaml') this.doubleQuotedLibyaml(chars, split);
+    else this.doubleQuotedPyyaml(chars, split);
   }
 
+  /** A plain scalar; in block context it has no line breaks. A lone space past column 80 folds. */
   private plain(text: string[], split: boolean): void {
     if (text.length === 0) return;
     if (!this.whitespace) this.write(' ');
@@ -150,7 +169,9 @@ class Emitter {
     }
   }
 
+  /** A single-quoted scalar: `'` doubled, a lone inner space past column 80 folds, '\n' doubled. */
   private singleQuoted(text: string[], split: boolean): void {
+    const isBrk = (ch: string | undefined): boolean => isBreak(this.opts.dialect, cp(ch));
     this.indicator("'", true);
     let spaces = false;
     let breaks = false;
@@ -158,19 +179,19 @@ class Emitter {
     for (let end = 0; end <= text.length; end++) {
       const ch = text[end];
       if (spaces) {
-        if (ch === undefined || ch !== ' ') {
+        if (ch !== ' ') {
           if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== text.length) this.writeIndent();
           else this.write(text.slice(start, end).join(''), end - start);
           start = end;
         }
       } else if (breaks) {
-        if (ch === undefined || !isBreak(ch)) {
+        if (!isBrk(ch)) {
           if (text[start] === '\n') this.lineBreak();
           for (const br of text.slice(start, end)) this.lineBreak(br);
           this.writeIndent();
           start = end;
         }
-      } else if (ch === undefined || ch === ' ' || isBreak(ch) || ch === "'") {
+      } else if (ch === undefined || ch === ' ' || isBrk(ch) || ch === "'") {
         if (start < end) {
           this.write(text.slice(start, end).join(''), end - start);
           start = end;
@@ -182,29 +203,27 @@ class Emitter {
       }
       if (ch !== undefined) {
         spaces = ch === ' ';
-        breaks = isBreak(ch);
+        breaks = isBrk(ch);
       }
     }
     this.indicator("'", false);
   }
 
-  private doubleQuoted(text: string[], split: boolean): void {
+  /** PyYAML's double-quoted writer: folds with an escaped line break (`\` at the end of the line). */
+  private doubleQuotedPyyaml(text: string[], split: boolean): void {
     this.indicator('"', true);
     let start = 0;
     for (let end = 0; end <= text.length; end++) {
       const ch = text[end];
-      const cp = ch?.codePointAt(0) ?? 0;
-      const plainOk =
-        (cp >= 0x20 && cp <= 0x7e) || (this.opts.allowUnicode && ((cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd)));
+      const c = cp(ch) ?? 0;
+      const plainOk = (c >= 0x20 && c <= 0x7e) || (this.opts.allowUnicode && ((c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd)));
       if (ch === undefined || '"\\\x85\u2028\u2029\ufeff'.includes(ch) || !plainOk) {
         if (start < end) {
           this.write(text.slice(start, end).join(''), end - start);
           start = end;
         }
         if (ch !== undefined) {
-          const hex = cp.toString(16).toUpperCase();
-          const esc = ESCAPES[ch] ?? (cp <= 0xff ? 'x' + hex.padStart(2, '0') : cp <= 0xffff ? 'u' + hex.padStart(4, '0') : 'U' + hex.padStart(8, '0'));
-          this.write('\\' + esc);
+          this.write(escape(ch));
           start = end + 1;
         }
       }
@@ -219,20 +238,44 @@ class Emitter {
     }
     this.indicator('"', false);
   }
+
+  /** libyaml's double-quoted writer: a lone inner space past column 80 becomes the line break. */
+  private doubleQuotedLibyaml(text: string[], split: boolean): void {
+    this.indicator('"', true);
+    let spaces = false;
+    const last = text.length - 1;
+    text.forEach((ch, i) => {
+      const c = cp(ch)!;
+      const printable = c === 0x0a || (c >= 0x20 && c <= 0x7e) || (this.opts.allowUnicode && ((c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff)));
+      if (!printable || isBreak('libyaml', c) || ch === '"' || ch === '\\') {
+        this.write(escape(ch));
+        spaces = false;
+      } else if (ch === ' ') {
+        if (split && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== last) {
+          this.writeIndent();
+          if (text[i + 1] === ' ') this.write('\\');
+        } else this.write(' ');
+        spaces = true;
+      } else {
+        this.write(ch);
+        spaces = false;
+      }
+    });
+    this.indicator('"', false);
+  }
 }
 
-/** The text `yaml.safe_dump(data, default_flow_style=False, ...)` writes. */
-export function pyYamlDump(data: PyYamlValue, opts: PyYamlDumpOptions = {}): string {
-  const e = new Emitter({ sortKeys: opts.sortKeys ?? true, allowUnicode: opts.allowUnicode ?? false });
+/**
+ * The text `yaml.safe_dump(data, default_flow_style=False, ...)` writes (dialect `pyyaml`), or
+ * `yaml.dump(data, Dumper=CSafeDumper, default_flow_style=False, ...)` (dialect `libyaml`). The
+ * root is a mapping or a sequence; `undefined` members are skipped.
+ */
+export function pyYamlDump(data: PyYamlMapping | PyYamlValue[], opts: PyYamlDumpOptions = {}): string {
+  const e = new Emitter({ dialect: opts.dialect ?? 'pyyaml', sortKeys: opts.sortKeys ?? true, allowUnicode: opts.allowUnicode ?? false });
   e.node(data, false);
   e.writeIndent();
   return e.out;
 }
 
-/** Parses YAML the way `yaml.safe_load` types it (YAML 1.1 booleans and numbers; no timestamps). */
-export function pyYamlLoad(text: string): unknown {
-  return parse(text, {
-    version: '1.1',
-    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
-  });
-}
+/** How MLflow's FileStores write meta.yaml: `yaml.dump(..., allow_unicode=True, Dumper=CSafeDumper)`. */
+export const META_YAML: PyYamlDumpOptions = Object.freeze({ dialect: 'libyaml', allowUnicode: true });
