@@ -119,11 +119,14 @@ class Emitter {
     this.popIndent();
   }
 
-  /** check_simple_key: PyYAML counts characters (< 128) and refuses ''; libyaml counts UTF-8 bytes (<= 128). */
+  /**
+   * check_simple_key: libyaml counts the key's UTF-8 bytes (at most 128); PyYAML counts characters
+   * plus those of the tag it would print, `!!str` even when implicit (under 128), and refuses ''.
+   */
   private isSimpleKey(chars: string[]): boolean {
     const a = this.analyze(chars);
     if (a.multiline) return false;
-    return this.opts.dialect === 'libyaml' ? a.utf8Length <= 128 : chars.length < 128 && !a.empty;
+    return this.opts.dialect === 'libyaml' ? a.utf8Length <= 128 : '!!str'.length + chars.length < 128 && !a.empty;
   }
 
   private emptyFlow(open: string, close: string): void {

@@ -19,7 +19,10 @@ export type PyYamlData = string | number | bigint | boolean | null | PyYamlData[
  * is 1000. Throws on malformed input.
  */
 export function pyYamlLoad(text: string): PyYamlData {
-  const doc = parseDocument(protectLineSeparators(text), { schema: 'failsafe', version: '1.1', uniqueKeys: false });
+  // PyYAML's reader takes a raw NEL (U+0085) for a line break and reads it as '\n'; the yaml
+  // package takes it for content. (PyYAML's emitter writes it raw with allow_unicode=True.)
+  const normalized = text.includes('\x85') ? text.replace(/\x85/g, '\n') : text;
+  const doc = parseDocument(protectLineSeparators(normalized), { schema: 'failsafe', version: '1.1', uniqueKeys: false });
   if (doc.errors.length > 0) throw new Error(doc.errors[0]!.message.split('\n')[0]);
   return convert(doc.contents, doc);
 }
