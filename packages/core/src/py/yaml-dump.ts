@@ -145,30 +145,24 @@ class Emitter {
     else this.doubleQuotedPyyaml(chars, split);
   }
 
+  /** Writes a run of spaces, or breaks the line there when the run is one space past column 80. */
+  private spaces(run: string, mayFold: boolean): void {
+    if (mayFold && run.length === 1 && this.column > BEST_WIDTH) {
+      this.writeIndent();
+      this.whitespace = false;
+      this.indention = false;
+    } else this.write(run);
+  }
+
   /** A plain scalar; in block context it has no line breaks. A lone space past column 80 folds. */
   private plain(text: string[], split: boolean): void {
     if (text.length === 0) return;
     if (!this.whitespace) this.write(' ');
     this.whitespace = false;
     this.indention = false;
-    let spaces = false;
-    let start = 0;
-    for (let end = 0; end <= text.length; end++) {
-      const ch = text[end];
-      if (spaces) {
-        if (ch !== ' ') {
-          if (start + 1 === end && this.column > BEST_WIDTH && split) {
-            this.writeIndent();
-            this.whitespace = false;
-            this.indention = false;
-          } else this.write(text.slice(start, end).join(''), end - start);
-          start = end;
-        }
-      } else if (ch === undefined || ch === ' ') {
-        this.write(text.slice(start, end).join(''), end - start);
-        start = end;
-      }
-      if (ch !== undefined) spaces = ch === ' ';
+    for (const run of text.join('').match(/ +|[^ ]+/g) ?? []) {
+      if (run.startsWith(' ')) this.spaces(run, split);
+      else this.write(run);
     }
   }
 
@@ -183,8 +177,7 @@ class Emitter {
       const ch = text[end];
       if (spaces) {
         if (ch !== ' ') {
-          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== text.length) this.writeIndent();
-          else this.write(text.slice(start, end).join(''), end - start);
+          this.spaces(text.slice(start, end).join(''), split && start !== 0 && end !== text.length);
           start = end;
         }
       } else if (breaks) {
