@@ -20,14 +20,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Files that must not share the machine with another test file, and why. */
 const SERIAL = new Map([
-  ['packages/core/test/journal.test.ts', 'sleeps 30 ms and expects the uploader to have moved'],
-  ['packages/core/test/batch-uploader.test.ts', 'waits on the uploader’s timers'],
-  ['test/exit-behaviour.test.ts', 'child processes observed after a fixed 300 ms'],
-  ['packages/onnx/test/autolog-exit.test.ts', 'a child process’s exit, on a timer'],
-  ['test/interop/tracking-rest.test.ts', 'asserts logging stays under 5 s while the server is down'],
-  ['test/interop/journal-durability.test.ts', 'kills writers mid-run and polls with deadlines'],
-  ['test/interop/journal-exit.test.ts', 'a child process’s exit while the server is down'],
-  ['test/interop/serve.test.ts', 'a served CLI child observed after a fixed 250 ms'],
+  ['packages/core/test/journal.test.ts', 'sleeps 30 ms, then asserts the uploader has spilled to the journal'],
+  ['test/exit-behaviour.test.ts', 'sends SIGTERM 300 ms after start and expects the child still logging'],
+  ['test/interop/journal-exit.test.ts', 'sends SIGTERM 200 ms after the first line and expects it mid-run'],
+  ['test/interop/journal-durability.test.ts', 'ends runs with 200-500 ms deadlines while the server is down'],
 ]);
 
 function findTests(dir, out = []) {
