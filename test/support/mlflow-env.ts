@@ -79,7 +79,7 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   /** uvicorn worker processes; default 1 (see DEFAULT_WORKERS). */
   workers?: number;
-  /** Bound on the wait for /health; default 90 s. */
+  /** Bound on the wait for /health; default 240 s. */
   startTimeoutMs?: number;
 }
 
@@ -463,7 +463,8 @@ export async function startMlflowServer(env: MlflowEnv, opts: StartServerOptions
   const backendUri =
     backend === 'sqlite' ? `sqlite:///${join(tmpDir, 'mlflow.db')}` : pathToFileURL(join(tmpDir, 'mlruns')).href;
   const logFile = join(tmpDir, 'server.log');
-  const startTimeoutMs = opts.startTimeoutMs ?? 90_000;
+  // Generous: test files run side by side, and on a loaded machine importing MLflow alone can take a minute or two.
+  const startTimeoutMs = opts.startTimeoutMs ?? 240_000;
   const workers = opts.workers ?? DEFAULT_WORKERS;
 
   const childEnv: NodeJS.ProcessEnv = {

@@ -13,8 +13,22 @@ export { FileStore } from './stores/file-store.js';
 export { openStore, openRegistryStore } from './store-factory.js';
 export { startRunForAutolog } from './fluent.js';
 export { validateKey, validateArtifactPath } from './validation.js';
-export { pyYamlDump } from './stores/py-yaml-dump.js';
-export { pyYamlLoad, resolvePlain, compareCodePoints } from './stores/py-yaml.js';
+export {
+  pyFloatRepr,
+  PyFloat,
+  PyFloatTree,
+  pyJsonDumps,
+  pyYamlDump,
+  pyYamlLoad,
+  resolvePlain,
+  compareCodePoints,
+  type PyJsonOptions,
+  type PyYamlValue,
+  type PyYamlMapping,
+  type PyYamlData,
+  type PyYamlDumpOptions,
+  type YamlDialect,
+} from './py/index.js';
 export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
 export { listFilesRecursive } from './fs-walk.js';
 export { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from './autolog/autolog-run.js';

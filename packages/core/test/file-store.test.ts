@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CorruptStoreError, InvalidArgumentError, NotFoundError } from '../src/errors.js';
-import { pythonFloatRepr, parsePythonFloat } from '../src/stores/file-store-format.js';
+import { META_YAML, parsePythonFloat, pyFloatRepr, pyYamlDump, pyYamlLoad } from '../src/py/index.js';
 import { FileStore } from '../src/stores/file-store.js';
 import { pathToFileUri } from '../src/stores/local-artifacts.js';
-import { pyYamlDump } from '../src/stores/py-yaml-dump.js';
-import { pyYamlLoad } from '../src/stores/py-yaml.js';
 
 // Every expected string below was observed in files written by MLflow 3.18 (FileStore, PyYAML 6 with
 // libyaml) for the same inputs.
@@ -215,7 +213,7 @@ describe('FileStore: Python-compatible formats', () => {
       [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e+308'], [-2.5e-7, '-2.5e-07'], [0.1 + 0.2, '0.30000000000000004'],
     ];
     for (const [v, text] of cases) {
-      assert.equal(pythonFloatRepr(v), text);
+      assert.equal(pyFloatRepr(v), text);
       assert.ok(Object.is(parsePythonFloat(text), v), text);
     }
     assert.equal(parsePythonFloat('Infinity'), Infinity);
@@ -236,16 +234,16 @@ describe('FileStore: Python-compatible formats', () => {
         'k: word word word word word word word word word word word word word word word word\n  word word word word word word word word word word word word word word\n',
       ],
     ];
-    for (const [value, expected] of cases) assert.equal(pyYamlDump({ k: value }), expected, JSON.stringify(value));
+    for (const [value, expected] of cases) assert.equal(pyYamlDump({ k: value }, META_YAML), expected, JSON.stringify(value));
     assert.equal(
-      pyYamlDump({ b: 1, a: null, c: [], d: {}, e: { z: 'q', y: '0' }, '1': 6, B: 2 }),
+      pyYamlDump({ b: 1, a: null, c: [], d: {}, e: { z: 'q', y: '0' }, '1': 6, B: 2 }, META_YAML),
       "'1': 6\nB: 2\na: null\nb: 1\nc: []\nd: {}\ne:\n  y: '0'\n  z: q\n",
     );
   });
 
   it('loads YAML with PyYAML 1.1 typing (quoted strings stay strings, 08 is a string)', () => {
     assert.deepEqual(pyYamlLoad("a: '0'\nb: 08\nc: 012\nd: null\ne: 17\nf: 'x\n\n  y'\ng: []\n"), {
-      a: '0', b: '08', c: 10n, d: null, e: 17n, f: 'x\ny', g: [],
+      a: '0', b: '08', c: 10, d: null, e: 17, f: 'x\ny', g: [],
     });
   });
 });

@@ -1,7 +1,8 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SchemaMismatchError } from '@runlog/core';
 import { convertValues, describe } from './tensor.js';
 import type { ColSpec, NumpyDtype, ParamSpec, TensorValue } from './types.js';
+import { compileJsonSchema } from './json-schema.js';
 
 /**
  * Column-based (ColSpec) signatures, as Python MLflow writes them for DataFrame models, and the
@@ -10,8 +11,6 @@ import type { ColSpec, NumpyDtype, ParamSpec, TensorValue } from './types.js';
  * bool, integer → int32, long → int64, float → float32, double → float64, string/binary/datetime →
  * str). Composite columns (array, object, map, any) are validated but cannot reach tensor flavors.
  */
-
-const ajv = new Ajv({ allErrors: false, strict: true });
 
 const SCALAR_DTYPE: Record<string, NumpyDtype> = {
   boolean: 'bool',
@@ -82,8 +81,8 @@ export class ColumnInputCheck {
     const properties = Object.fromEntries(specs.map((s) => [s.name!, typeSchema(s)]));
     const required = specs.filter((s) => s.required !== false).map((s) => s.name!);
     const columns = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, { type: 'array', items: v }]));
-    this.asColumns = ajv.compile({ type: 'object', properties: columns, required, additionalProperties: false });
-    this.asRecords = ajv.compile({ type: 'array', items: { type: 'object', properties, required, additionalProperties: false } });
+    this.asColumns = compileJsonSchema({ type: 'object', properties: columns, required, additionalProperties: false });
+    this.asRecords = compileJsonSchema({ type: 'array', items: { type: 'object', properties, required, additionalProperties: false } });
   }
 
   /** `{col: [values]}` or `[{col: value}, …]` → one 1-D tensor per present column. */
@@ -131,7 +130,7 @@ export class ParamsCheck {
         return [p.name, p.shape && p.shape.length > 0 ? { type: 'array', items: one } : one];
       }),
     );
-    this.validate = ajv.compile({ type: 'object', properties });
+    this.validate = compileJsonSchema({ type: 'object', properties });
   }
 
   conform(params: Record<string, unknown> | undefined): { params: Record<string, unknown>; ignored: string[] } {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MLFLOW_FORMAT_VERSION } from './mlmodel.js';
-import { pyYamlDump } from './py-yaml.js';
+import { pyYamlDump } from '@runlog/core/internal';
 
 /**
  * A model's environment files.

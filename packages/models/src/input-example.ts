@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@runlog/core';
-import { PyFloatTree, pyJsonDumps } from './py-json.js';
+import { PyFloatTree, pyJsonDumps } from '@runlog/core/internal';
 import { FLOAT_DTYPES, flattenNested, isTensorValue, isTypedArray, shapeOf, tensorToNested, dtypeOfTypedArray } from './tensor.js';
 import type { SavedInputExampleInfo, TensorValue } from './types.js';
 

@@ -64,6 +64,6 @@ export {
   type NodeEnv,
   type PythonFunctionFlavorOptions,
 } from './environment.js';
-export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree } from './py-json.js';
-export { pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from './py-yaml.js';
+// Python-compatible encoding lives in core; re-exported here for flavor packages.
+export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree, pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from '@runlog/core/internal';
 export { renderVegaLiteSvg, LOGGED_IMAGES_TAG, LOGGED_ARTIFACTS_TAG } from './media/index.js';

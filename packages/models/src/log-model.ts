@@ -6,10 +6,9 @@ import {
   getClient,
   type RunlogClient,
 } from '@runlog/core';
-import { validateArtifactPath, validateModelName } from '@runlog/core/internal';
+import { pyJsonDumps, validateArtifactPath, validateModelName } from '@runlog/core/internal';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { writeMLmodel } from './mlmodel.js';
-import { pyJsonDumps } from './py-json.js';
 import { registerModel } from './register-model.js';
 import { saveModel, type SaveModelOptions } from './save-model.js';
 import type { MLmodel, ModelSignature } from './types.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from '@runlog/core';
-import { pyYamlDump, pyYamlLoad, type PyYamlValue } from './py-yaml.js';
+import { pyYamlDump, pyYamlLoad, type PyYamlValue } from '@runlog/core/internal';
 import { signatureFromDict, signatureToDict } from './signature.js';
 import type { MLmodel, SavedInputExampleInfo } from './types.js';
 

@@ -1,10 +1,11 @@
 import { debuglog } from 'node:util';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { SchemaMismatchError } from '@runlog/core';
 import { ColumnInputCheck, ParamsCheck } from './column-check.js';
 import { describe, dtypeOfTypedArray, isTensorValue, isTypedArray, nestedToTensor, normalizeTensorValue } from './tensor.js';
 import { TensorInputCheck } from './tensor-check.js';
 import type { ColSpec, ModelSignature, NestedArray, TensorSpec, TensorValue } from './types.js';
+import { compileJsonSchema } from './json-schema.js';
 
 /**
  * Signature enforcement for predict(), compiled once per loaded model (the ajv validators and the
@@ -19,8 +20,6 @@ import type { ColSpec, ModelSignature, NestedArray, TensorSpec, TensorValue } fr
  */
 
 const log = debuglog('runlog');
-const ajv = new Ajv({ allErrors: false, strict: true });
-
 /** What the enforcer needs from the loaded model. */
 export interface EnforcementTarget {
   /** The model's own input names (for unnamed signatures and models without one). */
@@ -62,7 +61,7 @@ class TensorEnforcer implements SchemaEnforcer {
     this.checks = specs.map((s, i) => new TensorInputCheck(s, s.name ?? (specs.length === 1 ? 'input' : `input ${i}`)));
     if (this.named) {
       const names = specs.map((s) => s.name!);
-      this.validateNames = ajv.compile({
+      this.validateNames = compileJsonSchema({
         type: 'object',
         required: names,
         properties: Object.fromEntries(names.map((n) => [n, true])),

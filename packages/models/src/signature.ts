@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@runlog/core';
-import { PyFloatTree, pyJsonDumps } from './py-json.js';
+import { PyFloatTree, pyJsonDumps } from '@runlog/core/internal';
 import { dtypeOfTypedArray, flattenNested, inferLeafDtype, isTensorValue, isTypedArray, shapeOf } from './tensor.js';
 import type { ColSpec, ColumnType, ModelSignature, NumpyDtype, ParamSpec, Schema, TensorSpec } from './types.js';
 

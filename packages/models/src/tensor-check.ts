@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SchemaMismatchError } from '@runlog/core';
 import {
   FLOAT_DTYPES,
@@ -17,6 +17,7 @@ import {
   normalizeTensorValue,
 } from './tensor.js';
 import type { NumpyDtype, TensorSpec, TensorValue } from './types.js';
+import { compileJsonSchema } from './json-schema.js';
 
 /**
  * Makes one input conform to its TensorSpec, or throws SchemaMismatchError naming it.
@@ -33,8 +34,6 @@ import type { NumpyDtype, TensorSpec, TensorValue } from './types.js';
  * Everything else is refused, notably float → int (it would drop fractions), int64 → int32,
  * signed ↔ unsigned of the same width, and any conversion to or from bool or str.
  */
-
-const ajv = new Ajv({ allErrors: false, strict: true });
 
 function intRangeWithin(from: NumpyDtype, to: NumpyDtype): boolean {
   const a = INT_RANGE[from];
@@ -84,7 +83,7 @@ export class TensorInputCheck {
     readonly spec: TensorSpec,
     readonly name: string,
   ) {
-    this.validateNested = ajv.compile(nestedArraySchema(spec));
+    this.validateNested = compileJsonSchema(nestedArraySchema(spec));
     this.rank = spec.tensorSpec.shape.length;
   }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PyFloat, pyFloatRepr, pyJsonDumps } from '../src/py-json.js';
-import { pyYamlDump, pyYamlLoad } from '../src/py-yaml.js';
+import { PyFloat, pyFloatRepr, pyJsonDumps, pyYamlDump, pyYamlLoad } from '@runlog/core/internal';
 
 // Generated once with MLflow 3.18's venv (PyYAML 6, pure-Python SafeDumper):
 //   yaml.safe_dump(values, default_flow_style=False)

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { listFilesRecursive } from '../fs-walk.js';
-import { pyYamlDump } from '../stores/py-yaml-dump.js';
+import { pyYamlDump } from '../py/index.js';
 import type { FailoverStore } from './failover-store.js';
 
 /** A model saved while the server was away, to become a logged model of its run once it answers. */

@@ -1,7 +1,12 @@
+import { compareCodePoints } from '../py/yaml-resolver.js';
+
 /**
  * Comparison primitives with Python's semantics, so the local store orders and matches strings
  * exactly as MLflow's FileStore does.
  */
+
+/** Python's str ordering (one definition, shared with the YAML emitter's key sort). */
+export { compareCodePoints };
 
 const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
 
@@ -14,25 +19,6 @@ const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
 export function likeRegExp(pattern: string, ignoreCase: boolean): RegExp {
   const body = pattern.replace(REGEX_SYNTAX, '\\$&').replace(/%/g, '[^\\n]*').replace(/_/g, '[^\\n]');
   return new RegExp(`^${body}${pattern.endsWith('%') ? '' : '(?=\\n?$)'}`, ignoreCase ? 'iu' : 'u');
-}
-
-/**
- * Orders strings by Unicode code point, as Python compares str. JavaScript's `<` compares UTF-16
- * code units, which puts astral characters (emoji) before U+E000..U+FFFF; this does not.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // At the first differing unit both strings share the prefix, so codePointAt sees a whole
-    // character on each side (or two low surrogates of the same high one, compared as units).
-    const cx = a.codePointAt(i) ?? x;
-    const cy = b.codePointAt(i) ?? y;
-    return cx < cy ? -1 : cx > cy ? 1 : 0;
-  }
-  return a.length - b.length;
 }
 
 /** A sort value: a number, a string, or absent (`undefined`). */

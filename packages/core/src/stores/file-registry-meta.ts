@@ -1,6 +1,5 @@
 import { CorruptStoreError } from '../errors.js';
-import { pyYamlDump } from './py-yaml-dump.js';
-import { pyYamlLoad, type PyYamlMapping, type PyYamlValue } from './py-yaml.js';
+import { META_YAML, pyYamlDump, pyYamlLoad, type PyYamlMapping, type PyYamlValue } from '../py/index.js';
 
 /**
  * The meta.yaml files of MLflow 3.18's file registry (mlflow/store/model_registry/file_store.py),
@@ -60,7 +59,7 @@ export function registeredModelYaml(m: StoredRegisteredModel, aliases: Record<st
     description: orNull(m.description),
     last_updated_timestamp: orNull(m.lastUpdatedTimestamp),
     name: m.name,
-  });
+  }, META_YAML);
 }
 
 export function modelVersionYaml(v: StoredModelVersion): string {
@@ -82,7 +81,7 @@ export function modelVersionYaml(v: StoredModelVersion): string {
     storage_location: orNull(v.storageLocation),
     user_id: orNull(v.userId),
     version: v.version,
-  });
+  }, META_YAML);
 }
 
 function loadMapping(text: string, file: string): PyYamlMapping {

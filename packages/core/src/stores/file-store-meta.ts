@@ -1,8 +1,7 @@
 import type { Experiment, LifecycleStage, RunInfo, RunStatus } from '../entities.js';
 import { RUN_STATUS_CODES } from '../entities.js';
 import { CorruptStoreError } from '../errors.js';
-import { pyYamlDump } from './py-yaml-dump.js';
-import { pyYamlLoad, type PyYamlMapping, type PyYamlValue } from './py-yaml.js';
+import { META_YAML, pyYamlDump, pyYamlLoad, type PyYamlMapping, type PyYamlValue } from '../py/index.js';
 
 /**
  * The `meta.yaml` files of MLflow 3.18's FileStore, as `dict(Experiment)` / `dict(RunInfo)` dumped
@@ -39,7 +38,7 @@ export function experimentMetaYaml(exp: StoredExperiment, tags?: Record<string, 
     workspace: exp.workspace,
   };
   if (tags) dict.tags = { ...tags };
-  return pyYamlDump(dict);
+  return pyYamlDump(dict, META_YAML);
 }
 
 export function runMetaYaml(run: StoredRun): string {
@@ -61,7 +60,7 @@ export function runMetaYaml(run: StoredRun): string {
     user_id: info.userId,
   };
   if (run.deletedTime !== undefined) dict.deleted_time = run.deletedTime;
-  return pyYamlDump(dict);
+  return pyYamlDump(dict, META_YAML);
 }
 
 function loadMapping(text: string, file: string): PyYamlMapping {
@@ -121,9 +120,9 @@ export function parseExperimentMeta(text: string, file: string): StoredExperimen
 
 export function parseRunMeta(text: string, file: string): StoredRun {
   const d = loadMapping(text, file);
-  const statusValue = d.status ?? 1n;
+  const statusValue = d.status ?? 1;
   const status = STATUS_BY_CODE.get(Number(statusValue));
-  if (typeof statusValue !== 'bigint' || status === undefined) {
+  if (typeof statusValue !== 'number' || !Number.isInteger(statusValue) || status === undefined) {
     throw new CorruptStoreError(`Cannot read ${file}: unknown run status ${JSON.stringify(String(statusValue))}.`);
   }
   const startTime = time(d, 'start_time', file);

@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { FileInfo } from '../entities.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { validateArtifactPath } from '../validation.js';
-import { compareCodePoints } from './py-yaml.js';
+import { compareCodePoints } from '../py/yaml-resolver.js';
 
 /**
  * MLflow 3.18's LocalArtifactRepository writes each artifact to a hidden temp file beside it and

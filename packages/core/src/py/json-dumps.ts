@@ -1,9 +1,11 @@
+import { pyFloatRepr } from './float-repr.js';
+
 /**
- * Python's `json.dumps` and `repr(float)` output, which MLflow's model files are made of: the
- * signature strings in MLmodel, `input_example.json`, `serving_input_example.json` and the
- * `mlflow.log-model.history` tag. JS cannot tell `1.0` from `1`, so a number is written as a
- * Python int when it is an integer and as a Python float otherwise; wrap it in `PyFloat` (or
- * pass `floats: true` for a whole subtree) where Python would hold a float.
+ * Python's `json.dumps` output, which MLflow's model files are made of: the signature strings in
+ * MLmodel, `input_example.json`, `serving_input_example.json` and the `mlflow.log-model.history`
+ * tag. JS cannot tell `1.0` from `1`, so a number is written as a Python int when it is an integer
+ * and as a Python float otherwise; wrap it in `PyFloat` (or pass a `PyFloatTree` for a whole
+ * subtree) where Python would hold a float.
  */
 
 /** A number that Python holds as a float (`1` is written `1.0`). */
@@ -16,28 +18,6 @@ export class PyFloatTree {
   constructor(readonly value: unknown) {}
 }
 
-/** `repr(float)`: the shortest round-trip digits, scientific below 1e-4 and from 1e16. */
-export function pyFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mantissa, expText] = x.toExponential().split('e') as [string, string];
-  const exp = Number(expText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  const sign = negative ? '-' : '';
-  if (exp < -4 || exp >= 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const e = Math.abs(exp).toString().padStart(2, '0');
-    return `${sign}${m}e${exp < 0 ? '-' : '+'}${e}`;
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
-  const frac = digits.slice(exp + 1);
-  return `${sign}${intPart}.${frac === '' ? '0' : frac}`;
-}
-
 /** How `json.dumps` writes a float (`allow_nan=True`). */
 function jsonFloat(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
@@ -46,18 +26,15 @@ function jsonFloat(x: number): string {
   return pyFloatRepr(x);
 }
 
+const JSON_ESCAPES: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x08: '\\b', 0x0c: '\\f' };
+
 /** `json.dumps(s)` with `ensure_ascii=True`: non-ASCII as lowercase `\uXXXX` (UTF-16 units). */
 export function pyJsonString(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
+    const named = JSON_ESCAPES[c];
+    if (named !== undefined) out += named;
     else if (c < 0x20 || c > 0x7e) out += '\\u' + c.toString(16).padStart(4, '0');
     else out += s[i];
   }
