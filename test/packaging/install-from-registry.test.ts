@@ -102,10 +102,13 @@ describe('runlog published to a registry and installed into a new project (issue
     assert.doesNotMatch(cjsRun.stderr, /Error|could not/i, cjsRun.stderr);
   });
 
-  it('npx runlog --help runs the installed CLI', async () => {
+  it('npx runlog --version and --help run the installed CLI', async () => {
     assert.ok(project, 'install failed');
+    const version = await npxRunlog(project, ['--version']);
+    const { version: published } = JSON.parse(readFileSync(join(project.dir, 'node_modules', 'runlog', 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version.stdout.trim(), published);
     const help = await npxRunlog(project, ['--help']);
-    for (const command of ['runs', 'serve', 'sync', 'status']) assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['runs', 'experiments', 'models', 'serve', 'sync', 'status']) assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   it('npx runlog serve answers with the logged model, and SIGTERM to npx leaves no server behind', async () => {
