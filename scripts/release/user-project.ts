@@ -144,6 +144,16 @@ async function answers(url: string): Promise<boolean> {
  * `npx runlog serve -m runs:/<run>/model`, one prediction over HTTP, then SIGTERM to the npx
  * process (what a container runtime sends to PID 1) and a check that no server is left behind.
  */
+/** Whether any process of the group led by `pgid` still runs. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function serveAndStop(project: UserProject, runId: string, inputs: unknown): Promise<ServeResult> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -181,6 +191,9 @@ export async function serveAndStop(project: UserProject, runId: string, inputs: 
     const body = (await res.json()) as unknown;
     process.kill(child.pid!, 'SIGTERM');
     const [exitCode, exitSignal] = await exited;
+    // npx is gone; the node server under it drains and exits on its own (or is orphaned, which
+    // the checks below catch). Wait, bounded, until no process of the group is left.
+    for (let i = 0; groupAlive(child.pid!) && i < 150; i++) await new Promise((r) => setTimeout(r, 200));
     let stillServing = await answers(url);
     for (let i = 0; stillServing && i < 50; i++) {
       await new Promise((r) => setTimeout(r, 200));
