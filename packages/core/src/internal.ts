@@ -32,7 +32,7 @@ export {
 export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
 export { listFilesRecursive } from './fs-walk.js';
 export { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from './autolog/autolog-run.js';
-export { requireFramework, resolveFramework } from './autolog/require-framework.js';
+export { requireFramework, resolveFramework, loadFramework, resolveFrameworkImport } from './autolog/require-framework.js';
 export { wrapMethod, unwrapMethod, isRunlogWrapper, RUNLOG_WRAPPER, type MethodPatch, type AnyFunction } from './autolog/method-patch.js';
 export { asFrameworkModule, checkSupportedVersion, type FrameworkTarget } from './autolog/framework-target.js';
 export { defineAutologPlugin, type AutologPluginSpec, type DefinedAutologPlugin } from './autolog/define-plugin.js';

@@ -1,7 +1,7 @@
 import { warnOnce } from './autolog-run.js';
 import { asFrameworkModule, checkSupportedVersion, type FrameworkTarget } from './framework-target.js';
 import type { AutologOptions, AutologPlugin } from './plugin.js';
-import { requireFramework } from './require-framework.js';
+import { loadFramework } from './require-framework.js';
 
 /**
  * The shared enable/reconfigure/disable logic of every autolog plugin. A plugin states its target
@@ -24,7 +24,10 @@ export interface AutologPluginSpec<O extends object, M> {
   readonly moduleOption?: (keyof O & string) | undefined;
   /** Where to resolve `target.modules` from after the working directory: the plugin's import.meta.url. */
   readonly resolveFrom?: string | undefined;
-  /** Finds the framework when not passed; default: `target.modules` through requireFramework. */
+  /**
+   * Finds the framework when not passed; default: the first of `target.modules` installed, through
+   * loadFramework (require for CommonJS packages, import() for ES-only ones).
+   */
   load?(options: AutologOptions): unknown;
   /** Takes the options of the latest enable(), before anything is patched. */
   configure?(options: AutologOptions, pluginOptions: O): void;
@@ -37,12 +40,18 @@ export interface AutologPluginSpec<O extends object, M> {
 export interface DefinedAutologPlugin<O extends object, M> extends AutologPlugin<O> {
   readonly target: FrameworkTarget<M>;
   disable(): Promise<void>;
+  /**
+   * Resolves once a framework enable() is loading through import() (an ES-only one) is hooked:
+   * true when a framework is hooked now. Synchronous loads are hooked when enable() returns.
+   */
+  ready(): Promise<boolean>;
 }
 
 export function defineAutologPlugin<O extends object, M>(spec: AutologPluginSpec<O, M>): DefinedAutologPlugin<O, M> {
   /** Bumped by disable(): a load that settles after it patches nothing. */
   let generation = 0;
   let pending: Promise<void> | undefined;
+  let hooked = false;
 
   function install(mod: unknown, given: boolean, opts: AutologOptions): boolean {
     const framework = asFrameworkModule(spec.target, mod);
@@ -52,11 +61,13 @@ export function defineAutologPlugin<O extends object, M>(spec: AutologPluginSpec
     }
     checkSupportedVersion(spec.name, spec.target, framework, opts.silent);
     spec.patch(framework, opts);
+    hooked = true;
     return true;
   }
 
   const disable = async (): Promise<void> => {
     generation++;
+    hooked = false;
     if (pending) await pending;
     await spec.unpatch();
   };
@@ -95,12 +106,17 @@ export function defineAutologPlugin<O extends object, M>(spec: AutologPluginSpec
     },
 
     disable,
+
+    async ready(): Promise<boolean> {
+      if (pending) await pending;
+      return hooked;
+    },
   };
 }
 
 function loadFirst(modules: readonly string[], resolveFrom: string | undefined): unknown {
   for (const name of modules) {
-    const mod = requireFramework(name, resolveFrom);
+    const mod = loadFramework(name, resolveFrom);
     if (mod !== undefined) return mod;
   }
   return undefined;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { checkSupportedVersion, type FrameworkTarget } from '../src/autolog/framework-target.js';
 import { isRunlogWrapper, unwrapMethod, wrapMethod, type AnyFunction } from '../src/autolog/method-patch.js';
 
 // The one patch helper every autolog plugin uses (issue 12, "An autolog kit").
@@ -83,5 +84,52 @@ describe('wrapMethod / unwrapMethod', () => {
 
   it('does nothing for a missing method', () => {
     assert.equal(wrapMethod({}, 'fit', counting([])), undefined);
+  });
+});
+
+describe('checkSupportedVersion', () => {
+  function captureStderr(fn: () => void): string {
+    const write = process.stderr.write;
+    let out = '';
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      fn();
+    } finally {
+      process.stderr.write = write;
+    }
+    return out;
+  }
+  const target: FrameworkTarget<{ version?: string }> = {
+    modules: ['some-framework'],
+    supportedVersions: '>=1.17.0 <2',
+    moduleDescription: 'a some-framework module',
+    isModule: (m: unknown): m is { version?: string } => typeof m === 'object' && m !== null,
+    versionOf: (m) => m.version,
+  };
+
+  it('accepts versions in range, prereleases included, and versions it cannot compare', () => {
+    const out = captureStderr(() => {
+      assert.equal(checkSupportedVersion('vt1', target, { version: '1.30.0' }), true);
+      assert.equal(checkSupportedVersion('vt1', target, { version: '1.20.0-dev.20240101' }), true);
+      assert.equal(checkSupportedVersion('vt1', target, {}), true);
+      assert.equal(checkSupportedVersion('vt1', target, { version: 'nightly' }), true);
+    });
+    assert.equal(out, '');
+  });
+
+  it('warns once, naming the version and the range, when out of range', () => {
+    const out = captureStderr(() => {
+      assert.equal(checkSupportedVersion('vt2', target, { version: '2.0.0' }), false);
+      assert.equal(checkSupportedVersion('vt2', target, { version: '2.0.0' }), false);
+      assert.equal(checkSupportedVersion('vt2', target, { version: '1.16.9' }), false);
+    });
+    assert.equal(
+      out,
+      'runlog autolog (vt2): some-framework 2.0.0 is outside the tested range >=1.17.0 <2; autologging may miss what changed\n' +
+        'runlog autolog (vt2): some-framework 1.16.9 is outside the tested range >=1.17.0 <2; autologging may miss what changed\n',
+    );
   });
 });
