@@ -15,7 +15,7 @@
  * ended FINISHED), and is idempotent.
  */
 import type { AutologOptions } from '@runlog/core';
-import { defineAutologPlugin, unwrapMethod, warnOnce, wrapMethod, type AnyFunction, type FrameworkTarget, type MethodPatch } from '@runlog/core/internal';
+import { addShutdownHook, defineAutologPlugin, unwrapMethod, warnOnce, wrapMethod, type AnyFunction, type FrameworkTarget, type MethodPatch } from '@runlog/core/internal';
 import type { InferenceSession } from 'onnxruntime-node';
 import { AutologSession, PLUGIN_NAME, type OnnxAutologSettings } from './autolog-session.js';
 import { onnxAutologSuppressed } from './autolog-suppress.js';
@@ -56,7 +56,8 @@ const live = new Set<AutologSession>();
 /** A session dropped without release() still gets its last window logged and its run ended. */
 const collected = new FinalizationRegistry<AutologSession>((s) => void s.close());
 let settings: OnnxAutologSettings = defaults({});
-let exitListener = false;
+/** The beforeExit hook, registered while some session is autologged. */
+let removeExitHook: (() => void) | undefined;
 
 /** What the plugin hooks: onnxruntime-node's `InferenceSession.create`, tested with 1.17 to 1.x. */
 export const onnxTarget: FrameworkTarget<OrtModule> = {
@@ -120,24 +121,22 @@ function observe(session: InferenceSession, args: unknown[], loadMs: number): vo
   if (!s) return;
   live.add(s);
   collected.register(session, s, s);
-  if (!exitListener) {
-    exitListener = true;
-    process.on('beforeExit', flushOnExit);
-  }
+  // Order -1: the windows are queued before runlog's own hook (order 0) ends the runs.
+  removeExitHook ??= addShutdownHook({ order: -1, beforeExit: flushOnExit });
 }
 
 function closed(s: AutologSession): void {
   live.delete(s);
   collected.unregister(s);
-  if (live.size === 0 && exitListener) {
-    exitListener = false;
-    process.off('beforeExit', flushOnExit);
+  if (live.size === 0 && removeExitHook) {
+    removeExitHook();
+    removeExitHook = undefined;
   }
 }
 
 /**
- * On beforeExit, every open window is logged. runlog's own exit hooks end the runs on the same
- * event; records queued by a listener of the same emit are sent before those runs are ended.
+ * On beforeExit, every open window is logged, before runlog's own exit hook ends the runs on the
+ * same event (it runs after, by its order).
  */
 function flushOnExit(): void {
   for (const s of live) s.flushWindow();
