@@ -32,7 +32,11 @@ export {
 export { FileArtifacts, localPathFromUri, pathToFileUri } from './stores/local-artifacts.js';
 export { listFilesRecursive } from './fs-walk.js';
 export { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from './autolog/autolog-run.js';
-export { requireFramework, resolveFramework } from './autolog/require-framework.js';
+export { requireFramework, resolveFramework, loadFramework, resolveFrameworkImport } from './autolog/require-framework.js';
+export { wrapMethod, unwrapMethod, isRunlogWrapper, RUNLOG_WRAPPER, type MethodPatch, type AnyFunction } from './autolog/method-patch.js';
+export { asFrameworkModule, checkSupportedVersion, type FrameworkTarget } from './autolog/framework-target.js';
+export { addShutdownHook, SHUTDOWN_SIGNALS, type ShutdownHook } from './shutdown-hooks.js';
+export { defineAutologPlugin, type AutologPluginSpec, type DefinedAutologPlugin } from './autolog/define-plugin.js';
 export { METRIC_HISTORY_PAGE_SIZE, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD } from './limits.js';
 export { ACTIVE_STAGES, STAGE_DELETED_INTERNAL, canonicalStage } from './registry/entities.js';
 export {

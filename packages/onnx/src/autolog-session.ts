@@ -15,10 +15,9 @@
  * unchanged, and a failure of the plugin stops autologging this session with one warning.
  */
 import { activeRun, endRun, type ActiveRun, type AutologOptions } from '@runlog/core';
-import { beginAutologRun, warnOnce, type AutologRun } from '@runlog/core/internal';
+import { beginAutologRun, unwrapMethod, warnOnce, wrapMethod, type AnyFunction, type AutologRun, type MethodPatch } from '@runlog/core/internal';
 import type { ModelSignature } from '@runlog/models';
 import type { InferenceSession } from 'onnxruntime-node';
-import { hookMethod, unhookMethod, type InstanceHook } from './instance-hook.js';
 import { logModelOnce } from './log-model-once.js';
 import { readOnnxModelHeader } from './onnx-model-header.js';
 import { inspectOnnxHeader, type OnnxModelHeader } from './onnx-proto.js';
@@ -26,7 +25,7 @@ import type { OnnxModelSource } from './onnx-session.js';
 import { inferOnnxSignature } from './onnx-signature.js';
 import { headerParams, sessionParams, type CreateArguments } from './session-description.js';
 import { SessionRecorder, type InferenceWindow } from './session-recorder.js';
-import { timedRun, type AnyFunction } from './timed-run.js';
+import { timedRun } from './timed-run.js';
 
 export const PLUGIN_NAME = 'onnx';
 
@@ -62,7 +61,7 @@ export class AutologSession {
   /** Windows handed out before the run was known (its creation is a store round trip). */
   private readonly early: Array<{ window: InferenceWindow; timestamp: number }> = [];
   private droppedWindows = 0;
-  private readonly hooks: InstanceHook[] = [];
+  private readonly hooks: MethodPatch[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly ready: Promise<void>;
   private closing: Promise<void> | undefined;
@@ -93,8 +92,8 @@ export class AutologSession {
     const rec = this.recorder;
     const fail = (err: unknown): void => this.fail(err);
     for (const hook of [
-      hookMethod(session, 'run', (original) => timedRun(original, rec, firstInput, fail)),
-      hookMethod(session, 'release', (original) => releaseThenClose(original, this)),
+      wrapMethod(session, 'run', (original) => timedRun(original, rec, firstInput, fail)),
+      wrapMethod(session, 'release', (original) => releaseThenClose(original, this)),
     ]) {
       if (hook) this.hooks.push(hook);
     }
@@ -132,7 +131,7 @@ export class AutologSession {
 
   private async shutDown(): Promise<void> {
     clearInterval(this.timer);
-    for (const hook of this.hooks) unhookMethod(hook);
+    for (const hook of this.hooks) unwrapMethod(hook);
     this.onClosed(this);
     if (await settlesWithin(this.ready, CLOSE_TIMEOUT_MS)) await this.finish();
     else void this.ready.then(() => this.finish());

@@ -14,15 +14,14 @@
  * stops every autologged session (last window logged, wrappers removed, runs autolog started
  * ended FINISHED), and is idempotent.
  */
-import { type AutologOptions, type AutologPlugin } from '@runlog/core';
-import { requireFramework, warnOnce } from '@runlog/core/internal';
+import type { AutologOptions } from '@runlog/core';
+import { addShutdownHook, defineAutologPlugin, unwrapMethod, warnOnce, wrapMethod, type AnyFunction, type FrameworkTarget, type MethodPatch } from '@runlog/core/internal';
 import type { InferenceSession } from 'onnxruntime-node';
 import { AutologSession, PLUGIN_NAME, type OnnxAutologSettings } from './autolog-session.js';
 import { onnxAutologSuppressed } from './autolog-suppress.js';
 import { isInferenceSession } from './onnx-session.js';
 import type { OrtModule } from './ort-loader.js';
 import { createArgumentsOf } from './session-description.js';
-import type { AnyFunction } from './timed-run.js';
 
 /** Options under `autolog({ onnx: {...} })`. */
 export interface OnnxAutologOptions {
@@ -48,108 +47,60 @@ export interface OnnxAutologOptions {
 
 export const DEFAULT_LOG_EVERY_N_CALLS = 10_000;
 export const DEFAULT_LOG_EVERY_MS = 10_000;
-const SUPPORTED_MAJOR = '1';
 /** setInterval takes at most 2^31-1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Marks runlog's create wrappers, so a second enable (or a second copy of runlog) recognises them. */
-const RUNLOG_WRAPPER = Symbol.for('runlog.onnx.autolog.wrapper');
-
-interface CreateHook {
-  readonly target: Record<string, unknown>;
-  readonly original: AnyFunction;
-  readonly wrapper: AnyFunction;
-  readonly descriptor: PropertyDescriptor | undefined;
-  /** False once disabled: a wrapper another wrapper sits on passes every call straight through. */
-  live: boolean;
-}
-
 /** Keyed by the InferenceSession class of each hooked onnxruntime copy. */
-const hooks = new Map<object, CreateHook>();
+const hooks = new Map<object, MethodPatch>();
 const live = new Set<AutologSession>();
 /** A session dropped without release() still gets its last window logged and its run ended. */
 const collected = new FinalizationRegistry<AutologSession>((s) => void s.close());
 let settings: OnnxAutologSettings = defaults({});
-let exitListener = false;
+/** The beforeExit hook, registered while some session is autologged. */
+let removeExitHook: (() => void) | undefined;
 
-export const onnxAutologPlugin: AutologPlugin<OnnxAutologOptions> = {
-  name: PLUGIN_NAME,
-
-  enable(opts: AutologOptions, pluginOptions?: OnnxAutologOptions): boolean {
-    if (opts.disable || pluginOptions?.disable === true) {
-      void disableAll();
-      return false;
-    }
-    try {
-      const given = pluginOptions?.ort;
-      const ort = asOrt(given !== undefined ? given : requireFramework('onnxruntime-node', import.meta.url));
-      if (!ort) {
-        if (given !== undefined) warnOnce(PLUGIN_NAME, 'autolog({ onnx: { ort } }): ort is not an onnxruntime module (no InferenceSession.create)', opts.silent);
-        return false;
-      }
-      // Reconfigures: sessions created from now on use the latest options.
-      settings = resolveSettings(opts, pluginOptions ?? {});
-      hookCreate(ort);
-      return true;
-    } catch (err) {
-      warnOnce(PLUGIN_NAME, err, opts.silent);
-      return false;
-    }
-  },
-
-  disable(): Promise<void> {
-    return disableAll();
-  },
+/** What the plugin hooks: onnxruntime-node's `InferenceSession.create`, tested with 1.17 to 1.x. */
+export const onnxTarget: FrameworkTarget<OrtModule> = {
+  modules: ['onnxruntime-node'],
+  supportedVersions: '>=1.17.0 <2',
+  moduleDescription: 'an onnxruntime module (no InferenceSession.create)',
+  isModule: (mod: unknown): mod is OrtModule =>
+    typeof (mod as { InferenceSession?: { create?: unknown } } | null | undefined)?.InferenceSession?.create === 'function',
+  versionOf: (ort) => (ort.env?.versions as { node?: string } | undefined)?.node,
 };
 
+export const onnxAutologPlugin = defineAutologPlugin<OnnxAutologOptions, OrtModule>({
+  name: PLUGIN_NAME,
+  target: onnxTarget,
+  moduleOption: 'ort',
+  resolveFrom: import.meta.url,
+  // Reconfigures: sessions created from now on use the latest options.
+  configure: (opts, pluginOptions) => {
+    settings = resolveSettings(opts, pluginOptions);
+  },
+  patch: hookCreate,
+  unpatch: disableAll,
+});
+
 async function disableAll(): Promise<void> {
-  for (const hook of hooks.values()) {
-    hook.live = false;
-    if (hook.target.create !== hook.wrapper) continue;
-    if (hook.descriptor) Object.defineProperty(hook.target, 'create', hook.descriptor);
-    else delete hook.target.create;
-  }
+  for (const hook of hooks.values()) unwrapMethod(hook);
   hooks.clear();
   await Promise.all([...live].map((s) => s.close()));
-}
-
-function asOrt(mod: unknown): OrtModule | undefined {
-  for (const m of [mod, (mod as { default?: unknown } | null | undefined)?.default]) {
-    const create = (m as { InferenceSession?: { create?: unknown } } | null | undefined)?.InferenceSession?.create;
-    if (typeof create === 'function') return m as OrtModule;
-  }
-  return undefined;
 }
 
 function hookCreate(ort: OrtModule): void {
   const target = ort.InferenceSession as unknown as Record<string, unknown>;
   if (hooks.has(target)) return;
-  const current = target.create as AnyFunction & { [RUNLOG_WRAPPER]?: boolean };
-  if (current[RUNLOG_WRAPPER] === true) return; // another copy of runlog hooked it: one wrapper is enough
-  const version = (ort.env?.versions as { node?: string; common?: string } | undefined)?.node;
-  if (version !== undefined && version.split('.')[0] !== SUPPORTED_MAJOR) {
-    warnOnce(PLUGIN_NAME, `onnxruntime-node ${version} is outside the tested range >=1.17.0 <2; autologging may miss what changed`, settings.options.silent);
-  }
-  const descriptor = Object.getOwnPropertyDescriptor(target, 'create');
-  let hook: CreateHook;
-  const wrapper = createWrapper(current, () => hook);
-  Object.defineProperty(wrapper, RUNLOG_WRAPPER, { value: true });
-  Object.defineProperty(wrapper, 'name', { value: current.name, configurable: true });
-  hook = { target, original: current, wrapper, descriptor, live: true };
-  Object.defineProperty(target, 'create', {
-    value: wrapper,
-    writable: descriptor?.writable ?? true,
-    enumerable: descriptor?.enumerable ?? false,
-    configurable: true,
-  });
-  hooks.set(target, hook);
+  // Undefined when another copy of runlog hooked it already: one wrapper is enough.
+  const hook = wrapMethod(target, 'create', createWrapper);
+  if (hook) hooks.set(target, hook);
 }
 
 /**
  * The wrapped `InferenceSession.create`: times the load, then starts autologging the session.
  * The original's session (or rejection) reaches the caller unchanged.
  */
-function createWrapper(original: AnyFunction, hook: () => CreateHook): AnyFunction {
+function createWrapper(original: AnyFunction, hook: () => MethodPatch): AnyFunction {
   return async function create(this: unknown, ...args: unknown[]): Promise<unknown> {
     if (!hook().live || onnxAutologSuppressed()) return original.apply(this, args);
     const start = performance.now();
@@ -170,24 +121,22 @@ function observe(session: InferenceSession, args: unknown[], loadMs: number): vo
   if (!s) return;
   live.add(s);
   collected.register(session, s, s);
-  if (!exitListener) {
-    exitListener = true;
-    process.on('beforeExit', flushOnExit);
-  }
+  // Order -1: the windows are queued before runlog's own hook (order 0) ends the runs.
+  removeExitHook ??= addShutdownHook({ order: -1, beforeExit: flushOnExit });
 }
 
 function closed(s: AutologSession): void {
   live.delete(s);
   collected.unregister(s);
-  if (live.size === 0 && exitListener) {
-    exitListener = false;
-    process.off('beforeExit', flushOnExit);
+  if (live.size === 0 && removeExitHook) {
+    removeExitHook();
+    removeExitHook = undefined;
   }
 }
 
 /**
- * On beforeExit, every open window is logged. runlog's own exit hooks end the runs on the same
- * event; records queued by a listener of the same emit are sent before those runs are ended.
+ * On beforeExit, every open window is logged, before runlog's own exit hook ends the runs on the
+ * same event (it runs after, by its order).
  */
 function flushOnExit(): void {
   for (const s of live) s.flushWindow();

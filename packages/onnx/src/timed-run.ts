@@ -6,10 +6,8 @@
  * unchanged: an untimed call returns the original's own promise. A failure of the recorder goes
  * to `fail` and never into the call.
  */
+import type { AnyFunction } from '@runlog/core/internal';
 import type { SessionRecorder } from './session-recorder.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (this: any, ...args: any[]) => any;
 
 export function timedRun(original: AnyFunction, rec: SessionRecorder, firstInput: string | undefined, fail: (err: unknown) => void): AnyFunction {
   return function run(this: unknown, feeds: unknown, arg1?: unknown, arg2?: unknown): unknown {

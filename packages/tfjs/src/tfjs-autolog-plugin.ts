@@ -1,10 +1,20 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { type AutologOptions, type AutologPlugin } from '@runlog/core';
-import { requireFramework, resolveFramework, warnOnce } from '@runlog/core/internal';
+import type { AutologOptions } from '@runlog/core';
+import {
+  asFrameworkModule,
+  defineAutologPlugin,
+  requireFramework,
+  resolveFramework,
+  unwrapMethod,
+  warnOnce,
+  wrapMethod,
+  type AnyFunction,
+  type FrameworkTarget,
+  type MethodPatch,
+} from '@runlog/core/internal';
 import { FitRecorder, PLUGIN_NAME } from './fit-recorder.js';
 import type { FitKind } from './fit-params.js';
-import { unwrapMethod, wrapMethod, type AnyFunction, type MethodHook } from './method-hook.js';
 import type { TfjsModule } from './resolve-tfjs.js';
 import { unhookedLayersCopies } from './tfjs-copies.js';
 
@@ -38,15 +48,13 @@ export interface TfjsAutologOptions {
   tf?: TfjsModule | undefined;
 }
 
-/** The tfjs-layers major versions autologging is tested with. */
-const SUPPORTED_MAJOR = 4;
 const TFJS_NODE = '@tensorflow/tfjs-node';
 const TFJS = '@tensorflow/tfjs';
 
 /** A hooked copy of tfjs-layers: its tf module and the method hooks installed in it. */
 interface HookedCopy {
   readonly tf: TfjsModule;
-  readonly hooks: MethodHook[];
+  readonly hooks: MethodPatch[];
 }
 
 /**
@@ -60,36 +68,35 @@ let options: AutologOptions = {};
 const copies = new Map<unknown, HookedCopy>();
 let scanScheduled = false;
 
-export const tfjsAutologPlugin: AutologPlugin<TfjsAutologOptions> = {
-  name: PLUGIN_NAME,
-
-  enable(opts: AutologOptions, pluginOptions?: TfjsAutologOptions): boolean {
-    if (opts.disable || (pluginOptions as { disable?: unknown } | undefined)?.disable === true) {
-      disableAll();
-      return false;
-    }
-    // Reconfigures: the options of the latest call apply to every fit from now on, as in MLflow.
-    options = { ...opts };
-    try {
-      const tf = pluginOptions?.tf !== undefined ? asTfjs(pluginOptions.tf) : resolveTfjsSync();
-      if (!tf) {
-        if (pluginOptions?.tf !== undefined) warnOnce(PLUGIN_NAME, 'autolog({ tfjs: { tf } }): tf is not a TF.js module (no LayersModel)', opts.silent);
-        return false;
-      }
-      hookCopy(tf);
-      checkCopies();
-      scheduleCopyScan();
-      return true;
-    } catch (err) {
-      warnOnce(PLUGIN_NAME, err, opts.silent);
-      return false;
-    }
+/** What the plugin hooks: fit() lives in @tensorflow/tfjs-layers, tested with 4.x. */
+export const tfjsTarget: FrameworkTarget<TfjsModule> = {
+  modules: [TFJS_NODE, TFJS],
+  supportedVersions: '>=4.0.0 <5',
+  versionLabel: '@tensorflow/tfjs-layers',
+  moduleDescription: 'a TF.js module (no LayersModel)',
+  isModule: (mod: unknown): mod is TfjsModule => {
+    const c = mod as Partial<TfjsModule> | null | undefined;
+    return typeof c?.LayersModel === 'function' && typeof c.Callback === 'function';
   },
-
-  disable(): void {
-    disableAll();
-  },
+  versionOf: (tf) => (tf.version as Record<string, string | undefined> | undefined)?.['tfjs-layers'],
 };
+
+export const tfjsAutologPlugin = defineAutologPlugin<TfjsAutologOptions, TfjsModule>({
+  name: PLUGIN_NAME,
+  target: tfjsTarget,
+  moduleOption: 'tf',
+  // Reconfigures: the options of the latest call apply to every fit from now on, as in MLflow.
+  configure: (opts) => {
+    options = opts;
+  },
+  load: resolveTfjsSync,
+  patch: (tf) => {
+    hookCopy(tf);
+    checkCopies();
+    scheduleCopyScan();
+  },
+  unpatch: disableAll,
+});
 
 function disableAll(): void {
   for (const copy of copies.values()) for (const hook of copy.hooks) unwrapMethod(hook);
@@ -118,28 +125,14 @@ function resolveTfjsSync(): TfjsModule | undefined {
       }
       continue;
     }
-    const tf = asTfjs(mod);
+    const tf = asFrameworkModule(tfjsTarget, mod);
     if (tf) return tf;
-  }
-  return undefined;
-}
-
-/** A TF.js module, from CommonJS exports or an ES namespace (possibly under `default`). */
-function asTfjs(mod: unknown): TfjsModule | undefined {
-  for (const m of [mod, (mod as { default?: unknown } | null | undefined)?.default]) {
-    const c = m as Partial<TfjsModule> | null | undefined;
-    if (c && typeof c.LayersModel === 'function' && typeof c.Callback === 'function') return c as TfjsModule;
   }
   return undefined;
 }
 
 function hookCopy(tf: TfjsModule): void {
   if (copies.has(tf.LayersModel)) return;
-  const layersVersion = (tf.version as Record<string, string | undefined> | undefined)?.['tfjs-layers'];
-  const major = Number(layersVersion?.split('.')[0]);
-  if (Number.isFinite(major) && major !== SUPPORTED_MAJOR) {
-    warnOnce(PLUGIN_NAME, `@tensorflow/tfjs-layers ${layersVersion} is outside the tested range >=4.0.0 <5; autologging may miss what changed`, options.silent);
-  }
   const copy: HookedCopy = { tf, hooks: [] };
   const targets = [tf.LayersModel.prototype, ...(typeof tf.Sequential === 'function' ? [tf.Sequential.prototype] : [])];
   for (const proto of targets) {
@@ -152,7 +145,7 @@ function hookCopy(tf: TfjsModule): void {
   copies.set(tf.LayersModel, copy);
 }
 
-function fitWrapper(tf: TfjsModule, kind: FitKind, original: AnyFunction, self: () => MethodHook): AnyFunction {
+function fitWrapper(tf: TfjsModule, kind: FitKind, original: AnyFunction, self: () => MethodPatch): AnyFunction {
   return function autologgedFit(this: tfjs.LayersModel, ...args: unknown[]): unknown {
     if (!self().live || innerOfLoggedFit.has(this) || isTraining(this)) return callOriginal(original, this, args);
     return autologFit(tf, kind, this, original, args, options);

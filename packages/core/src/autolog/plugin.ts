@@ -38,6 +38,8 @@ export interface AutologPlugin<P = Record<string, unknown>> {
    * installed. Never throws for a framework problem: it warns once unless `silent`.
    */
   enable(options: AutologOptions, pluginOptions?: P): boolean;
-  /** Restores everything enable() changed. Idempotent. */
-  disable(): Promise<void> | void;
+  /** Restores everything enable() changed; resolves once it has. Idempotent. */
+  disable(): Promise<void>;
+  /** What it hooks (declared with defineAutologPlugin): module names and the tested version range. */
+  readonly target?: { readonly modules: readonly string[]; readonly supportedVersions: string } | undefined;
 }
