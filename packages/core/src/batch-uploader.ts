@@ -1,11 +1,10 @@
 import { debug } from './debug.js';
 import type { Metric, Param, RunTag } from './entities.js';
-import { NotFoundError, QueueFullError, RunlogError, StoreWriteError } from './errors.js';
+import { NotFoundError, QueueFullError, RetryableError, RunlogError, StoreWriteError } from './errors.js';
 import { MAX_BATCH_REQUEST_BYTES, MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from './limits.js';
 import { MetricChunk } from './metric-chunk.js';
-import { RetryableError } from './rest/rest-client.js';
 import { retryDelayMs, type RetryPolicy } from './rest/retry-policy.js';
-import type { LogBatch, TrackingStore } from './store.js';
+import type { BatchLimits, LogBatch, TrackingStore } from './store.js';
 
 export interface BatchUploaderOptions {
   store: Pick<TrackingStore, 'logBatch' | 'deleteTag'>;
@@ -68,17 +67,6 @@ class AckCounter {
     }
     return moved;
   }
-}
-
-/** How much one request may carry. */
-export interface BatchLimits {
-  metrics: number;
-  params: number;
-  tags: number;
-  /** metrics + params + tags */
-  entities: number;
-  /** Estimated request bytes. */
-  bytes: number;
 }
 
 /** MLflow's runs/log-batch limits, with a safety margin under its 1 MB request size. */

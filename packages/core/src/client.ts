@@ -26,7 +26,6 @@ import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
 import type { TrackingStore } from './store.js';
 import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
 import type { JournaledQueue, RecordSink } from './journal/journaled-queue.js';
-import { FailoverStore } from './journal/failover-store.js';
 import { OfflineArtifacts } from './journal/offline-artifacts.js';
 import type { StagedModelRequest } from './journal/staged-model.js';
 import { openRegistryStore, openStore } from './store-factory.js';
@@ -227,7 +226,7 @@ export class RunlogClient {
   ): Promise<Run> {
     this.checkOpen();
     const tags = recordToTags('tag', opts.tags, this.truncate);
-    if (experimentId === '' && (opts.experimentName === undefined || !(this.store instanceof FailoverStore))) {
+    if (experimentId === '' && (opts.experimentName === undefined || this.store.capabilities?.failover === undefined)) {
       throw new InvalidArgumentError('An experiment id is required (an empty one only with experimentName, on a journaled tracking server).');
     }
     const info = await this.store.createRun({
@@ -819,7 +818,7 @@ export class RunlogClient {
    */
   private async flushRecords(timeoutMs: number, runId?: string, waitForServer = false): Promise<boolean> {
     if (!this.journal) return this.uploader.flush(timeoutMs, runId);
-    const presence = this.store instanceof FailoverStore ? this.store.presence : undefined;
+    const presence = this.store.capabilities?.failover?.presence;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = Math.max(0, deadline - Date.now());
@@ -912,9 +911,9 @@ async function withDeadline<T>(p: Promise<T>, ms: number, fallback: T): Promise<
   }
 }
 
-/** The REST store under a failover store: the registry shares its connections. */
+/** The store under a failover store: the registry shares its connections. */
 function unwrapFailover(store: TrackingStore): TrackingStore {
-  return store instanceof FailoverStore ? store.inner : store;
+  return store.capabilities?.failover?.inner ?? store;
 }
 
 function recordToTags(kind: 'tag', record: Record<string, unknown> | undefined, truncate: boolean): RunTag[] {
