@@ -28,10 +28,10 @@ import { openDurableTracking, resolveDurability, type Durability, type JournalOp
 import type { JournaledQueue, RecordSink } from './journal/journaled-queue.js';
 import { OfflineArtifacts } from './journal/offline-artifacts.js';
 import type { StagedModelRequest } from './journal/staged-model.js';
-import { openRegistryStore, openStore } from './store-factory.js';
-import type { ModelVersion, RegisteredModel, VersionLike } from './registry/entities.js';
-import { RegistryMethods, type CreateModelVersionOptions, type RegistryClientOptions, type SearchRegistryOptions } from './registry/registry-methods.js';
-import type { RegistryStore } from './registry/registry-store.js';
+import { openStore } from './store-factory.js';
+import { RegistryDelegation } from './client-registry.js';
+import { WaitingRunEnds } from './waiting-run-ends.js';
+import type { RegistryClientOptions } from './registry/registry-methods.js';
 import {
   normalizeValue,
   validateArtifactPath,
@@ -108,7 +108,7 @@ const ARTIFACT_UPLOAD_CONCURRENCY = 4;
  * for bad input, and otherwise only enqueue: they never wait on I/O and never fail because of the
  * network. Reads of a run first wait (bounded) for that run's queued records, so they see them.
  */
-export class RunlogClient {
+export class RunlogClient extends RegistryDelegation {
   readonly trackingUri: string;
   readonly store: TrackingStore;
   readonly uploader: BatchUploader;
@@ -129,6 +129,7 @@ export class RunlogClient {
 
   constructor(opts: RunlogClientOptions = {}) {
     const env = opts.env ?? process.env;
+    super({ registryUri: opts.registryUri, registryStore: opts.registryStore, env });
     this.onError = opts.onError ?? ((err) => debug('%s', err.message));
     if (opts.store) {
       this.store = opts.store;
@@ -138,7 +139,6 @@ export class RunlogClient {
       this.store = opened.store;
       this.trackingUri = opened.uri;
     }
-    this.registryOptions = { registryUri: opts.registryUri, registryStore: opts.registryStore, env };
     this.truncate = parseBoolEnv(env, 'MLFLOW_TRUNCATE_LONG_VALUES') ?? true;
     this.readFlushTimeoutMs = opts.readFlushTimeoutMs ?? 30_000;
     const storeConcurrency = this.store.uploadConcurrency;
@@ -168,7 +168,7 @@ export class RunlogClient {
       this.offlineArtifacts = new OfflineArtifacts(durable.store, durable.writer.sessionDir, opts.onError ?? ((err) => debug('%s', err.message)));
       // Back online: staged artifacts go first (the drain), then waiting run ends.
       durable.store.presence.onOnline(() => {
-        if (this.endsWaiting.size > 0) void this.offlineArtifacts?.drain().then(() => this.applyWaitingEnds());
+        if (this.endsWaiting.size > 0) void this.offlineArtifacts?.drain().then(() => this.endsWaiting.applyReady());
       });
     } else {
       this.uploader = new BatchUploader(uploaderOptions);
@@ -287,7 +287,7 @@ export class RunlogClient {
     if (!ok) {
       const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
       if (journal) {
-        this.scheduleEnd(runId, status, endTime);
+        this.endsWaiting.schedule(runId, { status, endTime });
         if (uploads === 0) return;
       }
       const diskError = this.journal ? undefined : this.uploader.storeErrorFor(runId);
@@ -316,7 +316,7 @@ export class RunlogClient {
     } catch (err) {
       if (!journal) throw err;
       debug('ending run %s: %s; the journal keeps the end', runId, (err as Error).message);
-      this.scheduleEnd(runId, status, endTime);
+      this.endsWaiting.schedule(runId, { status, endTime });
       return;
     }
     this.endApplied(runId);
@@ -337,46 +337,17 @@ export class RunlogClient {
     );
   }
 
-  private readonly endsWaiting = new Map<string, { status: RunStatus; endTime: number }>();
-  private endTimer: NodeJS.Timeout | undefined;
-
-  /**
-   * A journaled run's end that the server has not taken yet: applied in the background once the
-   * run's records are all acknowledged (checked every second, unref'd: it never keeps the process
-   * up; what is left at exit `runlog sync` applies).
-   */
-  private scheduleEnd(runId: string, status: RunStatus, endTime: number): void {
-    this.endsWaiting.set(runId, { status, endTime });
-    if (this.endTimer !== undefined) return;
-    let busy = false;
-    this.endTimer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.applyWaitingEnds().finally(() => {
-        busy = false;
-      });
-    }, 1000);
-    this.endTimer.unref();
-  }
-
-  private async applyWaitingEnds(): Promise<void> {
-    if (this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor() > 0) await this.offlineArtifacts.drain();
-    for (const [runId, end] of this.endsWaiting) {
-      if (!this.journal || this.journal.spilled || this.uploader.pendingFor(runId) > 0) continue;
-      if ((this.offlineArtifacts?.pendingFor(runId) ?? 0) > 0) continue;
-      try {
-        await this.store.updateRun(runId, end);
-        this.endsWaiting.delete(runId);
-        this.endApplied(runId);
-      } catch (err) {
-        debug('ending run %s later: %s', runId, (err as Error).message);
-      }
-    }
-    if (this.endsWaiting.size === 0 && this.endTimer !== undefined) {
-      clearInterval(this.endTimer);
-      this.endTimer = undefined;
-    }
-  }
+  /** Journaled run ends the server has not taken yet, applied in the background. */
+  private readonly endsWaiting = new WaitingRunEnds({
+    drainFirst: async () => {
+      if (this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor() > 0) await this.offlineArtifacts.drain();
+    },
+    ready: (runId) => this.journal !== undefined && !this.journal.spilled && this.uploader.pendingFor(runId) === 0 && (this.offlineArtifacts?.pendingFor(runId) ?? 0) === 0,
+    apply: async (runId, end) => {
+      await this.store.updateRun(runId, end);
+      this.endApplied(runId);
+    },
+  });
 
   private endApplied(runId: string): void {
     this.paramsByRun.delete(runId);
@@ -637,143 +608,6 @@ export class RunlogClient {
     return this.store.logModelOutputs(runId, models);
   }
 
-  // ==== Model Registry (issue #6) ================================================================
-  // MlflowClient's registry methods in camelCase. The registry store is opened on first use from
-  // `registryUri`, else MLFLOW_REGISTRY_URI, else this client's tracking URI; arguments are
-  // validated first (see RegistryMethods). Versions are strings in results; a number is accepted.
-
-  private registryOptions!: RegistryClientOptions & { env: Record<string, string | undefined> };
-  private registryOpened: { store: RegistryStore; uri: string } | undefined;
-  private registryMethods: RegistryMethods | undefined;
-
-  /** The registry's URI (opens the registry store). */
-  get registryUri(): string {
-    return this.openRegistry().uri;
-  }
-
-  /** The registry store in use (opened on first use). */
-  get registryStore(): RegistryStore {
-    return this.openRegistry().store;
-  }
-
-  private openRegistry(): { store: RegistryStore; uri: string } {
-    if (this.registryOpened === undefined) {
-      const { registryStore, registryUri, env } = this.registryOptions;
-      this.registryOpened = registryStore
-        ? { store: registryStore, uri: registryUri ?? registryStore.displayUri }
-        : openRegistryStore({ registryUri, trackingUri: this.trackingUri, trackingStore: unwrapFailover(this.store) }, env);
-    }
-    return this.registryOpened;
-  }
-
-  private get registry(): RegistryMethods {
-    this.checkOpen();
-    this.registryMethods ??= new RegistryMethods(() => this.openRegistry().store);
-    return this.registryMethods;
-  }
-
-  /** Creates a registered model; AlreadyExistsError if the name is taken. */
-  createRegisteredModel(name: string, opts?: { tags?: Record<string, unknown>; description?: string }): Promise<RegisteredModel> {
-    return this.registry.createRegisteredModel(name, opts);
-  }
-
-  getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return this.registry.getRegisteredModel(name);
-  }
-
-  /** Renames a registered model; its versions, tags and aliases move with it. */
-  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    return this.registry.renameRegisteredModel(name, newName);
-  }
-
-  updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
-    return this.registry.updateRegisteredModel(name, description);
-  }
-
-  /** Deletes a registered model and all its versions. */
-  deleteRegisteredModel(name: string): Promise<void> {
-    return this.registry.deleteRegisteredModel(name);
-  }
-
-  /** `filter`: `name = / != / LIKE / ILIKE / IN`, `tags.<key> = / != / LIKE / ILIKE`, joined by AND. */
-  searchRegisteredModels(opts?: SearchRegistryOptions): Promise<PagedList<RegisteredModel>> {
-    return this.registry.searchRegisteredModels(opts);
-  }
-
-  setRegisteredModelTag(name: string, key: string, value: unknown): Promise<void> {
-    return this.registry.setRegisteredModelTag(name, key, value);
-  }
-
-  deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    return this.registry.deleteRegisteredModelTag(name, key);
-  }
-
-  /** Creates the next version (max + 1, from 1) of a registered model from `source`. */
-  createModelVersion(name: string, source: string, opts?: CreateModelVersionOptions): Promise<ModelVersion> {
-    return this.registry.createModelVersion(name, source, opts);
-  }
-
-  getModelVersion(name: string, version: VersionLike): Promise<ModelVersion> {
-    return this.registry.getModelVersion(name, version);
-  }
-
-  updateModelVersion(name: string, version: VersionLike, description: string): Promise<ModelVersion> {
-    return this.registry.updateModelVersion(name, version, description);
-  }
-
-  /** Deletes a version (its aliases go with it); its number is never reused. */
-  deleteModelVersion(name: string, version: VersionLike): Promise<void> {
-    return this.registry.deleteModelVersion(name, version);
-  }
-
-  /** `filter`: `name`, `run_id`, `source_path`, `version_number`, `tags.<key>`, joined by AND. */
-  searchModelVersions(opts?: SearchRegistryOptions): Promise<PagedList<ModelVersion>> {
-    return this.registry.searchModelVersions(opts);
-  }
-
-  setModelVersionTag(name: string, version: VersionLike, key: string, value: unknown): Promise<void> {
-    return this.registry.setModelVersionTag(name, version, key, value);
-  }
-
-  deleteModelVersionTag(name: string, version: VersionLike, key: string): Promise<void> {
-    return this.registry.deleteModelVersionTag(name, version, key);
-  }
-
-  /** Points `alias` at a version (letters, digits, `_`, `-`; not `latest` nor `v<N>`). */
-  setRegisteredModelAlias(name: string, alias: string, version: VersionLike): Promise<void> {
-    return this.registry.setRegisteredModelAlias(name, alias, version);
-  }
-
-  deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    return this.registry.deleteRegisteredModelAlias(name, alias);
-  }
-
-  /** NotFoundError for an unknown alias; `latest` gives the highest version. */
-  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    return this.registry.getModelVersionByAlias(name, alias);
-  }
-
-  /**
-   * Moves a version to a stage (None, Staging, Production, Archived; any case). With
-   * `archiveExistingVersions` (Staging/Production only) the versions already there become
-   * Archived. Stages are deprecated by MLflow in favour of aliases, and still served.
-   */
-  transitionModelVersionStage(name: string, version: VersionLike, stage: string, archiveExistingVersions = false): Promise<ModelVersion> {
-    return this.registry.transitionModelVersionStage(name, version, stage, archiveExistingVersions);
-  }
-
-  /** The latest version in each of `stages` (all stages when omitted). */
-  getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
-    return this.registry.getLatestVersions(name, stages);
-  }
-
-  /** Where the version's files are (an artifact URI). */
-  getModelVersionDownloadUri(name: string, version: VersionLike): Promise<string> {
-    return this.registry.getModelVersionDownloadUri(name, version);
-  }
-
-  // ==== end of Model Registry ====================================================================
-
   private track(runId: string, fn: () => Promise<void>): Promise<void> {
     this.checkOpen();
     const p = fn();
@@ -871,7 +705,7 @@ export class RunlogClient {
         timer = setTimeout(resolve, Math.max(0, timeoutMs - (Date.now() - started)));
       });
       try {
-        await Promise.race([this.applyWaitingEnds(), deadline]);
+        await Promise.race([this.endsWaiting.applyReady(), deadline]);
       } finally {
         clearTimeout(timer);
       }
@@ -879,18 +713,14 @@ export class RunlogClient {
     if (this.journal && this.journal.pending > 0) ok = false;
     this.uploader.close();
     // Unsent records stay in the journal (marked closed, so `runlog sync` may upload them).
-    if (this.endTimer !== undefined) clearInterval(this.endTimer);
+    this.endsWaiting.stop();
     this.journal?.close();
     await this.store.close();
-    // A registry opened for another server (registryUri) has its own connections; one on the
-    // tracking server shares the tracking store's and closing it again is harmless.
-    if (this.registryOpened !== undefined && this.registryOpened.store !== (this.registryOptions.registryStore as unknown)) {
-      await this.registryOpened.store.close();
-    }
+    await this.closeRegistry();
     return ok;
   }
 
-  private checkOpen(): void {
+  protected checkOpen(): void {
     if (this.closed) throw new ClosedError();
   }
 }
@@ -909,11 +739,6 @@ async function withDeadline<T>(p: Promise<T>, ms: number, fallback: T): Promise<
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The store under a failover store: the registry shares its connections. */
-function unwrapFailover(store: TrackingStore): TrackingStore {
-  return store.capabilities?.failover?.inner ?? store;
 }
 
 function recordToTags(kind: 'tag', record: Record<string, unknown> | undefined, truncate: boolean): RunTag[] {
