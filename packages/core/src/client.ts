@@ -1,8 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
-import PQueue from 'p-queue';
-import { listArtifactFolder, refuseReservedArtifactName } from './artifact-folder.js';
-import { stringify as toYaml } from 'yaml';
+import { join } from 'node:path';
+import { ArtifactSender } from './artifact-sender.js';
 import { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
 import type {
   CreateLoggedModelOptions,
@@ -99,8 +96,6 @@ export interface LogMetricOptions {
 }
 
 const VALIDATED_KEYS_MAX = 10_000;
-/** Files of one logArtifacts call uploaded at once. */
-const ARTIFACT_UPLOAD_CONCURRENCY = 4;
 
 /**
  * MLflow's MlflowClient for Node: the same operations with explicit run ids. Logging methods
@@ -122,8 +117,9 @@ export class RunlogClient extends RegistryDelegation {
   private readonly readFlushTimeoutMs: number;
   private readonly validMetricKeys = new Set<string>();
   private readonly paramsByRun = new Map<string, Map<string, string>>();
-  private readonly pendingArtifacts = new Map<string, Set<Promise<unknown>>>();
   private closed = false;
+  /** Artifact uploads (direct, or staged in the journal) and the ones in flight per run. */
+  private readonly artifacts: ArtifactSender;
   /** Background problems that are not the caller's to catch (a skipped symlink, a refused batch). */
   private readonly onError: (err: Error) => void;
 
@@ -179,6 +175,12 @@ export class RunlogClient extends RegistryDelegation {
     // Everything a user reaches through the client gets the documented errors only; the uploader
     // (made above with the raw store) still sees RetryableError and backs off.
     this.store = withPublicErrors(this.store);
+    this.artifacts = new ArtifactSender({
+      store: this.store,
+      offlineArtifacts: this.offlineArtifacts,
+      onError: this.onError,
+      checkOpen: () => this.checkOpen(),
+    });
   }
 
   // ---- experiments ----
@@ -274,7 +276,7 @@ export class RunlogClient extends RegistryDelegation {
     // With a journal the end is journaled first: if the server does not take it now, the
     // background end-applier or `runlog sync` applies it after the run's last record.
     this.journal?.writer.endRun(runId, status, endTime);
-    const artifactsDone = await this.waitArtifacts(runId, timeoutMs);
+    const artifactsDone = await this.artifacts.wait(runId, timeoutMs);
     let ok = artifactsDone && (await this.flushRecords(Math.max(0, timeoutMs - (Date.now() - started)), runId));
     // Artifacts staged while the server was away go before the end; with the server away they
     // wait, like the records, and the end is applied after them in the background or by sync.
@@ -285,7 +287,7 @@ export class RunlogClient extends RegistryDelegation {
     // A journal that failed keeps nothing safe: endRun behaves as in memory mode from then on.
     const journal = this.journal !== undefined && this.journal.writer.error === undefined ? this.journal : undefined;
     if (!ok) {
-      const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
+      const uploads = this.artifacts.inFlight(runId);
       if (journal) {
         this.endsWaiting.schedule(runId, { status, endTime });
         if (uploads === 0) return;
@@ -458,87 +460,22 @@ export class RunlogClient extends RegistryDelegation {
 
   /** Uploads a file to `<artifact root>/<artifactPath>/<file name>`. */
   logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
-    return this.track(runId, async () => {
-      const dir = validateArtifactPath(artifactPath);
-      refuseReservedArtifactName(basename(localPath));
-      await this.sendArtifact(
-        runId,
-        () => this.store.logArtifact(runId, localPath, dir),
-        async (s) => {
-          if (!(await stat(localPath)).isFile()) throw new InvalidArgumentError(`${localPath} is not a file.`);
-          await s.stageFiles(runId, dir, [{ src: localPath, rel: basename(localPath) }]);
-        },
-      );
-    });
+    return this.artifacts.logArtifact(runId, localPath, artifactPath);
   }
 
   /** Uploads a directory's contents (recursively) under `artifactPath`. */
   logArtifacts(runId: string, localDir: string, artifactPath?: string): Promise<void> {
-    return this.track(runId, async () => {
-      const base = validateArtifactPath(artifactPath);
-      const info = await stat(localDir);
-      if (!info.isDirectory()) throw new InvalidArgumentError(`${localDir} is not a directory.`);
-      const { files, skipped } = await listArtifactFolder(localDir);
-      // Every name is checked before any upload starts: a refused name uploads nothing.
-      for (const rel of files) refuseReservedArtifactName(rel);
-      for (const s of skipped) {
-        this.onError(new InvalidArgumentError(`logArtifacts(${JSON.stringify(localDir)}) skipped ${JSON.stringify(s.path)}: ${s.reason}.`));
-      }
-      await this.sendArtifact(
-        runId,
-        () => this.uploadFolder(runId, localDir, base, files),
-        (s) => s.stageFiles(runId, base, files.map((rel) => ({ src: join(localDir, rel), rel }))),
-      );
-    });
-  }
-
-  /**
-   * Uploads a folder's files a few at a time: each streams its file, so memory stays bounded by the
-   * concurrency. After a failure no new upload starts; the call rejects with the first error.
-   */
-  private async uploadFolder(runId: string, localDir: string, base: string, files: string[]): Promise<void> {
-    const queue = new PQueue({ concurrency: ARTIFACT_UPLOAD_CONCURRENCY });
-    let failure: { error: unknown } | undefined;
-    await Promise.all(
-      files.map((rel) =>
-        queue.add(async () => {
-          if (failure) return;
-          const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-          try {
-            await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
-          } catch (error) {
-            failure ??= { error };
-          }
-        }),
-      ),
-    );
-    if (failure) throw failure.error;
+    return this.artifacts.logArtifacts(runId, localDir, artifactPath);
   }
 
   /** Writes `text` (UTF-8) as the artifact file `artifactFile`, e.g. 'notes/summary.txt'. */
   logText(runId: string, text: string, artifactFile: string): Promise<void> {
-    return this.track(runId, async () => {
-      const target = requireFileName(artifactFile);
-      refuseReservedArtifactName(target);
-      const bytes = Buffer.from(text, 'utf8');
-      await this.sendArtifact(
-        runId,
-        () => this.store.putArtifact(runId, target, bytes),
-        (s) => s.stageBytes(runId, target, bytes),
-      );
-    });
+    return this.artifacts.logText(runId, text, artifactFile);
   }
 
   /** Writes `value` as JSON, or YAML when `artifactFile` ends in .yaml/.yml. */
   logDict(runId: string, value: unknown, artifactFile: string): Promise<void> {
-    const yaml = /\.ya?ml$/i.test(artifactFile);
-    const text = yaml ? toYaml(value) : JSON.stringify(value, null, 2);
-    return this.logText(runId, text, artifactFile);
-  }
-
-  /** Direct upload, or (journaled client, server away) staging in the journal. */
-  private sendArtifact(runId: string, direct: () => Promise<void>, stage: Parameters<OfflineArtifacts['send']>[2]): Promise<void> {
-    return this.offlineArtifacts ? this.offlineArtifacts.send(runId, direct, stage) : direct();
+    return this.artifacts.logDict(runId, value, artifactFile);
   }
 
   /**
@@ -556,7 +493,7 @@ export class RunlogClient extends RegistryDelegation {
    */
   async stageLoggedModel(runId: string, localDir: string, req: StagedModelRequest): Promise<void> {
     if (this.offlineArtifacts === undefined) throw new InvalidArgumentError('Models are staged only by a journaled client of a tracking server.');
-    await this.track(runId, () => this.offlineArtifacts!.stageModel(runId, localDir, req));
+    await this.artifacts.track(runId, () => this.offlineArtifacts!.stageModel(runId, localDir, req));
   }
 
   listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
@@ -565,7 +502,7 @@ export class RunlogClient extends RegistryDelegation {
 
   /** Downloads an artifact file or directory into `dstPath` (default: a new temp dir); returns the local path. */
   async downloadArtifacts(runId: string, path: string, dstPath?: string): Promise<string> {
-    await this.waitArtifacts(runId);
+    await this.artifacts.wait(runId);
     const { mkdtemp } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const dst = dstPath ?? (await mkdtemp(join(tmpdir(), 'runlog-artifacts-')));
@@ -608,37 +545,8 @@ export class RunlogClient extends RegistryDelegation {
     return this.store.logModelOutputs(runId, models);
   }
 
-  private track(runId: string, fn: () => Promise<void>): Promise<void> {
-    this.checkOpen();
-    const p = fn();
-    let set = this.pendingArtifacts.get(runId);
-    if (set === undefined) {
-      set = new Set();
-      this.pendingArtifacts.set(runId, set);
-    }
-    const entry = p.catch(() => undefined);
-    set.add(entry);
-    void entry.then(() => set.delete(entry));
-    return p;
-  }
-
-  /** Waits for the run's artifact uploads; false if `timeoutMs` passed first. */
-  private async waitArtifacts(runId: string, timeoutMs = Infinity): Promise<boolean> {
-    const set = this.pendingArtifacts.get(runId);
-    if (!set || set.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<boolean>((resolve) => {
-      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([Promise.all([...set]).then(() => true), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private async settle(runId: string): Promise<void> {
-    await this.waitArtifacts(runId);
+    await this.artifacts.wait(runId);
     await this.flushRecords(this.readFlushTimeoutMs, runId);
   }
 
@@ -756,11 +664,5 @@ function validateExperimentName(name: unknown): void {
   if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
     throw new InvalidArgumentError(`Experiment name exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters.`);
   }
-}
-
-function requireFileName(artifactFile: string): string {
-  const target = validateArtifactPath(artifactFile);
-  if (!target) throw new InvalidArgumentError('An artifact file name is required.');
-  return target;
 }
 
