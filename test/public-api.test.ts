@@ -25,6 +25,7 @@ const NEVER_PUBLIC = [
   'startRunForAutolog',
   'beginAutologRun',
   'openStore',
+  'RetryableError',
 ];
 
 async function publicNames(): Promise<Record<string, string[]>> {

@@ -1,11 +1,14 @@
 import { debug } from './debug.js';
 import type { Metric, Param, RunTag } from './entities.js';
-import { NotFoundError, QueueFullError, RunlogError, StoreWriteError } from './errors.js';
+import { NotFoundError, QueueFullError, RetryableError, RunlogError, StoreWriteError } from './errors.js';
 import { MAX_BATCH_REQUEST_BYTES, MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from './limits.js';
 import { MetricChunk } from './metric-chunk.js';
-import { RetryableError } from './rest/rest-client.js';
+import { RunAckCounters, type Range, type Watermarks } from './ack-counter.js';
+import { RunQueue, takeBatch, type TagOp } from './batch-builder.js';
 import { retryDelayMs, type RetryPolicy } from './rest/retry-policy.js';
-import type { LogBatch, TrackingStore } from './store.js';
+import type { BatchLimits, LogBatch, TrackingStore } from './store.js';
+
+export type { Watermarks } from './ack-counter.js';
 
 export interface BatchUploaderOptions {
   store: Pick<TrackingStore, 'logBatch' | 'deleteTag'>;
@@ -27,58 +30,6 @@ export interface BatchUploaderOptions {
    * acknowledged by the store or refused by it for good. The journal trims on this.
    */
   onAck?: ((runId: string, watermarks: Watermarks) => void) | undefined;
-}
-
-/** Per kind, how many of a run's records (in queueing order) are settled. */
-export interface Watermarks {
-  metrics: number;
-  params: number;
-  tagOps: number;
-}
-
-type Kind = 0 | 1 | 2;
-/** [kind (0 metrics, 1 params, 2 tag ops), first ordinal, end ordinal) */
-type Range = [Kind, number, number];
-
-/** Counting for onAck: records taken per kind, and the ranges in requests not yet settled. */
-class AckCounter {
-  readonly taken = [0, 0, 0];
-  readonly inflight: Range[] = [];
-  readonly reported = [0, 0, 0];
-  take(kind: Kind, n: number): Range {
-    const r: Range = [kind, this.taken[kind]!, this.taken[kind]! + n];
-    this.taken[kind]! += n;
-    this.inflight.push(r);
-    return r;
-  }
-  /** Settles ranges; true when a watermark moved. */
-  settle(ranges: Range[]): boolean {
-    for (const r of ranges) {
-      const i = this.inflight.indexOf(r);
-      if (i >= 0) this.inflight.splice(i, 1);
-    }
-    let moved = false;
-    for (const kind of [0, 1, 2] as Kind[]) {
-      let low = this.taken[kind]!;
-      for (const r of this.inflight) if (r[0] === kind && r[1] < low) low = r[1];
-      if (low !== this.reported[kind]) {
-        this.reported[kind] = low;
-        moved = true;
-      }
-    }
-    return moved;
-  }
-}
-
-/** How much one request may carry. */
-export interface BatchLimits {
-  metrics: number;
-  params: number;
-  tags: number;
-  /** metrics + params + tags */
-  entities: number;
-  /** Estimated request bytes. */
-  bytes: number;
 }
 
 /** MLflow's runs/log-batch limits, with a safety margin under its 1 MB request size. */
@@ -105,33 +56,6 @@ export interface UploaderStats {
   requests: number;
   /** Requests retried after a retryable failure. */
   retries: number;
-}
-
-type TagOp = { kind: 'set'; key: string; value: string } | { kind: 'delete'; key: string };
-
-/** Everything queued for one run. Tag operations keep their order; metrics and params need none. */
-class RunQueue {
-  readonly chunks: MetricChunk[] = [];
-  metricCount = 0;
-  params: Param[] = [];
-  tagOps: TagOp[] = [];
-  /** A request carrying tag operations is in flight: later tag operations wait for it. */
-  tagsInFlight = false;
-  inflightRecords = 0;
-  /**
-   * Requests of this run waiting to be retried. While one waits, no later batch of the run is
-   * started: after an outage the run's records arrive in logging order, and a down server sees
-   * one retrying request per run, not a stream of them.
-   */
-  retrying = 0;
-  /** Set while the local store's disk refuses this run's writes (full, read-only, failing). */
-  storeError: StoreWriteError | undefined;
-  /** Wakes the run's retry that waits after a disk error (a flush tries again at once). */
-  wakeStoreRetry: (() => void) | undefined;
-  constructor(readonly runId: string) {}
-  get queued(): number {
-    return this.metricCount + this.params.length + this.tagOps.length;
-  }
 }
 
 interface Work {
@@ -186,7 +110,8 @@ export class BatchUploader {
   private readonly sleepers = new Set<() => void>();
   private rr = 0;
   private readonly onAck: BatchUploaderOptions['onAck'];
-  private readonly ackCounters = new Map<string, AckCounter>();
+  /** Counts acknowledgements per run, when onAck wants them. */
+  private readonly acks: RunAckCounters | undefined;
 
   constructor(opts: BatchUploaderOptions) {
     this.store = opts.store;
@@ -205,6 +130,7 @@ export class BatchUploader {
     };
     this.limits = { ...MLFLOW_BATCH_LIMITS, ...opts.limits };
     this.onAck = opts.onAck;
+    this.acks = opts.onAck !== undefined ? new RunAckCounters() : undefined;
   }
 
   // ---- enqueue (hot path) ----
@@ -330,79 +256,12 @@ export class BatchUploader {
   }
 
   private takeWork(q: RunQueue): Work | undefined {
-    if (q.queued === 0 || q.retrying > 0) return undefined;
-    const tagsAvailable = !q.tagsInFlight && q.tagOps.length > 0;
-    const head = tagsAvailable ? q.tagOps[0] : undefined;
-    if (head?.kind === 'delete') {
-      q.tagOps.shift();
-      return this.startWork({ runId: q.runId, queue: q, deleteTagKey: head.key, records: 1, carriesTags: true });
-    }
-    const limits = this.limits;
-    const full =
-      q.metricCount >= limits.metrics ||
-      q.params.length >= limits.params ||
-      (tagsAvailable && q.tagOps.length >= limits.tags);
-    if (!full && !this.drainPartial) return undefined;
-    if (!full && q.metricCount === 0 && q.params.length === 0 && !tagsAvailable) return undefined;
-
-    let budget = limits.bytes;
-    let entities = 0;
-    const tags: RunTag[] = [];
-    if (tagsAvailable) {
-      while (tags.length < limits.tags && q.tagOps.length > 0) {
-        const op = q.tagOps[0]!;
-        if (op.kind !== 'set') break;
-        const size = 40 + 3 * (op.key.length + op.value.length);
-        if (size > budget && tags.length > 0) break;
-        budget -= size;
-        tags.push({ key: op.key, value: op.value });
-        q.tagOps.shift();
-      }
-    }
-    const params: Param[] = [];
-    while (params.length < limits.params && q.params.length > 0) {
-      const p = q.params[0]!;
-      const size = 40 + 3 * (p.key.length + p.value.length);
-      if (size > budget && (params.length > 0 || tags.length > 0)) break;
-      budget -= size;
-      params.push(p);
-      q.params.shift();
-    }
-    entities = tags.length + params.length;
-    const metrics: Metric[] = [];
-    const maxMetrics = Math.min(limits.metrics, limits.entities - entities);
-    while (metrics.length < maxMetrics && q.metricCount > 0) {
-      const chunk = q.chunks[0]!;
-      const key = chunk.keys[chunk.start]!;
-      const size = 90 + 3 * key.length;
-      if (size > budget && metrics.length + entities > 0) break;
-      budget -= size;
-      const i = chunk.start++;
-      metrics.push({ key, value: chunk.values[i]!, timestamp: chunk.timestamps[i]!, step: chunk.steps[i]! });
-      q.metricCount--;
-      if (chunk.start === chunk.length && (chunk.full || q.metricCount === 0)) q.chunks.shift();
-    }
-    const records = metrics.length + params.length + tags.length;
-    if (records === 0) return undefined;
-    return this.startWork({ runId: q.runId, queue: q, batch: { metrics, params, tags }, records, carriesTags: tags.length > 0 });
+    const taken = takeBatch(q, this.limits, this.drainPartial);
+    return taken === undefined ? undefined : this.startWork({ runId: q.runId, queue: q, ...taken });
   }
 
   private startWork(work: Work): Work {
-    if (this.onAck !== undefined) {
-      let counter = this.ackCounters.get(work.runId);
-      if (counter === undefined) {
-        counter = new AckCounter();
-        this.ackCounters.set(work.runId, counter);
-      }
-      const ranges: Range[] = [];
-      if (work.deleteTagKey !== undefined) ranges.push(counter.take(2, 1));
-      else if (work.batch !== undefined) {
-        if (work.batch.tags.length) ranges.push(counter.take(2, work.batch.tags.length));
-        if (work.batch.params.length) ranges.push(counter.take(1, work.batch.params.length));
-        if (work.batch.metrics.length) ranges.push(counter.take(0, work.batch.metrics.length));
-      }
-      work.ranges = ranges;
-    }
+    if (this.acks !== undefined) work.ranges = this.acks.take(work.runId, work);
     this.queued -= work.records;
     this.inflightRecords += work.records;
     work.queue.inflightRecords += work.records;
@@ -531,11 +390,10 @@ export class BatchUploader {
   }
 
   private settleRanges(runId: string, ranges: Range[]): void {
-    const counter = this.ackCounters.get(runId);
-    if (counter === undefined || !counter.settle(ranges)) return;
-    const [metrics, params, tagOps] = counter.reported as [number, number, number];
+    const watermarks = this.acks?.settle(runId, ranges);
+    if (watermarks === undefined) return;
     try {
-      this.onAck!(runId, { metrics, params, tagOps });
+      this.onAck!(runId, watermarks);
     } catch (err) {
       this.onError(err as Error);
     }

@@ -1,8 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
-import PQueue from 'p-queue';
-import { listArtifactFolder, refuseReservedArtifactName } from './artifact-folder.js';
-import { stringify as toYaml } from 'yaml';
+import { join } from 'node:path';
+import { ArtifactSender } from './artifact-sender.js';
 import { BatchUploader, type BatchUploaderOptions, type UploaderStats } from './batch-uploader.js';
 import type {
   CreateLoggedModelOptions,
@@ -26,13 +23,12 @@ import { MAX_EXPERIMENT_NAME_LENGTH } from './limits.js';
 import type { TrackingStore } from './store.js';
 import { openDurableTracking, resolveDurability, type Durability, type JournalOptions } from './journal/durability.js';
 import type { JournaledQueue, RecordSink } from './journal/journaled-queue.js';
-import { FailoverStore } from './journal/failover-store.js';
 import { OfflineArtifacts } from './journal/offline-artifacts.js';
 import type { StagedModelRequest } from './journal/staged-model.js';
-import { openRegistryStore, openStore } from './store-factory.js';
-import type { ModelVersion, RegisteredModel, VersionLike } from './registry/entities.js';
-import { RegistryMethods, type CreateModelVersionOptions, type RegistryClientOptions, type SearchRegistryOptions } from './registry/registry-methods.js';
-import type { RegistryStore } from './registry/registry-store.js';
+import { openStore } from './store-factory.js';
+import { RegistryDelegation } from './client-registry.js';
+import { WaitingRunEnds } from './waiting-run-ends.js';
+import type { RegistryClientOptions } from './registry/registry-methods.js';
 import {
   normalizeValue,
   validateArtifactPath,
@@ -100,8 +96,6 @@ export interface LogMetricOptions {
 }
 
 const VALIDATED_KEYS_MAX = 10_000;
-/** Files of one logArtifacts call uploaded at once. */
-const ARTIFACT_UPLOAD_CONCURRENCY = 4;
 
 /**
  * MLflow's MlflowClient for Node: the same operations with explicit run ids. Logging methods
@@ -109,7 +103,7 @@ const ARTIFACT_UPLOAD_CONCURRENCY = 4;
  * for bad input, and otherwise only enqueue: they never wait on I/O and never fail because of the
  * network. Reads of a run first wait (bounded) for that run's queued records, so they see them.
  */
-export class RunlogClient {
+export class RunlogClient extends RegistryDelegation {
   readonly trackingUri: string;
   readonly store: TrackingStore;
   readonly uploader: BatchUploader;
@@ -123,13 +117,15 @@ export class RunlogClient {
   private readonly readFlushTimeoutMs: number;
   private readonly validMetricKeys = new Set<string>();
   private readonly paramsByRun = new Map<string, Map<string, string>>();
-  private readonly pendingArtifacts = new Map<string, Set<Promise<unknown>>>();
   private closed = false;
+  /** Artifact uploads (direct, or staged in the journal) and the ones in flight per run. */
+  private readonly artifacts: ArtifactSender;
   /** Background problems that are not the caller's to catch (a skipped symlink, a refused batch). */
   private readonly onError: (err: Error) => void;
 
   constructor(opts: RunlogClientOptions = {}) {
     const env = opts.env ?? process.env;
+    super({ registryUri: opts.registryUri, registryStore: opts.registryStore, env });
     this.onError = opts.onError ?? ((err) => debug('%s', err.message));
     if (opts.store) {
       this.store = opts.store;
@@ -139,7 +135,6 @@ export class RunlogClient {
       this.store = opened.store;
       this.trackingUri = opened.uri;
     }
-    this.registryOptions = { registryUri: opts.registryUri, registryStore: opts.registryStore, env };
     this.truncate = parseBoolEnv(env, 'MLFLOW_TRUNCATE_LONG_VALUES') ?? true;
     this.readFlushTimeoutMs = opts.readFlushTimeoutMs ?? 30_000;
     const storeConcurrency = this.store.uploadConcurrency;
@@ -169,7 +164,7 @@ export class RunlogClient {
       this.offlineArtifacts = new OfflineArtifacts(durable.store, durable.writer.sessionDir, opts.onError ?? ((err) => debug('%s', err.message)));
       // Back online: staged artifacts go first (the drain), then waiting run ends.
       durable.store.presence.onOnline(() => {
-        if (this.endsWaiting.size > 0) void this.offlineArtifacts?.drain().then(() => this.applyWaitingEnds());
+        if (this.endsWaiting.size > 0) void this.offlineArtifacts?.drain().then(() => this.endsWaiting.applyReady());
       });
     } else {
       this.uploader = new BatchUploader(uploaderOptions);
@@ -180,6 +175,12 @@ export class RunlogClient {
     // Everything a user reaches through the client gets the documented errors only; the uploader
     // (made above with the raw store) still sees RetryableError and backs off.
     this.store = withPublicErrors(this.store);
+    this.artifacts = new ArtifactSender({
+      store: this.store,
+      offlineArtifacts: this.offlineArtifacts,
+      onError: this.onError,
+      checkOpen: () => this.checkOpen(),
+    });
   }
 
   // ---- experiments ----
@@ -227,7 +228,7 @@ export class RunlogClient {
   ): Promise<Run> {
     this.checkOpen();
     const tags = recordToTags('tag', opts.tags, this.truncate);
-    if (experimentId === '' && (opts.experimentName === undefined || !(this.store instanceof FailoverStore))) {
+    if (experimentId === '' && (opts.experimentName === undefined || this.store.capabilities?.failover === undefined)) {
       throw new InvalidArgumentError('An experiment id is required (an empty one only with experimentName, on a journaled tracking server).');
     }
     const info = await this.store.createRun({
@@ -275,7 +276,7 @@ export class RunlogClient {
     // With a journal the end is journaled first: if the server does not take it now, the
     // background end-applier or `runlog sync` applies it after the run's last record.
     this.journal?.writer.endRun(runId, status, endTime);
-    const artifactsDone = await this.waitArtifacts(runId, timeoutMs);
+    const artifactsDone = await this.artifacts.wait(runId, timeoutMs);
     let ok = artifactsDone && (await this.flushRecords(Math.max(0, timeoutMs - (Date.now() - started)), runId));
     // Artifacts staged while the server was away go before the end; with the server away they
     // wait, like the records, and the end is applied after them in the background or by sync.
@@ -286,9 +287,9 @@ export class RunlogClient {
     // A journal that failed keeps nothing safe: endRun behaves as in memory mode from then on.
     const journal = this.journal !== undefined && this.journal.writer.error === undefined ? this.journal : undefined;
     if (!ok) {
-      const uploads = this.pendingArtifacts.get(runId)?.size ?? 0;
+      const uploads = this.artifacts.inFlight(runId);
       if (journal) {
-        this.scheduleEnd(runId, status, endTime);
+        this.endsWaiting.schedule(runId, { status, endTime });
         if (uploads === 0) return;
       }
       const diskError = this.journal ? undefined : this.uploader.storeErrorFor(runId);
@@ -317,7 +318,7 @@ export class RunlogClient {
     } catch (err) {
       if (!journal) throw err;
       debug('ending run %s: %s; the journal keeps the end', runId, (err as Error).message);
-      this.scheduleEnd(runId, status, endTime);
+      this.endsWaiting.schedule(runId, { status, endTime });
       return;
     }
     this.endApplied(runId);
@@ -338,46 +339,17 @@ export class RunlogClient {
     );
   }
 
-  private readonly endsWaiting = new Map<string, { status: RunStatus; endTime: number }>();
-  private endTimer: NodeJS.Timeout | undefined;
-
-  /**
-   * A journaled run's end that the server has not taken yet: applied in the background once the
-   * run's records are all acknowledged (checked every second, unref'd: it never keeps the process
-   * up; what is left at exit `runlog sync` applies).
-   */
-  private scheduleEnd(runId: string, status: RunStatus, endTime: number): void {
-    this.endsWaiting.set(runId, { status, endTime });
-    if (this.endTimer !== undefined) return;
-    let busy = false;
-    this.endTimer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.applyWaitingEnds().finally(() => {
-        busy = false;
-      });
-    }, 1000);
-    this.endTimer.unref();
-  }
-
-  private async applyWaitingEnds(): Promise<void> {
-    if (this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor() > 0) await this.offlineArtifacts.drain();
-    for (const [runId, end] of this.endsWaiting) {
-      if (!this.journal || this.journal.spilled || this.uploader.pendingFor(runId) > 0) continue;
-      if ((this.offlineArtifacts?.pendingFor(runId) ?? 0) > 0) continue;
-      try {
-        await this.store.updateRun(runId, end);
-        this.endsWaiting.delete(runId);
-        this.endApplied(runId);
-      } catch (err) {
-        debug('ending run %s later: %s', runId, (err as Error).message);
-      }
-    }
-    if (this.endsWaiting.size === 0 && this.endTimer !== undefined) {
-      clearInterval(this.endTimer);
-      this.endTimer = undefined;
-    }
-  }
+  /** Journaled run ends the server has not taken yet, applied in the background. */
+  private readonly endsWaiting = new WaitingRunEnds({
+    drainFirst: async () => {
+      if (this.offlineArtifacts !== undefined && this.offlineArtifacts.pendingFor() > 0) await this.offlineArtifacts.drain();
+    },
+    ready: (runId) => this.journal !== undefined && !this.journal.spilled && this.uploader.pendingFor(runId) === 0 && (this.offlineArtifacts?.pendingFor(runId) ?? 0) === 0,
+    apply: async (runId, end) => {
+      await this.store.updateRun(runId, end);
+      this.endApplied(runId);
+    },
+  });
 
   private endApplied(runId: string): void {
     this.paramsByRun.delete(runId);
@@ -488,87 +460,22 @@ export class RunlogClient {
 
   /** Uploads a file to `<artifact root>/<artifactPath>/<file name>`. */
   logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
-    return this.track(runId, async () => {
-      const dir = validateArtifactPath(artifactPath);
-      refuseReservedArtifactName(basename(localPath));
-      await this.sendArtifact(
-        runId,
-        () => this.store.logArtifact(runId, localPath, dir),
-        async (s) => {
-          if (!(await stat(localPath)).isFile()) throw new InvalidArgumentError(`${localPath} is not a file.`);
-          await s.stageFiles(runId, dir, [{ src: localPath, rel: basename(localPath) }]);
-        },
-      );
-    });
+    return this.artifacts.logArtifact(runId, localPath, artifactPath);
   }
 
   /** Uploads a directory's contents (recursively) under `artifactPath`. */
   logArtifacts(runId: string, localDir: string, artifactPath?: string): Promise<void> {
-    return this.track(runId, async () => {
-      const base = validateArtifactPath(artifactPath);
-      const info = await stat(localDir);
-      if (!info.isDirectory()) throw new InvalidArgumentError(`${localDir} is not a directory.`);
-      const { files, skipped } = await listArtifactFolder(localDir);
-      // Every name is checked before any upload starts: a refused name uploads nothing.
-      for (const rel of files) refuseReservedArtifactName(rel);
-      for (const s of skipped) {
-        this.onError(new InvalidArgumentError(`logArtifacts(${JSON.stringify(localDir)}) skipped ${JSON.stringify(s.path)}: ${s.reason}.`));
-      }
-      await this.sendArtifact(
-        runId,
-        () => this.uploadFolder(runId, localDir, base, files),
-        (s) => s.stageFiles(runId, base, files.map((rel) => ({ src: join(localDir, rel), rel }))),
-      );
-    });
-  }
-
-  /**
-   * Uploads a folder's files a few at a time: each streams its file, so memory stays bounded by the
-   * concurrency. After a failure no new upload starts; the call rejects with the first error.
-   */
-  private async uploadFolder(runId: string, localDir: string, base: string, files: string[]): Promise<void> {
-    const queue = new PQueue({ concurrency: ARTIFACT_UPLOAD_CONCURRENCY });
-    let failure: { error: unknown } | undefined;
-    await Promise.all(
-      files.map((rel) =>
-        queue.add(async () => {
-          if (failure) return;
-          const relDir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-          try {
-            await this.store.logArtifact(runId, join(localDir, rel), [base, relDir].filter(Boolean).join('/'));
-          } catch (error) {
-            failure ??= { error };
-          }
-        }),
-      ),
-    );
-    if (failure) throw failure.error;
+    return this.artifacts.logArtifacts(runId, localDir, artifactPath);
   }
 
   /** Writes `text` (UTF-8) as the artifact file `artifactFile`, e.g. 'notes/summary.txt'. */
   logText(runId: string, text: string, artifactFile: string): Promise<void> {
-    return this.track(runId, async () => {
-      const target = requireFileName(artifactFile);
-      refuseReservedArtifactName(target);
-      const bytes = Buffer.from(text, 'utf8');
-      await this.sendArtifact(
-        runId,
-        () => this.store.putArtifact(runId, target, bytes),
-        (s) => s.stageBytes(runId, target, bytes),
-      );
-    });
+    return this.artifacts.logText(runId, text, artifactFile);
   }
 
   /** Writes `value` as JSON, or YAML when `artifactFile` ends in .yaml/.yml. */
   logDict(runId: string, value: unknown, artifactFile: string): Promise<void> {
-    const yaml = /\.ya?ml$/i.test(artifactFile);
-    const text = yaml ? toYaml(value) : JSON.stringify(value, null, 2);
-    return this.logText(runId, text, artifactFile);
-  }
-
-  /** Direct upload, or (journaled client, server away) staging in the journal. */
-  private sendArtifact(runId: string, direct: () => Promise<void>, stage: Parameters<OfflineArtifacts['send']>[2]): Promise<void> {
-    return this.offlineArtifacts ? this.offlineArtifacts.send(runId, direct, stage) : direct();
+    return this.artifacts.logDict(runId, value, artifactFile);
   }
 
   /**
@@ -586,7 +493,7 @@ export class RunlogClient {
    */
   async stageLoggedModel(runId: string, localDir: string, req: StagedModelRequest): Promise<void> {
     if (this.offlineArtifacts === undefined) throw new InvalidArgumentError('Models are staged only by a journaled client of a tracking server.');
-    await this.track(runId, () => this.offlineArtifacts!.stageModel(runId, localDir, req));
+    await this.artifacts.track(runId, () => this.offlineArtifacts!.stageModel(runId, localDir, req));
   }
 
   listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
@@ -595,7 +502,7 @@ export class RunlogClient {
 
   /** Downloads an artifact file or directory into `dstPath` (default: a new temp dir); returns the local path. */
   async downloadArtifacts(runId: string, path: string, dstPath?: string): Promise<string> {
-    await this.waitArtifacts(runId);
+    await this.artifacts.wait(runId);
     const { mkdtemp } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const dst = dstPath ?? (await mkdtemp(join(tmpdir(), 'runlog-artifacts-')));
@@ -638,174 +545,8 @@ export class RunlogClient {
     return this.store.logModelOutputs(runId, models);
   }
 
-  // ==== Model Registry (issue #6) ================================================================
-  // MlflowClient's registry methods in camelCase. The registry store is opened on first use from
-  // `registryUri`, else MLFLOW_REGISTRY_URI, else this client's tracking URI; arguments are
-  // validated first (see RegistryMethods). Versions are strings in results; a number is accepted.
-
-  private registryOptions!: RegistryClientOptions & { env: Record<string, string | undefined> };
-  private registryOpened: { store: RegistryStore; uri: string } | undefined;
-  private registryMethods: RegistryMethods | undefined;
-
-  /** The registry's URI (opens the registry store). */
-  get registryUri(): string {
-    return this.openRegistry().uri;
-  }
-
-  /** The registry store in use (opened on first use). */
-  get registryStore(): RegistryStore {
-    return this.openRegistry().store;
-  }
-
-  private openRegistry(): { store: RegistryStore; uri: string } {
-    if (this.registryOpened === undefined) {
-      const { registryStore, registryUri, env } = this.registryOptions;
-      this.registryOpened = registryStore
-        ? { store: registryStore, uri: registryUri ?? registryStore.displayUri }
-        : openRegistryStore({ registryUri, trackingUri: this.trackingUri, trackingStore: unwrapFailover(this.store) }, env);
-    }
-    return this.registryOpened;
-  }
-
-  private get registry(): RegistryMethods {
-    this.checkOpen();
-    this.registryMethods ??= new RegistryMethods(() => this.openRegistry().store);
-    return this.registryMethods;
-  }
-
-  /** Creates a registered model; AlreadyExistsError if the name is taken. */
-  createRegisteredModel(name: string, opts?: { tags?: Record<string, unknown>; description?: string }): Promise<RegisteredModel> {
-    return this.registry.createRegisteredModel(name, opts);
-  }
-
-  getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return this.registry.getRegisteredModel(name);
-  }
-
-  /** Renames a registered model; its versions, tags and aliases move with it. */
-  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    return this.registry.renameRegisteredModel(name, newName);
-  }
-
-  updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
-    return this.registry.updateRegisteredModel(name, description);
-  }
-
-  /** Deletes a registered model and all its versions. */
-  deleteRegisteredModel(name: string): Promise<void> {
-    return this.registry.deleteRegisteredModel(name);
-  }
-
-  /** `filter`: `name = / != / LIKE / ILIKE / IN`, `tags.<key> = / != / LIKE / ILIKE`, joined by AND. */
-  searchRegisteredModels(opts?: SearchRegistryOptions): Promise<PagedList<RegisteredModel>> {
-    return this.registry.searchRegisteredModels(opts);
-  }
-
-  setRegisteredModelTag(name: string, key: string, value: unknown): Promise<void> {
-    return this.registry.setRegisteredModelTag(name, key, value);
-  }
-
-  deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    return this.registry.deleteRegisteredModelTag(name, key);
-  }
-
-  /** Creates the next version (max + 1, from 1) of a registered model from `source`. */
-  createModelVersion(name: string, source: string, opts?: CreateModelVersionOptions): Promise<ModelVersion> {
-    return this.registry.createModelVersion(name, source, opts);
-  }
-
-  getModelVersion(name: string, version: VersionLike): Promise<ModelVersion> {
-    return this.registry.getModelVersion(name, version);
-  }
-
-  updateModelVersion(name: string, version: VersionLike, description: string): Promise<ModelVersion> {
-    return this.registry.updateModelVersion(name, version, description);
-  }
-
-  /** Deletes a version (its aliases go with it); its number is never reused. */
-  deleteModelVersion(name: string, version: VersionLike): Promise<void> {
-    return this.registry.deleteModelVersion(name, version);
-  }
-
-  /** `filter`: `name`, `run_id`, `source_path`, `version_number`, `tags.<key>`, joined by AND. */
-  searchModelVersions(opts?: SearchRegistryOptions): Promise<PagedList<ModelVersion>> {
-    return this.registry.searchModelVersions(opts);
-  }
-
-  setModelVersionTag(name: string, version: VersionLike, key: string, value: unknown): Promise<void> {
-    return this.registry.setModelVersionTag(name, version, key, value);
-  }
-
-  deleteModelVersionTag(name: string, version: VersionLike, key: string): Promise<void> {
-    return this.registry.deleteModelVersionTag(name, version, key);
-  }
-
-  /** Points `alias` at a version (letters, digits, `_`, `-`; not `latest` nor `v<N>`). */
-  setRegisteredModelAlias(name: string, alias: string, version: VersionLike): Promise<void> {
-    return this.registry.setRegisteredModelAlias(name, alias, version);
-  }
-
-  deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    return this.registry.deleteRegisteredModelAlias(name, alias);
-  }
-
-  /** NotFoundError for an unknown alias; `latest` gives the highest version. */
-  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    return this.registry.getModelVersionByAlias(name, alias);
-  }
-
-  /**
-   * Moves a version to a stage (None, Staging, Production, Archived; any case). With
-   * `archiveExistingVersions` (Staging/Production only) the versions already there become
-   * Archived. Stages are deprecated by MLflow in favour of aliases, and still served.
-   */
-  transitionModelVersionStage(name: string, version: VersionLike, stage: string, archiveExistingVersions = false): Promise<ModelVersion> {
-    return this.registry.transitionModelVersionStage(name, version, stage, archiveExistingVersions);
-  }
-
-  /** The latest version in each of `stages` (all stages when omitted). */
-  getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
-    return this.registry.getLatestVersions(name, stages);
-  }
-
-  /** Where the version's files are (an artifact URI). */
-  getModelVersionDownloadUri(name: string, version: VersionLike): Promise<string> {
-    return this.registry.getModelVersionDownloadUri(name, version);
-  }
-
-  // ==== end of Model Registry ====================================================================
-
-  private track(runId: string, fn: () => Promise<void>): Promise<void> {
-    this.checkOpen();
-    const p = fn();
-    let set = this.pendingArtifacts.get(runId);
-    if (set === undefined) {
-      set = new Set();
-      this.pendingArtifacts.set(runId, set);
-    }
-    const entry = p.catch(() => undefined);
-    set.add(entry);
-    void entry.then(() => set.delete(entry));
-    return p;
-  }
-
-  /** Waits for the run's artifact uploads; false if `timeoutMs` passed first. */
-  private async waitArtifacts(runId: string, timeoutMs = Infinity): Promise<boolean> {
-    const set = this.pendingArtifacts.get(runId);
-    if (!set || set.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<boolean>((resolve) => {
-      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([Promise.all([...set]).then(() => true), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private async settle(runId: string): Promise<void> {
-    await this.waitArtifacts(runId);
+    await this.artifacts.wait(runId);
     await this.flushRecords(this.readFlushTimeoutMs, runId);
   }
 
@@ -819,7 +560,7 @@ export class RunlogClient {
    */
   private async flushRecords(timeoutMs: number, runId?: string, waitForServer = false): Promise<boolean> {
     if (!this.journal) return this.uploader.flush(timeoutMs, runId);
-    const presence = this.store instanceof FailoverStore ? this.store.presence : undefined;
+    const presence = this.store.capabilities?.failover?.presence;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = Math.max(0, deadline - Date.now());
@@ -872,7 +613,7 @@ export class RunlogClient {
         timer = setTimeout(resolve, Math.max(0, timeoutMs - (Date.now() - started)));
       });
       try {
-        await Promise.race([this.applyWaitingEnds(), deadline]);
+        await Promise.race([this.endsWaiting.applyReady(), deadline]);
       } finally {
         clearTimeout(timer);
       }
@@ -880,18 +621,14 @@ export class RunlogClient {
     if (this.journal && this.journal.pending > 0) ok = false;
     this.uploader.close();
     // Unsent records stay in the journal (marked closed, so `runlog sync` may upload them).
-    if (this.endTimer !== undefined) clearInterval(this.endTimer);
+    this.endsWaiting.stop();
     this.journal?.close();
     await this.store.close();
-    // A registry opened for another server (registryUri) has its own connections; one on the
-    // tracking server shares the tracking store's and closing it again is harmless.
-    if (this.registryOpened !== undefined && this.registryOpened.store !== (this.registryOptions.registryStore as unknown)) {
-      await this.registryOpened.store.close();
-    }
+    await this.closeRegistry();
     return ok;
   }
 
-  private checkOpen(): void {
+  protected checkOpen(): void {
     if (this.closed) throw new ClosedError();
   }
 }
@@ -912,11 +649,6 @@ async function withDeadline<T>(p: Promise<T>, ms: number, fallback: T): Promise<
   }
 }
 
-/** The REST store under a failover store: the registry shares its connections. */
-function unwrapFailover(store: TrackingStore): TrackingStore {
-  return store instanceof FailoverStore ? store.inner : store;
-}
-
 function recordToTags(kind: 'tag', record: Record<string, unknown> | undefined, truncate: boolean): RunTag[] {
   if (!record) return [];
   return Object.entries(record).map(([key, value]) => {
@@ -932,11 +664,5 @@ function validateExperimentName(name: unknown): void {
   if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
     throw new InvalidArgumentError(`Experiment name exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters.`);
   }
-}
-
-function requireFileName(artifactFile: string): string {
-  const target = validateArtifactPath(artifactFile);
-  if (!target) throw new InvalidArgumentError('An artifact file name is required.');
-  return target;
 }
 

@@ -184,6 +184,20 @@ export class AlreadyExistsError extends RunlogError {
   }
 }
 
+/**
+ * Internal, never public (not in ERROR_CODES, not exported by the package index): thrown by a
+ * store for an outcome that may succeed if sent again. The uploader backs off on it (honouring
+ * the server's Retry-After); a caller of a public method gets `underlying`, the typed error of
+ * the hierarchy above (see public-errors.ts).
+ */
+export class RetryableError extends RunlogError {
+  readonly retryAfter: string | null;
+  constructor(message: string, retryAfter: string | null, readonly underlying: RunlogError) {
+    super(underlying.code, message, { cause: underlying });
+    this.retryAfter = retryAfter;
+  }
+}
+
 /** Every error class with its code, for the docs table test. */
 export const ERROR_CODES = {
   RUNLOG_ERR_INVALID_ARGUMENT: InvalidArgumentError,

@@ -4,7 +4,6 @@ import { debug } from './debug.js';
 import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunStatus } from './entities.js';
 import { InvalidArgumentError, NoActiveRunError, RunAlreadyActiveError, UnsentRecordsError } from './errors.js';
 import { ExitHooks } from './exit-hooks.js';
-import { FailoverStore } from './journal/failover-store.js';
 import { defaultRunTags } from './run-context-tags.js';
 import { environmentTags } from './run-environment-tags.js';
 import { startRunSystemMetrics, stopRunSystemMetrics } from './system-metrics/run-system-metrics.js';
@@ -156,9 +155,10 @@ function offlineExperiment(name: string): Experiment {
 async function getOrCreateExperiment(name: string): Promise<Experiment> {
   const client = getClient();
   let found: Experiment | null;
-  if (client.store instanceof FailoverStore) {
+  const failover = client.store.capabilities?.failover;
+  if (failover !== undefined) {
     // One bounded attempt: a server that is away must not hold up the start of training.
-    const looked = await client.store.lookupExperimentOnce(name);
+    const looked = await failover.lookupExperimentOnce(name);
     if (looked === 'offline') return offlineExperiment(name);
     found = looked;
   } else found = await client.getExperimentByName(name);

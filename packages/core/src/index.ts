@@ -81,6 +81,9 @@ export type {
   UpdateRunRequest,
   SearchRunsRequest,
   SearchExperimentsRequest,
+  StoreCapabilities,
+  TrackingServerAccess,
+  FailoverAccess,
 } from './store.js';
 
 // ---- Fluent API ----

@@ -7,6 +7,8 @@
  */
 export { resolveTrackingTarget, resolveAuth, resolveTls, redactUri, type TrackingTarget, type Auth, type TlsConfig } from './config.js';
 export { BatchUploader } from './batch-uploader.js';
+export { RetryableError } from './errors.js';
+export { isTrackingServerStore, type TrackingServerStore } from './store.js';
 export { RestClient, type RestClientOptions } from './rest/rest-client.js';
 export { RestStore } from './rest/rest-store.js';
 export { FileStore } from './stores/file-store.js';

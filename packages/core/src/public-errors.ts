@@ -1,4 +1,4 @@
-import { RetryableError } from './rest/rest-client.js';
+import { RetryableError } from './errors.js';
 
 /**
  * The error a caller of a public method sees. RetryableError is internal: the uploader's signal to

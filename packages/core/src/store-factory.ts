@@ -2,7 +2,7 @@ import { resolveAuth, resolveConnectTimeoutMs, resolveTls, resolveTrackingTarget
 import type { RegistryStore } from './registry/registry-store.js';
 import { RestRegistryStore } from './rest/rest-registry-store.js';
 import { RestStore } from './rest/rest-store.js';
-import type { TrackingStore } from './store.js';
+import { isTrackingServerStore, type TrackingStore } from './store.js';
 import { FileRegistryStore } from './stores/file-registry-store.js';
 import { FileStore } from './stores/file-store.js';
 
@@ -37,13 +37,12 @@ export function openRegistryStore(
   const target = resolveTrackingTarget(raw, {});
   const tracking = opts.trackingStore;
   if (target.kind === 'file') {
-    const sameRoot = tracking instanceof FileStore && tracking.rootDir === target.rootDir;
-    const getLoggedModel = sameRoot || tracking instanceof RestStore ? (id: string) => tracking!.getLoggedModel(id) : undefined;
+    const sameRoot = tracking?.capabilities?.localRoot !== undefined && tracking.capabilities.localRoot === target.rootDir;
+    const getLoggedModel = sameRoot || isTrackingServerStore(tracking) ? (id: string) => tracking!.getLoggedModel(id) : undefined;
     return { store: new FileRegistryStore(target.rootDir, { getLoggedModel }), uri: target.uri };
   }
-  if (tracking instanceof RestStore && tracking.client.baseUrl === target.baseUrl) {
-    return { store: new RestRegistryStore(tracking.client), uri: target.uri };
-  }
+  const shared = tracking?.capabilities?.trackingServer?.registryOn(target.baseUrl);
+  if (shared !== undefined) return { store: shared, uri: target.uri };
   const connectTimeoutMs = resolveConnectTimeoutMs(undefined, env);
   return { store: new RestRegistryStore({ baseUrl: target.baseUrl, auth: resolveAuth(env), tls: resolveTls(env), connectTimeoutMs }), uri: target.uri };
 }

@@ -1,6 +1,6 @@
-import type { BatchLimits } from './batch-uploader.js';
 import type { CreateLoggedModelOptions, LoggedModel, LoggedModelStatus } from './entities.js';
 import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
+import type { RegistryStore } from './registry/registry-store.js';
 
 export interface CreateRunRequest {
   /** '' when only the name is known yet (the server was away when it was looked up): see experimentName. */
@@ -49,6 +49,71 @@ export interface LogBatch {
   tags: RunTag[];
 }
 
+/** How much one request may carry. */
+export interface BatchLimits {
+  metrics: number;
+  params: number;
+  tags: number;
+  /** metrics + params + tags */
+  entities: number;
+  /** Estimated request bytes. */
+  bytes: number;
+}
+
+/**
+ * What a store that talks to an MLflow tracking server offers beyond the contract: single bounded
+ * attempts, from which the journal's failover layer tells "server away" (a RetryableError) from a
+ * refusal. A store with this capability gets the journal (durability other than 'memory') and is a
+ * target for `runlog sync`.
+ */
+export interface TrackingServerAccess {
+  /** One GET /health bounded by `timeoutMs`; rejects when the server did not answer. */
+  probe(timeoutMs: number): Promise<void>;
+  /** createRun in one attempt bounded by `timeoutMs`; an unanswered one rejects with RetryableError. */
+  createRunOnce(req: CreateRunRequest, timeoutMs: number): Promise<RunInfo>;
+  /** findExperimentByName in one attempt bounded by `timeoutMs`; an unanswered one rejects with RetryableError. */
+  findExperimentByNameOnce(name: string, timeoutMs: number): Promise<Experiment | null>;
+  /** The id of a live run of the experiment carrying tag key=value, if any (one attempt). */
+  findRunIdByTag(experimentId: string, key: string, value: string): Promise<string | undefined>;
+  /** A registry store on this server sharing its connections, when `baseUrl` names this server; else undefined. */
+  registryOn(baseUrl: string): RegistryStore | undefined;
+}
+
+/**
+ * What the journal's failover layer offers the client: whether the server is known away, and an
+ * experiment lookup that does not wait for it (runs may then be created with experimentId '' and
+ * experimentName, resolved when the server answers).
+ */
+export interface FailoverAccess {
+  readonly presence: { readonly offline: boolean; probeNow(): Promise<boolean> };
+  /** One bounded lookup: the experiment, null when there is none, 'offline' when the server did not answer. */
+  lookupExperimentOnce(name: string): Promise<Experiment | null | 'offline'>;
+  /** The store beneath the failover layer. */
+  readonly inner: TrackingStore;
+}
+
+/**
+ * Optional abilities of a store, looked up by generic code instead of the store's class. A store
+ * that wraps another (to add logging, auth, metrics) forwards them, e.g.
+ * `readonly capabilities = inner.capabilities`, and keeps the journal and connection sharing.
+ */
+export interface StoreCapabilities {
+  /** Present on a store backed by an MLflow tracking server. */
+  readonly trackingServer?: TrackingServerAccess | undefined;
+  /** Present on the journal's failover store. */
+  readonly failover?: FailoverAccess | undefined;
+  /** The `mlruns` directory of a local store (a local registry in it looks models up there). */
+  readonly localRoot?: string | undefined;
+}
+
+/** A store with the tracking-server capability. */
+export type TrackingServerStore = TrackingStore & { readonly capabilities: { readonly trackingServer: TrackingServerAccess } };
+
+/** Whether `store` talks to a tracking server (itself, or through the store it wraps). */
+export function isTrackingServerStore(store: TrackingStore | undefined): store is TrackingServerStore {
+  return store?.capabilities?.trackingServer !== undefined;
+}
+
 /**
  * The tracking store contract: what runlog needs from a backend. FileStore writes MLflow's local
  * `mlruns` layout; RestStore talks to an MLflow tracking server. Every method is async and rejects
@@ -65,6 +130,8 @@ export interface TrackingStore {
   readonly uploadConcurrency?: number;
   /** Larger batches than MLflow's REST limits, for stores without them (the local store). */
   readonly batchLimits?: Partial<BatchLimits>;
+  /** Abilities beyond this contract (see StoreCapabilities); a wrapping store forwards its inner store's. */
+  readonly capabilities?: StoreCapabilities | undefined;
 
   createExperiment(name: string, artifactLocation?: string, tags?: RunTag[]): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;

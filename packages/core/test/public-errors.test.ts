@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RunlogClient } from '../src/client.js';
-import { ERROR_CODES, NetworkError, RunlogError } from '../src/errors.js';
-import { RetryableError } from '../src/rest/rest-client.js';
+import { ERROR_CODES, NetworkError, RetryableError, RunlogError } from '../src/errors.js';
 
 /** A loopback port nothing listens on (connections are refused at once). */
 async function closedPort(): Promise<number> {

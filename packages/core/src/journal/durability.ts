@@ -1,7 +1,6 @@
 import { BatchUploader, type BatchUploaderOptions } from '../batch-uploader.js';
 import { InvalidArgumentError } from '../errors.js';
-import { RestStore } from '../rest/rest-store.js';
-import type { TrackingStore } from '../store.js';
+import { isTrackingServerStore, type TrackingStore } from '../store.js';
 import { FailoverStore } from './failover-store.js';
 import { JournaledQueue, type JournaledQueueOptions } from './journaled-queue.js';
 import { defaultJournalDir } from './journal-location.js';
@@ -48,7 +47,8 @@ export interface DurableTracking {
  * Wires a tracking server store for journaled durability: the failover store (runs start offline
  * when the server is away), the journal writer, and an uploader whose acknowledgements trim the
  * journal and whose memory is bounded by the queue's spilling (so its own drop limit is lifted).
- * Returns undefined for stores that get no journal (the local store, a custom store, 'memory').
+ * Returns undefined for stores that get no journal: 'memory', and stores without the
+ * trackingServer capability (the local store, a custom store that does not forward it).
  */
 export function openDurableTracking(opts: {
   store: TrackingStore;
@@ -59,7 +59,7 @@ export function openDurableTracking(opts: {
   env: Env;
   onError: (err: Error) => void;
 }): DurableTracking | undefined {
-  if (opts.durability === 'memory' || !(opts.store instanceof RestStore)) return undefined;
+  if (opts.durability === 'memory' || !isTrackingServerStore(opts.store)) return undefined;
   const j = opts.journal ?? {};
   let warned = false;
   const writer = new JournalWriter({

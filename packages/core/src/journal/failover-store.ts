@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateLoggedModelOptions, Experiment, FileInfo, Metric, Run, RunInfo } from '../entities.js';
-import { NetworkError } from '../errors.js';
-import { RetryableError } from '../rest/rest-client.js';
+import { NetworkError, RetryableError } from '../errors.js';
 import { parseRetryAfterMs } from '../rest/retry-policy.js';
-import type { RestStore } from '../rest/rest-store.js';
-import type { CreateRunRequest, LogBatch, TrackingStore, UpdateRunRequest } from '../store.js';
+import type { CreateRunRequest, FailoverAccess, LogBatch, StoreCapabilities, TrackingServerAccess, TrackingServerStore, TrackingStore, UpdateRunRequest } from '../store.js';
 import { ServerPresence } from './server-presence.js';
 
 /** Carried by every run runlog creates with a journal: finds the run again if its creation must be retried. */
@@ -24,15 +22,19 @@ export interface FailoverStoreOptions {
 }
 
 /**
- * A RestStore that keeps training going when the server is away. A run that cannot be created now
+ * A tracking server store (one with the trackingServer capability) that keeps training going when the server is away. A run that cannot be created now
  * (network error, 408/429/5xx) gets a local id at once and is created when the server answers
  * again; until then every call about it waits for that creation, which fails with a RetryableError
  * that the uploader backs off on. Creation is safe to retry: each run carries a client id tag and
  * is looked up by it before it is created again, so a creation whose answer was lost is not
  * repeated. Ids the caller holds never change: calls translate local ids to server ids.
  */
-export class FailoverStore implements TrackingStore {
+export class FailoverStore implements TrackingStore, FailoverAccess {
   readonly displayUri: string;
+  /** Offers `failover` only: a failover store is not wrapped in another (it is the journal's own). */
+  readonly capabilities: StoreCapabilities = { failover: this };
+  /** The inner store's single bounded attempts. */
+  private readonly server: TrackingServerAccess;
   readonly uploadConcurrency: number | undefined;
   readonly batchLimits: TrackingStore['batchLimits'];
   private readonly serverIds = new Map<string, string>();
@@ -47,7 +49,7 @@ export class FailoverStore implements TrackingStore {
   readonly presence: ServerPresence;
 
   constructor(
-    readonly inner: RestStore,
+    readonly inner: TrackingServerStore,
     private readonly opts: FailoverStoreOptions = {},
   ) {
     this.presence =
@@ -55,12 +57,13 @@ export class FailoverStore implements TrackingStore {
       new ServerPresence({
         displayUri: inner.displayUri,
         probe: async () => {
-          await inner.client.once('GET', '/health', { raw: true, timeoutMs: 5000 });
+          await inner.capabilities.trackingServer.probe(5000);
         },
       });
+    this.server = inner.capabilities.trackingServer;
     this.displayUri = inner.displayUri;
-    this.uploadConcurrency = (inner as TrackingStore).uploadConcurrency;
-    this.batchLimits = (inner as TrackingStore).batchLimits;
+    this.uploadConcurrency = inner.uploadConcurrency;
+    this.batchLimits = inner.batchLimits;
   }
 
   async createRun(req: CreateRunRequest): Promise<RunInfo> {
@@ -72,7 +75,7 @@ export class FailoverStore implements TrackingStore {
         const why = this.presence.reason ?? new NetworkError(`${this.displayUri} did not answer the experiment lookup`);
         throw new RetryableError('the experiment is not resolved yet', null, why);
       }
-      const info = await this.presence.run(() => this.inner.createRunOnce(withId, this.opts.createTimeoutMs ?? 15_000));
+      const info = await this.presence.run(() => this.server.createRunOnce(withId, this.opts.createTimeoutMs ?? 15_000));
       this.opts.onRun?.({ id: info.runId, sid: info.runId, create: withId });
       return info;
     } catch (err) {
@@ -144,7 +147,7 @@ export class FailoverStore implements TrackingStore {
    */
   async lookupExperimentOnce(name: string): Promise<Experiment | null | 'offline'> {
     try {
-      return await this.presence.run(() => this.inner.findExperimentByNameOnce(name, this.opts.createTimeoutMs ?? 15_000));
+      return await this.presence.run(() => this.server.findExperimentByNameOnce(name, this.opts.createTimeoutMs ?? 15_000));
     } catch (err) {
       if (err instanceof RetryableError) return 'offline';
       throw err;
@@ -174,8 +177,8 @@ export class FailoverStore implements TrackingStore {
     }
     const clientId = create.tags.find((t) => t.key === CLIENT_RUN_ID_TAG)?.value ?? runId;
     // An earlier attempt may have reached the server even though its answer did not reach us.
-    let sid = await this.inner.findRunIdByTag(create.experimentId, CLIENT_RUN_ID_TAG, clientId);
-    sid ??= (await this.inner.createRunOnce(create, 30_000)).runId;
+    let sid = await this.server.findRunIdByTag(create.experimentId, CLIENT_RUN_ID_TAG, clientId);
+    sid ??= (await this.server.createRunOnce(create, 30_000)).runId;
     this.serverIds.set(runId, sid);
     this.offline.delete(runId);
     this.opts.onServerId?.(runId, sid);

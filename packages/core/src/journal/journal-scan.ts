@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunRecord } from './journal-format.js';
 import { listSegments, listSessions, liveOwner } from './journal-location.js';
 import { readFrames } from './journal-reader.js';
-import { openSessions } from './journal-writer.js';
+import { openSessions } from './journal-session.js';
 import { countStaged } from './artifact-staging.js';
 
 /** What one session holds, from a pass over its frames (records are counted, not kept). */

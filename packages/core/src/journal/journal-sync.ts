@@ -4,8 +4,8 @@ import PQueue from 'p-queue';
 import { BatchUploader } from '../batch-uploader.js';
 import { redactUri } from '../config.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import { RestStore } from '../rest/rest-store.js';
 import { openStore } from '../store-factory.js';
+import { isTrackingServerStore } from '../store.js';
 import { feedFrame } from './feed-uploader.js';
 import { listStaged, uploadEntry } from './artifact-staging.js';
 import { FailoverStore } from './failover-store.js';
@@ -131,13 +131,13 @@ async function syncSession(dir: string, opts: SyncJournalsOptions, env: Env): Pr
     const target = opts.to ?? summary.uri;
     if (target === undefined) throw new InvalidArgumentError(`The journal ${dir} names no tracking server; pass one with --to.`);
     const { store: opened, uri } = openStore(target, env);
-    if (!(opened instanceof RestStore)) {
+    if (!isTrackingServerStore(opened)) {
       await opened.close();
       throw new InvalidArgumentError(`runlog sync replays into a tracking server (http or https), not ${uri}.`);
     }
     try {
       // One quick probe first: with the server away, the records would only wait out the timeout.
-      await opened.client.once('GET', '/health', { raw: true, timeoutMs: 10_000 });
+      await opened.capabilities.trackingServer.probe(10_000);
     } catch (err) {
       await opened.close();
       return { ...result, outcome: 'unreachable', problem: (err as Error).message };

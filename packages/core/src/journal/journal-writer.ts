@@ -1,11 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { debug } from '../debug.js';
 import { countStaged } from './artifact-staging.js';
 import { encodeF64, encodeFrame, encodeU32 } from './frame-codec.js';
 import { JOURNAL_FORMAT_VERSION, type JournalRecord, type MetricColumns, type RunRecord } from './journal-format.js';
-import { newSessionId, ownerLine, OWNER_FILE, segmentName } from './journal-location.js';
+import { segmentName } from './journal-location.js';
+import { announceExit, stderrLine } from './exit-announcement.js';
+import { fsyncDir, openSessionDir, releaseSessionDir } from './journal-session.js';
 import { PendingMetrics, RunEntry } from './run-entry.js';
 import { realFs, SegmentAppender, type AppendOp, type AppenderFs } from './segment-appender.js';
 
@@ -73,22 +75,6 @@ export interface UnwrittenGroup {
 /** Groups that may wait for the thread pool before writes are done on the logging thread. */
 const MAX_WRITE_BACKLOG = 8;
 
-/** Session directories this process writes: its own sessions are live whatever the pid file says. */
-export const openSessions = new Set<string>();
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    debug('journal directory fsync %s: %s', dir, (err as Error).message);
-  }
-}
-
 /**
  * Appends every accepted record to the session's current segment file, in groups: records wait in
  * memory at most commitIntervalMs (or until commitRecords of them wait, then until the next turn
@@ -137,26 +123,14 @@ export class JournalWriter {
       trackingUri: opts.trackingUri,
       onError: opts.onError,
     };
-    this.exitLine =
-      opts.exitLine ??
-      ((line) => {
-        try {
-          writeSync(2, `${line}\n`);
-        } catch {
-          // stderr closed: nothing more to do
-        }
-      });
+    this.exitLine = opts.exitLine ?? stderrLine;
     this.appender = new SegmentAppender({
       fsync: this.opts.fsync,
       fsyncIntervalMs: this.opts.fsyncIntervalMs,
       fs: opts.fs ?? realFs,
       onFail: (err) => this.fail(err),
     });
-    this.sessionDir = join(opts.journalDir, newSessionId());
-    mkdirSync(this.sessionDir, { recursive: true });
-    writeFileSync(join(this.sessionDir, OWNER_FILE), ownerLine());
-    openSessions.add(this.sessionDir);
-    fsyncDir(opts.journalDir);
+    this.sessionDir = openSessionDir(opts.journalDir);
     this.openSegment(1);
     process.on('exit', this.onExit);
   }
@@ -629,50 +603,9 @@ export class JournalWriter {
         debug('journal close: %s', (err as Error).message);
       }
     }
-    openSessions.delete(this.sessionDir);
     let waiting = 0;
     for (const r of this.runs.values()) waiting += r.waitingOnDisk + (r.endWaiting && r.endDurable ? 1 : 0);
-    try {
-      if (waiting === 0 && staged === 0) rmSync(this.sessionDir, { recursive: true, force: true });
-      else unlinkSync(join(this.sessionDir, OWNER_FILE));
-    } catch (err) {
-      debug('journal close: %s', (err as Error).message);
-    }
-    this.announce(staged);
-  }
-
-  /**
-   * The exit contract: one line for what waits on disk, where, and the command that uploads it;
-   * one for what is lost (records neither on disk nor taken by the server, which only a failed
-   * journal leaves). Counted from what is durable, never from what was merely accepted.
-   */
-  private announce(staged: number): void {
-    let records = 0;
-    let ends = 0;
-    let lost = 0;
-    let lostEnds = 0;
-    for (const r of this.runs.values()) {
-      records += r.waitingOnDisk;
-      lost += r.notDurable;
-      if (r.endWaiting) {
-        if (r.endDurable) ends++;
-        else lostEnds++;
-      }
-    }
-    const what = (n: number, e: number, a = 0) => {
-      const parts = [`${n} record(s)`];
-      if (e) parts.push(`${e} run end(s)`);
-      if (a) parts.push(`${a} artifact upload(s)`);
-      return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-    };
-    if (records > 0 || ends > 0 || staged > 0) {
-      this.exitLine(
-        `runlog: ${what(records, ends, staged)} for ${this.opts.trackingUri} wait in the journal ${this.sessionDir}; upload them with: npx runlog sync --journal ${JSON.stringify(this.sessionDir)}`,
-      );
-    }
-    if (lost > 0 || lostEnds > 0) {
-      const why = this.failed !== undefined ? `the journal could not be written: ${this.failed.message}` : 'they never reached the journal';
-      this.exitLine(`runlog: ${what(lost, lostEnds)} could not be delivered to ${this.opts.trackingUri} before exit and are lost (${why}).`);
-    }
+    releaseSessionDir(this.sessionDir, waiting === 0 && staged === 0);
+    announceExit(this.runs.values(), staged, { trackingUri: this.opts.trackingUri, sessionDir: this.sessionDir, failed: this.failed, exitLine: this.exitLine });
   }
 }

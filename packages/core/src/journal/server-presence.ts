@@ -1,6 +1,5 @@
 import { debug } from '../debug.js';
-import { NetworkError } from '../errors.js';
-import { RetryableError } from '../rest/rest-client.js';
+import { NetworkError, RetryableError } from '../errors.js';
 import { RETRYABLE_STATUSES } from '../rest/retry-policy.js';
 import { isConnectFailure } from '../rest/network-failure.js';
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { Auth, TlsConfig } from '../config.js';
 import { debug } from '../debug.js';
-import { CredentialsRefusedError, MlflowServerError, NetworkError, NotFoundError, RunlogError } from '../errors.js';
+import { CredentialsRefusedError, MlflowServerError, NetworkError, NotFoundError, RetryableError, RunlogError } from '../errors.js';
 import { classifyNetworkFailure, describeNetworkFailure, isConnectFailure, isPermanentNetworkFailure } from './network-failure.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { saveStreamAtomically } from './save-stream.js';
@@ -64,15 +64,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 function connectRetriesLeft(err: RetryableError): number {
   const u = err.underlying;
   return u instanceof NetworkError && isConnectFailure(u.reason) ? 1 : Infinity;
-}
-
-/** Thrown for a response that may succeed if sent again; the uploader inspects this. */
-export class RetryableError extends RunlogError {
-  readonly retryAfter: string | null;
-  constructor(message: string, retryAfter: string | null, readonly underlying: RunlogError) {
-    super(underlying.code, message, { cause: underlying });
-    this.retryAfter = retryAfter;
-  }
 }
 
 /**

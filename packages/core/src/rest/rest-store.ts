@@ -9,6 +9,8 @@ import type {
   LogBatch,
   SearchExperimentsRequest,
   SearchRunsRequest,
+  StoreCapabilities,
+  TrackingServerAccess,
   TrackingStore,
   UpdateRunRequest,
 } from '../store.js';
@@ -16,6 +18,7 @@ import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
 import { DEFAULT_ARTIFACT_WALK_LIMITS, invalidListing, walkArtifactTree, type ArtifactWalkLimits } from './artifact-tree-walk.js';
 import { RestClient, type RestClientOptions } from './rest-client.js';
+import { RestRegistryStore } from './rest-registry-store.js';
 import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, decodeRun, decodeRunInfo, encodeDouble, recordToKeyValues } from './wire.js';
 
 /**
@@ -23,9 +26,10 @@ import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, deco
  * server's proxied artifact service (`mlflow-artifacts:` URIs resolved against the tracking URI);
  * a `file:` artifact root (a server sharing this machine's disk) is written directly.
  */
-export class RestStore implements TrackingStore {
+export class RestStore implements TrackingStore, TrackingServerAccess {
   readonly displayUri: string;
   readonly client: RestClient;
+  readonly capabilities: StoreCapabilities & { readonly trackingServer: TrackingServerAccess } = { trackingServer: this };
   private readonly artifactRoots = new Map<string, string>();
   /** Bounds on directory downloads driven by the server's listings (a hostile listing cannot loop). */
   artifactWalkLimits: ArtifactWalkLimits = DEFAULT_ARTIFACT_WALK_LIMITS;
@@ -33,6 +37,14 @@ export class RestStore implements TrackingStore {
   constructor(opts: RestClientOptions) {
     this.client = new RestClient(opts);
     this.displayUri = this.client.baseUrl;
+  }
+
+  async probe(timeoutMs: number): Promise<void> {
+    await this.client.once('GET', '/health', { raw: true, timeoutMs });
+  }
+
+  registryOn(baseUrl: string): RestRegistryStore | undefined {
+    return baseUrl === this.client.baseUrl ? new RestRegistryStore(this.client) : undefined;
   }
 
   async createExperiment(name: string, artifactLocation?: string, tags: RunTag[] = []): Promise<string> {

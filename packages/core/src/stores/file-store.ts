@@ -10,6 +10,7 @@ import type {
   LogBatch,
   SearchExperimentsRequest,
   SearchRunsRequest,
+  StoreCapabilities,
   TrackingStore,
   UpdateRunRequest,
 } from '../store.js';
@@ -56,6 +57,7 @@ export class FileStore implements TrackingStore {
    */
   readonly batchLimits = { metrics: 20_000, entities: 20_200, bytes: 64 * 1024 * 1024 };
   readonly rootDir: string;
+  readonly capabilities: StoreCapabilities;
   private readonly layout: FileStoreLayout;
   private readonly now: () => number;
   private readonly defaultUserId: string | undefined;
@@ -68,6 +70,7 @@ export class FileStore implements TrackingStore {
     if (dir === null) throw new InvalidArgumentError(`FileStore needs a local path or file: URI, got ${rootDir}`);
     this.displayUri = rootDir;
     this.rootDir = dir;
+    this.capabilities = { localRoot: dir };
     this.layout = new FileStoreLayout(dir);
     this.now = options.now ?? Date.now;
     this.defaultUserId = options.userId;
