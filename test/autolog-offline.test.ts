@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as runlog from 'runlog';
 import { listStaged } from '../packages/core/src/journal/artifact-staging.js';
+import { deadPort } from '../packages/core/test/support/dead-port.js';
 
 // Issue 10: fit() under autolog() with a tracking server that does not answer returned ~157 s
 // after its last epoch, and its model and model_summary.txt were not logged. Now the run starts
 // offline, the model and the summary are staged in the journal, and fit() returns at once.
 
 const require = createRequire(import.meta.url);
-
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('autolog() with the tracking server away (issue 10)', () => {
   after(async () => {
