@@ -13,7 +13,7 @@
 /** Marks runlog's wrappers, so a second enable (or a second copy of runlog) recognises them. */
 export const RUNLOG_WRAPPER = Symbol.for('runlog.autolog.wrapper');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type AnyFunction = (this: any, ...args: any[]) => any;
 
 export interface MethodPatch {
