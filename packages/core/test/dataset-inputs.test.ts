@@ -82,7 +82,7 @@ describe('dataset inputs in the local store', () => {
 });
 
 describe('logInput on the client', () => {
-  it('puts the context in the mlflow.data.context input tag and sends only the entity's fields', async () => {
+  it('puts the context in the mlflow.data.context input tag and sends only the entity\'s fields', async () => {
     const client = new RunlogClient({ trackingUri: freshRoot(), durability: 'memory' });
     try {
       const { runId } = (await client.createRun('0')).info;
