@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +7,7 @@ import { RunlogClient } from '../src/client.js';
 import { DATASET_CONTEXT_TAG, type Dataset } from '../src/datasets/dataset-input.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { FileStore } from '../src/stores/file-store.js';
+import { fileStoreDatasetId, fileStoreInputId } from '../src/stores/file-store-inputs.js';
 
 // The expected bytes were written by MLflow 3.18's FileStore.log_inputs for the same dataset
 // (mlflow.data.from_numpy of float32 [[1.5,2,3],[4,5,6]] with int64 targets [0,1], source 'data.csv').
@@ -72,6 +73,28 @@ describe('dataset inputs in the local store', () => {
     assert.deepEqual(byName['d'], { dataset: bare, tags: [] });
     const found = await store.searchRuns({ experimentIds: ['0'] });
     assert.equal(found.items[0]!.inputs!.datasetInputs.length, 2);
+  });
+
+  it('leaves out, with one warning, an input whose dataset is missing or whose file is damaged', async () => {
+    const root = freshRoot();
+    const store = new FileStore(root);
+    const run = await store.createRun({ experimentId: '0', startTime: 1, tags: [] });
+    const other: Dataset = { name: 'other', digest: '00000000', sourceType: 'code', source: '{}' };
+    await store.logInputs(run.runId, [{ dataset: DATASET, tags: [] }, { dataset: other, tags: [] }]);
+    await rm(join(root, '0', 'datasets', DATASET_ID), { recursive: true });
+    const otherInput = fileStoreInputId(fileStoreDatasetId('other', '00000000'), run.runId);
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => warnings.push(`${w.code}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      assert.deepEqual((await store.getRun(run.runId)).inputs!.datasetInputs.map((i) => i.dataset.name), ['other']);
+      await writeFile(join(root, '0', run.runId, 'inputs', otherInput, 'meta.yaml'), 'tags: [unclosed\n');
+      assert.deepEqual((await store.getRun(run.runId)).inputs, { datasetInputs: [] });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(warnings.filter((w) => w.startsWith('RUNLOG_DATASET_MISSING')).length, 2, warnings.join('\n'));
   });
 
   it('gives a run without inputs an empty list', async () => {

@@ -80,7 +80,10 @@ async function writeOnce(dir: string, text: string): Promise<void> {
   await writeFileAtomic(file, text);
 }
 
-/** The dataset inputs of a run, as MLflow's FileStore reads them; a missing dataset is skipped with a warning. */
+/**
+ * The dataset inputs of a run, as MLflow's FileStore reads them. An input whose dataset is missing
+ * or whose meta.yaml is damaged is left out with a `RUNLOG_DATASET_MISSING` process warning.
+ */
 export async function readRunInputs(runDir: string): Promise<RunInputs> {
   let names: string[];
   try {
@@ -92,10 +95,20 @@ export async function readRunInputs(runDir: string): Promise<RunInputs> {
   const datasetsDir = join(dirname(runDir), DATASETS_FOLDER);
   const datasetInputs: DatasetInput[] = [];
   for (const name of names.sort()) {
-    const link = await readMeta(join(runDir, INPUTS_FOLDER, name));
-    if (link === null || link['source_type'] !== 'DATASET') continue;
-    const datasetId = String(link['source_id']);
-    const meta = await readMeta(join(datasetsDir, datasetId));
+    let link: PyYamlMapping | null;
+    let meta: PyYamlMapping | null;
+    let datasetId: string;
+    try {
+      link = await readMeta(join(runDir, INPUTS_FOLDER, name));
+      if (link === null || link['source_type'] !== 'DATASET') continue;
+      datasetId = String(link['source_id']);
+      meta = await readMeta(join(datasetsDir, datasetId));
+    } catch (err) {
+      // One damaged input never hides the run: it is left out, with one warning naming it.
+      if (!(err instanceof CorruptStoreError)) throw err;
+      warnOnce('RUNLOG_DATASET_MISSING', `${runDir}:${name}`, `runlog: input ${name} of the run in ${runDir} is left out: ${err.message}`);
+      continue;
+    }
     if (meta === null) {
       warnOnce('RUNLOG_DATASET_MISSING', `${runDir}:${datasetId}`, `runlog: dataset ${datasetId}, an input of the run in ${runDir}, is missing; it is left out.`);
       continue;
