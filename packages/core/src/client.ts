@@ -28,6 +28,8 @@ import type { StagedModelRequest } from './journal/staged-model.js';
 import { openStore } from './store-factory.js';
 import { RegistryDelegation } from './client-registry.js';
 import { WaitingRunEnds } from './waiting-run-ends.js';
+import type { Dataset, LogInputOptions } from './datasets/dataset-input.js';
+import { sendDatasetInputs, type DatasetInputSpec } from './datasets/send-inputs.js';
 import type { RegistryClientOptions } from './registry/registry-methods.js';
 import {
   normalizeValue,
@@ -476,6 +478,18 @@ export class RunlogClient extends RegistryDelegation {
   /** Writes `value` as JSON, or YAML when `artifactFile` ends in .yaml/.yml. */
   logDict(runId: string, value: unknown, artifactFile: string): Promise<void> {
     return this.artifacts.logDict(runId, value, artifactFile);
+  }
+
+  // ---- dataset inputs (asynchronous; endRun waits for them) ----
+
+  /** Records `dataset` as an input of the run, with its context ('train', 'eval') and input tags. */
+  logInput(runId: string, dataset: Dataset, opts: LogInputOptions = {}): Promise<void> {
+    return this.logInputs(runId, [{ ...opts, dataset }]);
+  }
+
+  /** Records several datasets as inputs of the run, in one request. */
+  logInputs(runId: string, inputs: DatasetInputSpec[]): Promise<void> {
+    return this.artifacts.track(runId, () => sendDatasetInputs(this.store, runId, inputs));
   }
 
   /**

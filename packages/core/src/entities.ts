@@ -1,3 +1,4 @@
+import type { RunInputs } from './datasets/dataset-input.js';
 /**
  * MLflow's tracking entities in camelCase. Field meanings and units follow MLflow's REST API:
  * every timestamp is Unix epoch milliseconds, ids are strings.
@@ -74,6 +75,8 @@ export interface RunData {
 export interface Run {
   info: RunInfo;
   data: RunData;
+  /** The datasets the run used (`logInput`); absent from stores that do not keep inputs. */
+  inputs?: RunInputs | undefined;
 }
 
 /** An artifact file or folder. */

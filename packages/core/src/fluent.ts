@@ -5,6 +5,8 @@ import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunStatus }
 import { InvalidArgumentError, NoActiveRunError, RunAlreadyActiveError, UnsentRecordsError } from './errors.js';
 import { ExitHooks } from './exit-hooks.js';
 import { defaultRunTags } from './run-context-tags.js';
+import type { Dataset, LogInputOptions } from './datasets/dataset-input.js';
+import type { DatasetInputSpec } from './datasets/send-inputs.js';
 import { environmentTags } from './run-environment-tags.js';
 import { startRunSystemMetrics, stopRunSystemMetrics } from './system-metrics/run-system-metrics.js';
 import { systemMetricsSettings, systemMetricsWanted } from './system-metrics/system-metrics-config.js';
@@ -454,6 +456,20 @@ export function logText(text: string, artifactFile: string): Promise<void> {
   const run = requireRun();
   if (!run) return Promise.resolve();
   return run.client.logText(run.runId, text, artifactFile);
+}
+
+/** Records a dataset as an input of the active run (`context`: 'train', 'eval', ...); endRun waits for it. */
+export function logInput(dataset: Dataset, opts?: LogInputOptions): Promise<void> {
+  const run = requireRun();
+  if (!run) return Promise.resolve();
+  return run.client.logInput(run.runId, dataset, opts);
+}
+
+/** Records several datasets as inputs of the active run, in one request. */
+export function logInputs(inputs: DatasetInputSpec[]): Promise<void> {
+  const run = requireRun();
+  if (!run) return Promise.resolve();
+  return run.client.logInputs(run.runId, inputs);
 }
 
 /** Writes an object as the artifact file `artifactFile` of the active run: YAML for .yaml/.yml, else JSON. */

@@ -52,6 +52,17 @@ export {
   type CreateLoggedModelOptions,
 } from './entities.js';
 
+// ---- Dataset inputs (logInput) ----
+export {
+  DATASET_CONTEXT_TAG,
+  type Dataset,
+  type DatasetInput,
+  type InputTag,
+  type RunInputs,
+  type LogInputOptions,
+} from './datasets/dataset-input.js';
+export type { DatasetInputSpec } from './datasets/send-inputs.js';
+
 // ---- MLflow's request limits (what one logBatch may carry) ----
 export {
   MAX_METRICS_PER_BATCH,
@@ -115,6 +126,8 @@ export {
   logArtifacts,
   logText,
   logDict,
+  logInput,
+  logInputs,
   getRun,
   getMetricHistory,
   listArtifacts,

@@ -63,3 +63,4 @@ export { SystemMetricsMonitor, type SystemMetricsMonitorOptions, type MonitorTim
 export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
 export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
 export { environmentTags, runlogVersion } from './run-environment-tags.js';
+export { defaultRunTags } from './run-context-tags.js';

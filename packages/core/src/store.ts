@@ -1,3 +1,4 @@
+import type { DatasetInput } from './datasets/dataset-input.js';
 import type { CreateLoggedModelOptions, LoggedModel, LoggedModelStatus } from './entities.js';
 import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
 import type { RegistryStore } from './registry/registry-store.js';
@@ -175,6 +176,11 @@ export interface TrackingStore {
   finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
   /** Links models to a run as its outputs (`runs/outputs`). */
   logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void>;
+  /**
+   * Records datasets as inputs of a run (`runs/log-inputs`). Idempotent per run and dataset (name
+   * and digest). Optional: a custom store without it refuses logInput with InvalidArgumentError.
+   */
+  logInputs?(runId: string, datasets: DatasetInput[]): Promise<void>;
 
   /** Releases connections and file handles. Idempotent. */
   close(): Promise<void>;

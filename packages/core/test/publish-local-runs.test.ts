@@ -122,6 +122,20 @@ describe('publishLocalRuns (local store → injected target store)', () => {
     assert.deepEqual(c!.warnings, []);
   });
 
+  it("publishes a run's dataset inputs, once even when published twice", async () => {
+    const srcRoot = freshDir('src');
+    const source = new FileStore(srcRoot);
+    const local = await source.createRun({ experimentId: '0', startTime: 1_700_000_000_000, tags: [] });
+    const dataset = { name: 'iris', digest: '0a1b2c3d', sourceType: 'local', source: '{"uri": "/data/iris.csv"}', profile: '{"num_rows": 3}' };
+    await source.logInputs(local.runId, [{ dataset, tags: [{ key: 'mlflow.data.context', value: 'train' }] }]);
+    await source.updateRun(local.runId, { status: 'FINISHED', endTime: 1_700_000_001_000 });
+    const target = new FileStore(freshDir('dst'));
+    const first = await publishLocalRuns({ from: srcRoot, to: target });
+    await publishLocalRuns({ from: srcRoot, to: target });
+    const published = await target.getRun(first.runs[0]!.serverId!);
+    assert.deepEqual(published.inputs, { datasetInputs: [{ dataset, tags: [{ key: 'mlflow.data.context', value: 'train' }] }] });
+  });
+
   it('publishing twice creates nothing twice and sends no record again', async () => {
     const src = await makeSource();
     const { store: target, calls } = counting(new FileStore(freshDir('dst')));

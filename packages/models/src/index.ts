@@ -51,3 +51,20 @@ export {
   type LogFigureOptions,
   type RunTarget,
 } from './media/index.js';
+
+// ---- Datasets for logInput (issue #13) ----
+export {
+  datasetFromArrays,
+  datasetFromRecords,
+  datasetFromCsv,
+  datasetFromJson,
+  type ArrayFeatures,
+  type ArrayData,
+  type ArrayDatasetOptions,
+  type DatasetOptions,
+  type FileDatasetOptions,
+  type DatasetSourceInfo,
+  type Cell,
+  type NumericTypedArray,
+  type NumericDtype,
+} from './datasets/index.js';

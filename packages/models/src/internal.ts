@@ -67,3 +67,6 @@ export {
 // Python-compatible encoding lives in core; re-exported here for flavor packages.
 export { pyJsonDumps, pyFloatRepr, PyFloat, PyFloatTree, pyYamlDump, pyYamlLoad, type PyYamlValue, type PyYamlDumpOptions } from '@runlog/core/internal';
 export { renderVegaLiteSvg, LOGGED_IMAGES_TAG, LOGGED_ARTIFACTS_TAG } from './media/index.js';
+export { tensorDataset, arraysDigest, tableDataset, tableDigest, typedColumn, codeSource, locationSource, toFlatArray, MAX_HASHED_ELEMENTS, type FlatArray, type TableColumn } from './datasets/index.js';
+export { numberHash, uint64Bytes } from './datasets/pandas-hash.js';
+export { resolveSource } from './datasets/dataset-source.js';

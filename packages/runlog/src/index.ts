@@ -67,6 +67,9 @@ export {
   logArtifacts,
   logText,
   logDict,
+  logInput,
+  logInputs,
+  DATASET_CONTEXT_TAG,
   getRun,
   getMetricHistory,
   listArtifacts,
@@ -96,6 +99,12 @@ export type {
   RunTag,
   RunData,
   Run,
+  Dataset,
+  DatasetInput,
+  InputTag,
+  RunInputs,
+  LogInputOptions,
+  DatasetInputSpec,
   FileInfo,
   PagedList,
   LoggedModelStatus,
@@ -198,7 +207,23 @@ export {
   type FlavorSaveOptions,
   type FlavorSaveResult,
   type FlavorLoadOptions,
+  datasetFromArrays,
+  datasetFromRecords,
+  datasetFromCsv,
+  datasetFromJson,
+  type ArrayFeatures,
+  type ArrayData,
+  type ArrayDatasetOptions,
+  type DatasetOptions,
+  type FileDatasetOptions,
+  type DatasetSourceInfo,
+  type Cell,
+  type NumericTypedArray,
+  type NumericDtype,
 } from '@runlog/models';
+
+// ---- Datasets of TF.js tensors (@runlog/tfjs; TF.js itself stays an optional peer) ----
+export { datasetFromTensor, datasetFromTfDataset, type TensorFeatures, type TensorDatasetOptions, type TfDataDatasetOptions } from '@runlog/tfjs';
 
 // ---- Serving (@runlog/serve) ----
 export { serveModel, type ServeOptions, type ServeHandle, type ServeStats, type BatchingOptions } from '@runlog/serve';

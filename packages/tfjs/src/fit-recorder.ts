@@ -1,9 +1,10 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { type AutologOptions, type RunStatus } from '@runlog/core';
+import { type AutologOptions, type DatasetInputSpec, type RunStatus } from '@runlog/core';
 import { beginAutologRun, finishAutologRun, warnOnce, type AutologRun } from '@runlog/core/internal';
 import { logModel, type Flavor } from '@runlog/models';
 import { autologCallback, callbacksWith, findEarlyStopping, readLogs, type FitEvents, type UnresolvedLogs } from './autolog-callback.js';
 import { earlyStoppingParams, fitArgParams, modelParams, pyStr, type EarlyStoppingLike, type FitKind } from './fit-params.js';
+import { fitDatasetInputs, fitInputs } from './fit-datasets.js';
 import { tensorNames } from './infer-signature.js';
 import { firstDatasetRows, firstRows } from './input-example-rows.js';
 import type { TfjsModule } from './resolve-tfjs.js';
@@ -33,7 +34,7 @@ export class FitRecorder implements FitEvents {
   private trainingModel: { stopTraining?: boolean } | undefined;
   private batches = 0;
   private batchSizeLogged: boolean;
-  private startup: { params: Record<string, string>; summary: string | undefined } | undefined;
+  private startup: { params: Record<string, string>; summary: string | undefined; inputs: DatasetInputSpec[] } | undefined;
   private readonly pending: Array<Promise<void>> = [];
 
   /**
@@ -95,7 +96,13 @@ export class FitRecorder implements FitEvents {
       this.model.summary(undefined, undefined, (line?: unknown) => lines.push(String(line ?? '')));
       summary = lines.join('\n');
     });
-    this.startup = { params, summary };
+    let inputs: DatasetInputSpec[] = [];
+    if (this.kind === 'fit' && this.options.logDatasets !== false) {
+      this.guard(() => {
+        inputs = fitInputs(callArgs);
+      });
+    }
+    this.startup = { params, summary, inputs };
     if (this.handle) this.logStartup(this.handle);
     if (!callbacks) return [...callArgs];
     const out = [...callArgs];
@@ -109,6 +116,7 @@ export class FitRecorder implements FitEvents {
     if (!startup) return;
     this.startup = undefined;
     this.logParams(handle, startup.params);
+    this.logInputs(handle, startup.inputs);
     if (startup.summary !== undefined) {
       const { runId, client } = handle.run;
       this.pending.push(client.logText(runId, startup.summary, 'model_summary.txt').catch((err: unknown) => this.warn(err)));
@@ -176,6 +184,14 @@ export class FitRecorder implements FitEvents {
     const handle = await this.ready;
     if (!handle) return;
     if (this.stoppedEpoch !== undefined) this.metric(handle, 'stopped_epoch', this.stoppedEpoch, 0, Date.now());
+    // fitDataset's data is read once training is over, so that describing it never competes with it.
+    if (this.kind === 'fitDataset' && this.options.logDatasets !== false) {
+      try {
+        this.logInputs(handle, await fitDatasetInputs(fitArgs));
+      } catch (err) {
+        this.warn(err);
+      }
+    }
     await Promise.all(this.pending);
     if (status === 'FINISHED' && this.options.logModels !== false) {
       try {
@@ -249,6 +265,12 @@ export class FitRecorder implements FitEvents {
     if (refused.length > 0) {
       this.warn(`params not logged, run ${runId} already has other values for them: ${refused.join(', ')}`);
     }
+  }
+
+  private logInputs(handle: AutologRun, inputs: DatasetInputSpec[]): void {
+    if (inputs.length === 0) return;
+    const { runId, client } = handle.run;
+    this.pending.push(client.logInputs(runId, inputs).catch((err: unknown) => this.warn(err)));
   }
 
   private guard(fn: () => void): void {

@@ -17,6 +17,8 @@ export interface AutologOptions {
   logModels?: boolean | undefined;
   /** Log an input example with the model (default false). */
   logInputExamples?: boolean | undefined;
+  /** Log the training and validation data as dataset inputs of the run (default true). */
+  logDatasets?: boolean | undefined;
   /** Log a signature with the model (default true). */
   logModelSignatures?: boolean | undefined;
   /** Also log batch-level metrics every N steps (default: off, epoch-level only). */

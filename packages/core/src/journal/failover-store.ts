@@ -1,6 +1,7 @@
+import type { DatasetInput } from '../datasets/dataset-input.js';
 import { randomUUID } from 'node:crypto';
 import type { CreateLoggedModelOptions, Experiment, FileInfo, Metric, Run, RunInfo } from '../entities.js';
-import { NetworkError, RetryableError } from '../errors.js';
+import { InvalidArgumentError, NetworkError, RetryableError } from '../errors.js';
 import { parseRetryAfterMs } from '../rest/retry-policy.js';
 import type { CreateRunRequest, FailoverAccess, LogBatch, StoreCapabilities, TrackingServerAccess, TrackingServerStore, TrackingStore, UpdateRunRequest } from '../store.js';
 import { ServerPresence } from './server-presence.js';
@@ -223,6 +224,11 @@ export class FailoverStore implements TrackingStore, FailoverAccess {
   }
   async logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
     return this.net(async () => this.inner.logModelOutputs(await this.serverId(runId), models));
+  }
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    const inner = this.inner;
+    if (!inner.logInputs) throw new InvalidArgumentError(`The store ${inner.displayUri} does not keep dataset inputs.`);
+    return this.net(async () => inner.logInputs!(await this.serverId(runId), datasets));
   }
   async createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions) {
     return this.net(async () => {

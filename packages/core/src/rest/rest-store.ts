@@ -1,3 +1,5 @@
+import { encodeDatasetInput } from './dataset-wire.js';
+import type { DatasetInput } from '../datasets/dataset-input.js';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listFilesRecursive } from '../fs-walk.js';
@@ -375,6 +377,13 @@ export class RestStore implements TrackingStore, TrackingServerAccess {
     await this.client.call('POST', 'runs/outputs', {
       body: { run_id: runId, models: models.map((m) => ({ model_id: m.modelId, step: m.step })) },
     });
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    // MLflow's server takes at most 1000 datasets per request.
+    for (let i = 0; i < datasets.length; i += 1000) {
+      await this.client.call('POST', 'runs/log-inputs', { body: { run_id: runId, datasets: datasets.slice(i, i + 1000).map(encodeDatasetInput) } });
+    }
   }
 
   /** Streams one artifact file to `dest` (temp file renamed into place); memory stays flat. */

@@ -3,6 +3,7 @@
  * Doubles that are not finite travel as the strings "NaN", "Infinity", "-Infinity" (protobuf JSON
  * mapping); JSON.stringify would turn them into null, so every metric value passes through here.
  */
+import { decodeRunInputs } from './dataset-wire.js';
 import type { Experiment, FileInfo, LoggedModel, Metric, Run, RunInfo, RunStatus } from '../entities.js';
 
 export function encodeDouble(v: number): number | string {
@@ -62,7 +63,7 @@ export function decodeRun(r: any): Run {
   for (const m of (r.data?.metrics ?? []) as any[]) metrics[m.key] = decodeDouble(m.value);
   const params: Record<string, string> = {};
   for (const p of (r.data?.params ?? []) as any[]) params[p.key] = p.value ?? '';
-  return { info: decodeRunInfo(r.info), data: { metrics, params, tags: tagsToRecord(r.data?.tags) } };
+  return { info: decodeRunInfo(r.info), data: { metrics, params, tags: tagsToRecord(r.data?.tags) }, inputs: decodeRunInputs(r.inputs) };
 }
 
 export function decodeFileInfo(f: any): FileInfo {

@@ -27,6 +27,8 @@ import { warnOnce } from './store-warnings.js';
 import { FileArtifacts, localPathFromUri } from './local-artifacts.js';
 import { listFilesRecursive } from '../fs-walk.js';
 import { generateExperimentId, generateRunId, generateRunName } from './names.js';
+import { readRunInputs, writeRunInputs } from './file-store-inputs.js';
+import { validateDatasetInput, type DatasetInput } from '../datasets/dataset-input.js';
 
 export interface FileStoreOptions {
   /** Clock in epoch milliseconds (creation, update and deletion times). Default Date.now. */
@@ -223,7 +225,7 @@ export class FileStore implements TrackingStore {
   async getRun(runId: string): Promise<Run> {
     await this.ready();
     const { dir, run } = await this.layout.findRun(runId);
-    return toRun(run, await readRunData(dir));
+    return { ...toRun(run, await readRunData(dir)), inputs: await readRunInputs(dir) };
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -245,7 +247,7 @@ export class FileStore implements TrackingStore {
         try {
           const run = await this.layout.readRunMeta(dir);
           if (!run || run.info.experimentId !== experimentId || !inView(view, run.info.lifecycleStage)) return null;
-          return toRun(run, await readRunData(dir));
+          return { ...toRun(run, await readRunData(dir)), inputs: await readRunInputs(dir) };
         } catch (err) {
           // One damaged run never hides the others: it is left out, with one warning naming it.
           if (!(err instanceof CorruptStoreError)) throw err;
@@ -350,6 +352,15 @@ export class FileStore implements TrackingStore {
    */
   async supportsLoggedModels(): Promise<boolean> {
     return false;
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    await this.ready();
+    for (const input of datasets) validateDatasetInput(input);
+    const { dir, run } = await this.layout.findRun(runId);
+    assertActive(run);
+    // One writer per experiment at a time: two runs logging the same dataset write its folder once.
+    await this.locks.run(`datasets:${run.info.experimentId}`, () => writeRunInputs(dir, runId, datasets));
   }
 
   async createLoggedModel(): Promise<never> {

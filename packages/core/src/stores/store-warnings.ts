@@ -8,7 +8,7 @@
 const warned = new Set<string>();
 
 /** Codes of the warnings, for `process.on('warning')` listeners. */
-export type StoreWarningCode = 'RUNLOG_TORN_LINE' | 'RUNLOG_EMPTY_METRIC_FILE' | 'RUNLOG_CORRUPT_RUN_SKIPPED' | 'RUNLOG_TORN_LINE_REPAIRED';
+export type StoreWarningCode = 'RUNLOG_TORN_LINE' | 'RUNLOG_EMPTY_METRIC_FILE' | 'RUNLOG_CORRUPT_RUN_SKIPPED' | 'RUNLOG_TORN_LINE_REPAIRED' | 'RUNLOG_DATASET_MISSING';
 
 export function warnOnce(code: StoreWarningCode, file: string, message: string): void {
   const key = `${code}\0${file}`;

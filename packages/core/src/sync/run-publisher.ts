@@ -75,6 +75,12 @@ export class RunPublisher {
     result.artifacts = sent.files;
     progress('artifacts-sent', serverId, { records, artifactFiles: sent.files, artifactBytes: sent.bytes });
 
+    // Dataset inputs: idempotent on the target (keyed by run, name and digest), so resending is safe.
+    const inputs = run.inputs?.datasetInputs ?? [];
+    if (inputs.length > 0) {
+      if (this.target.logInputs) await this.target.logInputs(serverId, inputs);
+      else result.warnings.push(`${inputs.length} dataset input(s) were not published: the target keeps none`);
+    }
     // Last: a run marked finished on the server is complete; and a deleted run takes no writes.
     if (run.info.status !== 'RUNNING' || run.info.endTime !== undefined) {
       await this.target.updateRun(serverId, { status: run.info.status, endTime: run.info.endTime ?? undefined });
