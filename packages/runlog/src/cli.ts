@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { debugRequested, reportError } from './cli/cli-errors.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -40,6 +41,7 @@ registerModelsCommand(program);
 registerSyncCommand(program);
 registerStatusCommand(program);
 registerServeCommand(program);
+registerRunCommand(program);
 
 const argv = process.argv.slice(2);
 // `serve` uses -h for the host, as `mlflow models serve` does; a bare `-h` with no host after it
