@@ -1,13 +1,18 @@
 // Helpers of the projects tests: throw-away projects, stores and git repositories.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RunlogClient, type Run } from '@runlog/core';
 
-/** A directory holding `files` (paths may have folders). */
-export function makeProject(files: Record<string, string>): string {
+/** The repository's node_modules (where tsx and the workspace packages are). */
+export const REPO_NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
+
+/** A directory holding `files` (paths may have folders); `linkModules` links the repository's node_modules into it. */
+export function makeProject(files: Record<string, string>, opts: { linkModules?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'runlog-project-test-'));
+  if (opts.linkModules) symlinkSync(REPO_NODE_MODULES, join(dir, 'node_modules'), 'dir');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
