@@ -81,6 +81,8 @@ async function buildEnv(dir: string, lockfile: string, cacheDir: string, envDir:
     await copyFile(lockfile, join(building, lockfile.slice(lockfile.lastIndexOf('/') + 1)));
     if (existsSync(join(dir, '.npmrc'))) await copyFile(join(dir, '.npmrc'), join(building, '.npmrc'));
     await npmCi(building, timeoutMs);
+    // A project without dependencies gets no node_modules from npm ci; the link needs a target.
+    await mkdir(join(building, 'node_modules'), { recursive: true });
     await writeFile(join(building, READY_MARK), `${new Date().toISOString()}\n`);
     try {
       await rename(building, envDir);
