@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,11 @@ import { git, gitInfo, isBranch, type GitInfo } from './git.js';
 export interface FetchedProject {
   /** The directory holding the MLproject (the subdirectory of a clone when `#subdir` was given). */
   dir: string;
-  /** The URI as the run records it in `mlflow.source.name`. */
+  /**
+   * The URI as the run records it in `mlflow.source.name`, as `mlflow run` does: for a local
+   * folder (no `#`) `file://<work tree>#<path in it>` inside git, else its absolute path; any other
+   * URI (a git URL, anything with `#subdir`) as given.
+   */
   sourceName: string;
   /** Git facts of `dir` (for a clone: the checked-out version), if it is in a git work tree. */
   git: GitInfo | undefined;
@@ -22,7 +26,7 @@ export interface FetchedProject {
 
 /** `uri` without quotes, split at `#` into the repository and its subdirectory. */
 export function splitSubdirectory(uri: string): { base: string; subdir: string } {
-  const unquoted = uri.replace(/^['"]+|['"]+$/g, '');
+  const unquoted = unquote(uri);
   const hash = unquoted.indexOf('#');
   const base = hash < 0 ? unquoted : unquoted.slice(0, hash);
   const subdir = hash < 0 ? '' : unquoted.slice(hash + 1);
@@ -52,7 +56,7 @@ export async function fetchProject(uri: string, opts: { version?: string | undef
     const dir = join(local, subdir);
     if (!existsSync(dir)) throw new InvalidArgumentError(`Could not find subdirectory ${subdir} of ${local}`);
     const info = await gitInfo(dir);
-    return { dir, sourceName: localSourceName(resolve(dir), info), git: info, branch: undefined, cleanup: async () => {} };
+    return { dir, sourceName: sourceName(uri, local, info), git: info, branch: undefined, cleanup: async () => {} };
   }
   if (local !== undefined && (await gitInfo(local)) === undefined) {
     throw new InvalidArgumentError('Setting a version is only supported for Git project URIs');
@@ -77,19 +81,24 @@ export async function fetchProject(uri: string, opts: { version?: string | undef
     if (!existsSync(dir)) throw new InvalidArgumentError(`Could not find subdirectory ${subdir} of ${repo}`);
     const info = await gitInfo(dir);
     const branch = version !== undefined && (await isBranch(temp, version)) ? version : undefined;
-    const sourceName = local !== undefined ? localSourceName(resolve(local, subdir), await gitInfo(local)) : uri.replace(/^['"]+|['"]+$/g, '');
-    return { dir, sourceName, git: info, branch, cleanup };
+    const name = local === undefined ? unquote(uri) : sourceName(uri, local, await gitInfo(local));
+    return { dir, sourceName: name, git: info, branch, cleanup };
   } catch (err) {
     await cleanup();
     throw err;
   }
 }
 
-/** MLflow's source name for a local project: `file://<work tree>#<subdir>` inside git, else the path. */
-function localSourceName(dir: string, info: GitInfo | undefined): string {
-  if (info === undefined) return dir;
-  const rel = dir.startsWith(info.topLevel) ? dir.slice(info.topLevel.length).replace(/^\//, '') : '';
+function sourceName(uri: string, local: string, info: GitInfo | undefined): string {
+  if (unquote(uri).includes('#')) return unquote(uri);
+  if (info === undefined) return local;
+  const real = realpathSync(local);
+  const rel = real.startsWith(info.topLevel) ? real.slice(info.topLevel.length).replace(/^\//, '') : '';
   return `file://${info.topLevel}${rel === '' ? '' : `#${rel}`}`;
+}
+
+function unquote(uri: string): string {
+  return uri.replace(/^['"]+|['"]+$/g, '');
 }
 
 function firstLine(text: string): string {

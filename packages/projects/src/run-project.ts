@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, RunlogClient } from '@runlog/core';
+import { validateKey } from '@runlog/core/internal';
 import { resolveRegistryUri } from '@runlog/models';
 import { checkEnvManager, defaultEnvManager, prepareEnv, prependPath, type EnvManager, type PreparedEnv } from './npm-env.js';
 import { checkParameters, resolveParameters, type RemotePathResolver, type UserParameters } from './parameters.js';
@@ -41,7 +42,7 @@ export interface RunProjectOptions extends ProjectSourceOptions {
   parentRunId?: string | undefined;
   /** More tags for the run. */
   tags?: Record<string, string> | undefined;
-  /** The client to record with; default one opened on `trackingUri` (closed when the run ends). */
+  /** The client to record with; default one opened on `trackingUri` (in memory: the launcher creates the run and logs its params synchronously; closed when the run ends). */
   client?: RunlogClient | undefined;
   trackingUri?: string | undefined;
   /** More environment variables for the command. */
@@ -112,7 +113,7 @@ export async function launchRun(
   lifecycle: { cleanupProject: boolean },
 ): Promise<SubmittedRun> {
   const ownClient = opts.client === undefined;
-  const client = opts.client ?? new RunlogClient({ trackingUri: opts.trackingUri });
+  const client = opts.client ?? new RunlogClient({ trackingUri: opts.trackingUri, durability: 'memory' });
   let storageDir: string | undefined;
   const finalize = async () => {
     if (storageDir !== undefined) await rm(storageDir, { recursive: true, force: true });
@@ -127,6 +128,8 @@ export async function launchRun(
       return downloadUri(client, uri, dst);
     };
     const resolved = await resolveParameters(prepared.entry, opts.parameters ?? {}, { cwd: prepared.cwd, resolveRemote });
+    // A param name the store would refuse is refused here, before the run exists.
+    for (const key of Object.keys(resolved.logged)) validateKey('param', key);
     const experimentId = await resolveExperimentId(client, opts);
     const tags = { ...projectRunTags({ fetched: prepared.fetched, entryPoint: prepared.entry.name, env: prepared.env, parentRunId: opts.parentRunId }), ...opts.tags };
     let runId: string;

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, RunlogClient, type Run, type RunStatus } from '@runlog/core';
+import { validateKey } from '@runlog/core/internal';
 import { checkParameters } from './parameters.js';
+import { shellQuote } from './shell-quote.js';
 import { projectRunTags } from './project-tags.js';
 import { launchRun, prepareProject, type RunProjectOptions } from './run-project.js';
 import type { SubmittedRun } from './submitted-run.js';
@@ -75,7 +77,7 @@ export class Sweep {
     const space = sweepSpace(opts.parameters);
     const prepared = await prepareProject(opts);
     const ownClient = opts.client === undefined;
-    const client = opts.client ?? new RunlogClient({ trackingUri: opts.trackingUri });
+    const client = opts.client ?? new RunlogClient({ trackingUri: opts.trackingUri, durability: 'memory' });
     try {
       const identityParts = { source: prepared.fetched.sourceName, entryPoint: prepared.entry.name, version: opts.version ?? null, mode: opts.mode, trials: opts.trials ?? null, space };
       const id = sweepIdentity({ ...identityParts, seed: opts.seed ?? null });
@@ -83,6 +85,7 @@ export class Sweep {
       const combos = sweepCombinations(space, opts.mode, { trials: opts.trials, seed });
       // Every combination is checked before the parent exists: a bad value leaves no run behind.
       for (const combo of combos) checkParameters(prepared.entry, combo, prepared.cwd);
+      for (const key of Object.keys(space)) validateKey('param', shellQuote(key));
       const experimentId = await experimentIdOf(client, opts);
       const parent = await findOrCreateParent(client, experimentId, id, opts, projectRunTags({ fetched: prepared.fetched, entryPoint: prepared.entry.name, env: prepared.env }));
       const finished = await finishedChildren(client, experimentId, parent);
@@ -120,7 +123,16 @@ export class Sweep {
           opts.onChild?.({ phase: 'end', child });
         }
       };
-      await Promise.all(Array.from({ length: Math.min(maxParallel, combos.length) }, () => worker()));
+      try {
+        await Promise.all(Array.from({ length: Math.min(maxParallel, combos.length) }, () => worker()));
+      } catch (err) {
+        // A child that could not start (a download failed, the server went away): stop the others
+        // and leave the parent FAILED, not RUNNING.
+        this.signal('SIGTERM');
+        await Promise.allSettled([...this.running].map((r) => r.result()));
+        await client.setTerminated(parent, 'FAILED').catch(() => undefined);
+        throw err;
+      }
       const ranked = rank(children, opts.metric, opts.metricMode ?? 'min');
       const best = opts.metric === undefined ? undefined : ranked.find((c) => c.status === 'FINISHED' && c.metric !== undefined);
       if (best !== undefined) await recordBest(client, parent, best, opts.metric!);

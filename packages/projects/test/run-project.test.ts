@@ -66,6 +66,21 @@ describe('run() on the local store', () => {
     assert.equal((await store.client.getRun(submitted.runId)).info.status, 'KILLED');
   });
 
+  it('downloads a runs:/ URI given to a path parameter and hands the command a local path', async () => {
+    const source = await store.client.createRun('0', { runName: 'has-data' });
+    const dataDir = makeProject({ 'train.csv': 'x,y\n1,2\n' });
+    await store.client.logArtifact(source.info.runId, join(dataDir, 'train.csv'), 'data');
+    await store.client.setTerminated(source.info.runId, 'FINISHED');
+    const dir = makeProject({
+      MLproject: 'entry_points:\n  main:\n    parameters:\n      data: path\n    command: "node copy.mjs {data}"\n',
+      'copy.mjs': "import { readFileSync, writeFileSync } from 'node:fs';\nwriteFileSync('copied.txt', readFileSync(process.argv[2], 'utf8'));\n",
+    });
+    const submitted = await run({ uri: dir, parameters: { data: `runs:/${source.info.runId}/data/train.csv` }, trackingUri: store.uri, stdio: 'ignore' });
+    assert.equal(await submitted.wait(), true);
+    assert.equal(readFileSync(join(dir, 'copied.txt'), 'utf8'), 'x,y\n1,2\n');
+    assert.equal((await store.client.getRun(submitted.runId)).data.params.data, `runs:/${source.info.runId}/data/train.csv`);
+  });
+
   it('refuses bad input before any run exists: unknown entry point, missing param, bad float, bad int, missing path, unknown git ref', async () => {
     const fresh = makeStore();
     try {
@@ -108,7 +123,8 @@ describe('run() on the local store', () => {
     const tagRun = await store.client.getRun(byTag.runId);
     assert.equal(tagRun.data.tags['mlflow.source.git.commit'], v1);
     assert.equal(tagRun.data.tags['mlflow.source.git.branch'], undefined);
-    assert.equal(tagRun.data.tags['mlflow.source.name'], `file://${repo}#proj`);
+    // With #subdir the URI is recorded as given, as `mlflow run` records it.
+    assert.equal(tagRun.data.tags['mlflow.source.name'], `${repo}#proj`);
 
     // On branch `exp` rec.mjs is gone: the command fails, which proves the branch was checked out.
     const byBranch = await run({ uri: `${repo}#proj`, version: 'exp', trackingUri: store.uri, stdio: 'ignore' });

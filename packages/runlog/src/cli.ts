@@ -47,6 +47,9 @@ const argv = process.argv.slice(2);
 // `serve` uses -h for the host, as `mlflow models serve` does; a bare `-h` with no host after it
 // can only be a request for help.
 if (argv[0] === 'serve' && argv.at(-1) === '-h') argv[argv.length - 1] = '--help';
+// `run --version <git ref>` is the project's version (as for `mlflow run`), not runlog's: after
+// `run`, options belong to the subcommand.
+if (argv[0] === 'run') program.enablePositionalOptions();
 
 try {
   await program.parseAsync(argv, { from: 'user' });

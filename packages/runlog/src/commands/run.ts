@@ -48,6 +48,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-parallel <n>', 'sweep: children running at once (default 1)', integerAtLeast(1))
     .option('--metric <key>', "sweep: metric that ranks the children (each child's latest value)")
     .addOption(new Option('--mode <mode>', 'sweep: whether the lowest or the highest --metric is best').choices(['min', 'max']).default('min'))
+    .addOption(new Option('--debug', 'print stack traces of errors (also RUNLOG_DEBUG=1)').hideHelp())
     .option('--seed <n>', 'random sweep: seed of the draw (default: derived from the sweep, so a rerun draws the same)', integerAtLeast(0))
     .action(async (uri: string, opts: RunCliOptions) => {
       if (opts.experimentName !== undefined && opts.experimentId !== undefined) {
