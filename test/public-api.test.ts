@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const SNAPSHOT = fileURLToPath(new URL('./snapshots/public-api.json', import.meta.url));
-const PACKAGES = ['runlog', '@runlog/core', '@runlog/models', '@runlog/serve', '@runlog/onnx', '@runlog/tfjs'] as const;
+const PACKAGES = ['runlog', '@runlog/core', '@runlog/models', '@runlog/serve', '@runlog/projects', '@runlog/onnx', '@runlog/tfjs'] as const;
 
 /** Plumbing that must never be public again (named in issue #11). */
 const NEVER_PUBLIC = [

@@ -669,6 +669,25 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
   }
 }
 
+/**
+ * Runs the venv's `mlflow` command line (e.g. `mlflow run <dir> --env-manager local`) with the
+ * harness's Python child environment plus `opts.env`, in its own process group (killed at the
+ * timeout, default 180 s). Resolves with the exit code and output; never rejects for a failure.
+ */
+export async function runMlflowCli(
+  env: MlflowEnv,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  installExitHooks();
+  const res = await runCapture(env.mlflowBin, args, {
+    cwd: opts.cwd ?? (await processTempDir()),
+    timeoutMs: opts.timeoutMs ?? 180_000,
+    env: { ...process.env, ...PY_CHILD_ENV, ...opts.env },
+  });
+  return { code: res.code, stdout: res.stdout, stderr: res.stderr };
+}
+
 // ---------------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ export { startRunForAutolog } from './fluent.js';
 export { validateKey, validateArtifactPath } from './validation.js';
 export {
   pyFloatRepr,
+  parsePythonFloat,
+  parsePythonInt,
   PyFloat,
   PyFloatTree,
   pyJsonDumps,

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { debugRequested, reportError } from './cli/cli-errors.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -40,11 +41,15 @@ registerModelsCommand(program);
 registerSyncCommand(program);
 registerStatusCommand(program);
 registerServeCommand(program);
+registerRunCommand(program);
 
 const argv = process.argv.slice(2);
 // `serve` uses -h for the host, as `mlflow models serve` does; a bare `-h` with no host after it
 // can only be a request for help.
 if (argv[0] === 'serve' && argv.at(-1) === '-h') argv[argv.length - 1] = '--help';
+// `run --version <git ref>` is the project's version (as for `mlflow run`), not runlog's: after
+// `run`, options belong to the subcommand.
+if (argv[0] === 'run') program.enablePositionalOptions();
 
 try {
   await program.parseAsync(argv, { from: 'user' });

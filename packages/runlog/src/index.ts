@@ -228,6 +228,23 @@ export { datasetFromTensor, datasetFromTfDataset, type TensorFeatures, type Tens
 // ---- Serving (@runlog/serve) ----
 export { serveModel, type ServeOptions, type ServeHandle, type ServeStats, type BatchingOptions } from '@runlog/serve';
 
+// ---- Projects (@runlog/projects): `mlflow.run` / `mlflow.projects.run` ----
+export {
+  run,
+  runSweep,
+  Sweep,
+  SubmittedRun,
+  loadProject,
+  type RunProjectOptions,
+  type RunOutcome,
+  type SweepOptions,
+  type SweepResult,
+  type SweepChild,
+  type ProjectSpec,
+  type EntryPointSpec,
+  type ParameterSpec,
+} from '@runlog/projects';
+
 // ---- Autolog ----
 export { autolog, registerAutologPlugin, type RunlogAutologOptions } from './autolog.js';
 
