@@ -14,6 +14,7 @@ export { RestStore } from './rest/rest-store.js';
 export { FileStore } from './stores/file-store.js';
 export { openStore, openRegistryStore } from './store-factory.js';
 export { startRunForAutolog } from './fluent.js';
+export { defaultRunTags } from './run-context-tags.js';
 export { validateKey, validateArtifactPath } from './validation.js';
 export {
   pyFloatRepr,
@@ -65,4 +66,3 @@ export { SystemMetricsMonitor, type SystemMetricsMonitorOptions, type MonitorTim
 export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
 export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
 export { environmentTags, runlogVersion } from './run-environment-tags.js';
-export { defaultRunTags } from './run-context-tags.js';

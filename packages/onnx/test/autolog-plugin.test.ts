@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import {
   activeRun,
-  downloadArtifacts,
   endRun,
   getClient,
   getMetricHistory,
   getRun,
-  listArtifacts,
   searchRuns,
   setTrackingUri,
   shutdown,
@@ -282,14 +280,20 @@ describe('onnx autolog', () => {
     assert.equal(sha(fromBytes!), sha(fromPath!));
     assert.notEqual(sha(external!), sha(fromPath!));
 
-    const files = async (r: Run) => (await listArtifacts(r.info.runId, 'model')).map((f) => f.path).sort();
-    assert.deepEqual(await files(fromBytes!), [], 'a model already logged by this process is not logged again');
-    assert.ok((await files(fromPath!)).includes('model/model.onnx'));
-    assert.ok((await files(external!)).includes('model/onnx-external.weights'), 'external data travels with the model');
-    const mlmodel = await readFile(await downloadArtifacts(fromPath!.info.runId, 'model/MLmodel', await tempDir()), 'utf8');
+    // MLflow 3: each model is a LoggedModel named 'model', the run's output.
+    const outputs = async (r: Run) => (await getClient().getRun(r.info.runId)).outputs?.modelOutputs ?? [];
+    const modelDir = async (r: Run) => {
+      const [out] = await outputs(r);
+      const lm = await getClient().getLoggedModel(out!.modelId);
+      assert.equal(lm.name, 'model');
+      return getClient().downloadFromArtifactUri(lm.artifactUri, '', await tempDir());
+    };
+    assert.deepEqual(await outputs(fromBytes!), [], 'a model already logged by this process is not logged again');
+    const pathDir = await modelDir(fromPath!);
+    assert.ok((await readdir(pathDir)).includes('model.onnx'));
+    assert.ok((await readdir(await modelDir(external!))).includes('onnx-external.weights'), 'external data travels with the model');
+    const mlmodel = await readFile(join(pathDir, 'MLmodel'), 'utf8');
     assert.match(mlmodel, /loader_module: mlflow.onnx/);
     assert.match(mlmodel, /signature:\n {2}inputs: '\[\{"name": "x", "type": "tensor", "tensor-spec": \{"dtype": "float32"/);
-    const history = JSON.parse(fromPath!.data.tags['mlflow.log-model.history']!);
-    assert.equal(history[0].artifact_path, 'model');
   });
 });
