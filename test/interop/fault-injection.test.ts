@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { RunlogClient, type RunlogClientOptions } from '@runlog/core';
 import { startFaultProxy, type Fault, type FaultProxy, type ProxyLogEntry } from '../support/fault-proxy.js';
-import { ensureMlflow, runPython, sharedMlflowServer, type MlflowEnv, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, startMlflowServer, type MlflowEnv, type MlflowServer } from '../support/mlflow-env.js';
 import { PY_VALUE_PRELUDE } from '../support/python-values.js';
 
 // Issue #5, proof 3: a proxy in front of a real MLflow server injects 429 with Retry-After, 503s,
@@ -139,7 +139,7 @@ describe('fault injection between runlog and a real MLflow 3.18 server', { skip:
   let proxy: FaultProxy | undefined;
   let client: RunlogClient | undefined;
   before(async () => {
-    server = await sharedMlflowServer(env!);
+    server = await startMlflowServer(env!);
   });
   afterEach(async () => {
     await client?.close(5000);
