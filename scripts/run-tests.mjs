@@ -5,13 +5,21 @@
 // are passed to node (e.g. --test-name-pattern=...).
 //
 // Each file runs in its own `node --test` process with its own journal directory, and up to
-// RUNLOG_TEST_CONCURRENCY (default 2) files run at once: they use temp dirs, port-0 servers and, for
-// interop, their own MLflow server. The files in SERIAL run afterwards one at a time, alone: they
+// RUNLOG_TEST_CONCURRENCY (default 2) files run at once: they use temp dirs and port-0 servers.
+// (4 at once made time-bounded interop tests fail on a machine loaded by others.) The longest files
+// start first (durations of the last run are kept in node_modules/.cache/runlog-tests/), so none is
+// left running alone at the end. The files in SERIAL run afterwards one at a time, alone: they
 // measure wall-clock time or sleep for a fixed while and expect the other side to have moved, which
 // a busy neighbour can break. A file's output is printed whole when it ends, then a table of the
-// slowest files and the totals.
+// slowest files, the harness's counts and the totals.
+//
+// Shared MLflow server: when a selected file calls sharedMlflowServer() (test/support/mlflow-env.ts),
+// one plain `mlflow server` is started here, beside the first files, by test/support/
+// shared-mlflow-host.ts, and every file that asks for it gets it (RUNLOG_TEST_MLFLOW_SHARED names
+// the file where its address appears). It is stopped when the run ends, also on a failure, Ctrl-C
+// or SIGTERM; if this process is killed outright, the host sees its stdin close and stops it too.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,12 +53,61 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = Math.max(1, Number(process.env.RUNLOG_TEST_CONCURRENCY) || Math.min(2, availableParallelism()));
-// Interop files are the longest (each starts MLflow): start them first so none is left running alone at the end.
-const parallel = selected.filter((f) => !SERIAL.has(f)).sort((a, b) => Number(b.includes('/interop/')) - Number(a.includes('/interop/')));
+
+// Longest first, by the durations of the last run; files never timed count as long when they are
+// interop files (each waits on MLflow), short otherwise.
+const durationsFile = join(root, 'node_modules', '.cache', 'runlog-tests', 'durations.json');
+const lastDurations = readJson(durationsFile) ?? {};
+const expected = (f) => lastDurations[f] ?? (f.includes('/interop/') ? 120 : 5);
+const parallel = selected.filter((f) => !SERIAL.has(f)).sort((a, b) => expected(b) - expected(a));
 const serial = selected.filter((f) => SERIAL.has(f));
 
 // Journals of runs logged to test servers go to throw-away directories, never the user's own.
-const journalRoot = process.env.RUNLOG_JOURNAL_DIR ?? mkdtempSync(join(tmpdir(), 'runlog-test-journal-'));
+const scratch = mkdtempSync(join(tmpdir(), 'runlog-test-run-'));
+const journalRoot = process.env.RUNLOG_JOURNAL_DIR ?? join(scratch, 'journals');
+const statsFile = join(scratch, 'harness-stats.txt');
+const shared = selected.some((f) => readFileSync(join(root, f), 'utf8').includes('sharedMlflowServer(')) ? startSharedServer() : undefined;
+const running = new Set();
+
+/** Starts the shared MLflow server's host; children learn its info file from the environment. */
+function startSharedServer() {
+  const infoFile = join(scratch, 'shared-mlflow.json');
+  const host = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'test/support/shared-mlflow-host.ts', infoFile], {
+    cwd: root,
+    env: { ...process.env, RUNLOG_TEST_STATS: statsFile },
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => host.once('close', resolve));
+  return {
+    env: { RUNLOG_TEST_MLFLOW_SHARED: infoFile, RUNLOG_TEST_MLFLOW_SHARED_PID: String(host.pid) },
+    /** Closing its stdin makes the host exit, and its exit hook kills the server; SIGKILL if it hangs. */
+    async stop() {
+      host.stdin.end();
+      const timer = setTimeout(() => host.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+// Ctrl-C or SIGTERM: stop the files that run and the shared server, then leave with the signal's code.
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.once(sig, () => {
+    for (const child of running) child.kill('SIGTERM');
+    void (shared?.stop() ?? Promise.resolve()).finally(() => {
+      rmSync(scratch, { recursive: true, force: true });
+      process.exit(code);
+    });
+  });
+}
 
 /** Runs one file; resolves to its exit code, duration and counts once its output is printed. */
 function runFile(file, index) {
@@ -58,14 +115,16 @@ function runFile(file, index) {
   const journalDir = process.env.RUNLOG_JOURNAL_DIR ?? join(journalRoot, String(index));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', ...flags, file], {
     cwd: root,
-    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
+    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir, RUNLOG_TEST_STATS: statsFile, ...shared?.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   const chunks = [];
   child.stdout.on('data', (c) => chunks.push(c));
   child.stderr.on('data', (c) => chunks.push(c));
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      running.delete(child);
       const output = Buffer.concat(chunks).toString('utf8');
       const seconds = (Date.now() - started) / 1000;
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
@@ -90,8 +149,38 @@ async function runAll(list, limit, offset) {
 }
 
 const started = Date.now();
-const results = [...(await runAll(parallel, concurrency, 0)), ...(await runAll(serial, 1, parallel.length))];
-if (!process.env.RUNLOG_JOURNAL_DIR) rmSync(journalRoot, { recursive: true, force: true });
+let results;
+try {
+  results = [...(await runAll(parallel, concurrency, 0))];
+  // The serial files do not use the shared server: stop it before they run alone.
+  if (!serial.some((f) => readFileSync(join(root, f), 'utf8').includes('sharedMlflowServer('))) await shared?.stop();
+  results.push(...(await runAll(serial, 1, parallel.length)));
+} finally {
+  await shared?.stop();
+}
+const stats = (readText(statsFile) ?? '').split('\n').filter(Boolean).reduce((m, e) => m.set(e, (m.get(e) ?? 0) + 1), new Map());
+rmSync(scratch, { recursive: true, force: true });
+saveDurations(results);
+
+function readText(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps this run's durations for the next run's order (best effort: a cache, not a record). */
+function saveDurations(list) {
+  try {
+    const next = { ...lastDurations };
+    for (const r of list) next[r.file] = Math.round(r.seconds * 10) / 10;
+    mkdirSync(join(durationsFile, '..'), { recursive: true });
+    writeFileSync(durationsFile, JSON.stringify(next, null, 1));
+  } catch {
+    // no cache then
+  }
+}
 
 const sum = (key) => results.reduce((n, r) => n + r[key], 0);
 const failed = results.filter((r) => !r.ok);
@@ -102,6 +191,8 @@ process.stdout.write(
     `# ==== ${results.length} files (${parallel.length} at ${concurrency} at a time, ${serial.length} alone) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     '# slowest files:',
     ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}${SERIAL.has(r.file) ? '  (alone)' : ''}`),
+    `# harness: ${stats.get('server-start') ?? 0} mlflow server starts (restarts included), ${stats.get('shared-server-use') ?? 0} uses of the shared server, ` +
+      `${stats.get('python-fork-server') ?? 0} python fork servers, ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
     ...failed.map((r) => `# FAILED ${r.file}`),
     // The closing line, in the plain form any CI reads: a file that failed without a failing test
     // (it crashed at import, or a test was cancelled) counts as one failure.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from 'runlog';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
@@ -25,7 +25,7 @@ describe('artifact streaming against a real MLflow 3.18 server', { skip: env ? f
   let client: RunlogClient;
   let dir: string;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
     client = new RunlogClient({ trackingUri: server.uri, durability: 'memory' });
     dir = await mkdtemp(join(tmpdir(), 'runlog-stream-'));
   });

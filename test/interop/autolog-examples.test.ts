@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { PY_VALUE_PRELUDE } from '../support/python-values.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 const TSX = import.meta.resolve('tsx');
@@ -59,7 +59,7 @@ describe('autolog examples, read back by Python MLflow 3.18', { skip: env ? fals
   let server: MlflowServer;
   let dir: string;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
     dir = await mkdtemp(join(tmpdir(), 'runlog-examples-'));
   });
   after(async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from 'runlog';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 import { runCli, STACK_LINE } from '../support/run-cli.js';
 
 const env = await ensureMlflow();
@@ -17,7 +17,7 @@ describe('runlog CLI against real MLflow 3.18', { skip: env ? false : 'MLflow in
   let tmp: string;
   let pyRunId: string;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
     tmp = await mkdtemp(join(tmpdir(), 'runlog-cli-interop-'));
     const made = await runPython(
       env!,

@@ -12,7 +12,7 @@ import { loadModel, logModel, saveModel } from '@runlog/models';
 import { loadOnnxSession } from '@runlog/onnx';
 import * as ort from 'onnxruntime-node';
 import * as runlog from 'runlog';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
@@ -57,7 +57,7 @@ describe('onnx flavor against real MLflow 3.18', { skip: env ? false : 'MLflow i
   let server: MlflowServer;
   let work: string;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
     work = await mkdtemp(join(tmpdir(), 'runlog-onnx-interop-'));
   });
   after(async () => {

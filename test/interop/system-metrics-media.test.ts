@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as runlog from 'runlog';
 import { PY_VALUE_PRELUDE } from '../support/python-values.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
@@ -150,7 +150,7 @@ describe('system metrics, images, tables and figures read by Python MLflow 3.18'
   });
 
   it('from a real MLflow server: system metric histories, the image layout and tag, load_table, the figure', async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
     const { runId, experimentId } = await logEverything(server.uri, 'media-rest');
     const py = await runPython(env!, pythonReadBack(server.uri, runId, experimentId));
     checkReadBack(py, runId);

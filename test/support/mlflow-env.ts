@@ -15,7 +15,21 @@
 //   a temp dir, waits for /health, and returns a handle whose stop()/restart() manage the whole
 //   process group. Every server (and every runPython child) is killed when this process exits.
 // - `runPython()` runs a snippet with the venv's interpreter and returns the JSON object printed
-//   on its last stdout line.
+//   on its last stdout line. The snippet runs in a fork of one long-lived interpreter per test
+//   process that imported mlflow once (python-worker.ts): it still starts from a fresh
+//   interpreter's state, with its own cwd, environment, exit code and process group.
+//   RUNLOG_PY_FORK_SERVER=0 spawns a fresh `python -` per snippet instead, as does an opts.env
+//   that changes a variable read only at interpreter start (PYTHON*, PATH, ...).
+// - Opt-in, for tests that need "a plain server" and never stop, restart or reconfigure it:
+//   `sharedMlflowServer()` returns the one server (sqlite, default options) that
+//   scripts/run-tests.mjs starts once per run and shares between files (a file run any other way
+//   starts its own on first use). Other files write to it at the same time, so use names no other
+//   file uses (`uniqueName('my-exp')`), read back by id or within your own experiment, and never
+//   assert on "everything" (all runs of Default, all registered models). Its stop() is a no-op.
+//   A file that pushes heavy traffic under a time bound (e.g. fault injection) keeps its own
+//   server: on a loaded machine, one server's CPU shared by several files stretches every answer.
+// - RUNLOG_TEST_STATS=<file>: each server start, shared-server use and Python process is counted
+//   there, one line per event (the runner prints the totals).
 //
 // Usage pattern in a test file (top-level await is fine, test files are ESM):
 //
@@ -32,12 +46,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { forkPython, type GroupTracker } from './python-worker.js';
 
 /** The MLflow release runlog is wire- and file-compatible with. */
 export const MLFLOW_VERSION = '3.18.0';
@@ -400,6 +416,24 @@ function installExitHooks(): void {
   }
 }
 
+/** How python-worker.ts registers the process groups it starts with the exit hooks above. */
+const GROUP_TRACKER: GroupTracker = {
+  started: (pgid) => {
+    installExitHooks();
+    liveGroups.add(pgid);
+  },
+  finished: (pgid) => {
+    killGroup(pgid, 'SIGKILL');
+    liveGroups.delete(pgid);
+  },
+};
+
+/** Counts harness events (server starts, Python processes) for the runner's summary when asked to. */
+function recordStat(event: string): void {
+  const file = process.env.RUNLOG_TEST_STATS;
+  if (file) appendFileSync(file, `${event}\n`);
+}
+
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -491,6 +525,7 @@ export async function startMlflowServer(env: MlflowEnv, opts: StartServerOptions
       '--artifacts-destination', artifactsDir,
       '--workers', String(workers),
     ];
+    recordStat('server-start');
     const proc = spawn(env.mlflowBin, args, {
       cwd: tmpDir, // anything relative (./mlruns, ./mlflow.db) lands in the temp dir
       env: childEnv,
@@ -610,6 +645,77 @@ export async function startMlflowServer(env: MlflowEnv, opts: StartServerOptions
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// the shared server
+// ---------------------------------------------------------------------------------------------
+
+/** What the runner's server host (shared-mlflow-host.ts) writes once its server is healthy. */
+export interface SharedServerInfo {
+  uri: string;
+  port: number;
+  tmpDir: string;
+  artifactsDir: string;
+  backendUri: string;
+  logFile: string;
+  error?: string;
+}
+
+let sharedInProcess: Promise<MlflowServer> | undefined;
+
+/**
+ * A plain `mlflow server` (sqlite backend, default options) shared with every other test file of
+ * the run that asks for one: the runner starts it once (RUNLOG_TEST_MLFLOW_SHARED names the file
+ * its host writes), and a file run without the runner gets one of its own, started on first use.
+ * Other files write to it at the same time: use names no other file uses (uniqueName()), and read
+ * back by id or by your own experiment, never "all runs of Default". stop() only lets go of it;
+ * restart() rejects: a test that stops or restarts a server needs startMlflowServer().
+ */
+export async function sharedMlflowServer(env: MlflowEnv): Promise<MlflowServer> {
+  const infoFile = process.env.RUNLOG_TEST_MLFLOW_SHARED;
+  const server = infoFile ? await attachShared(infoFile) : await (sharedInProcess ??= startMlflowServer(env));
+  recordStat('shared-server-use');
+  return {
+    ...server,
+    outputTail: () => server.outputTail(),
+    stop: async () => undefined,
+    restart: () => Promise.reject(new Error('the shared MLflow server cannot be restarted; use startMlflowServer() for one of your own')),
+  };
+}
+
+/** A name no other test file of this run uses, e.g. for an experiment on the shared server. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Waits (bounded) for the host's info file, then checks the server answers. */
+async function attachShared(infoFile: string): Promise<MlflowServer> {
+  const hostPid = Number(process.env.RUNLOG_TEST_MLFLOW_SHARED_PID);
+  const deadline = Date.now() + 300_000;
+  let info: SharedServerInfo | undefined;
+  while (!info) {
+    try {
+      info = JSON.parse(await readFile(infoFile, 'utf8')) as SharedServerInfo;
+    } catch {
+      if (hostPid && !pidAlive(hostPid)) throw new Error(`the shared MLflow server's host (pid ${hostPid}) is gone without starting it`);
+      if (Date.now() > deadline) throw new Error(`the shared MLflow server was not up within 300 s (${infoFile})`);
+      await sleep(200);
+    }
+  }
+  if (info.error) throw new Error(`the shared MLflow server could not start: ${info.error}`);
+  const res = await fetch(`${info.uri}/health`, { signal: AbortSignal.timeout(30_000) });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`the shared MLflow server at ${info.uri} answered /health with ${res.status}`);
+  const { error: _error, ...fields } = info;
+  const logTail = (): string => {
+    try {
+      return tail(readFileSync(info.logFile, 'utf8'), 64 * 1024);
+    } catch {
+      return '';
+    }
+  };
+  return { ...fields, outputTail: logTail, stop: async () => undefined, restart: async () => undefined };
+}
+
 class ServerStartError extends Error {
   constructor(
     message: string,
@@ -647,12 +753,14 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
   installExitHooks();
   const cwd = opts.cwd ?? (await processTempDir());
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const res = await runCapture(env.python, ['-'], {
-    cwd,
-    timeoutMs,
-    input: script,
-    env: { ...process.env, ...PY_CHILD_ENV, MLFLOW_ALLOW_FILE_STORE: 'true', ...opts.env },
-  });
+  const baseEnv = { ...process.env, ...PY_CHILD_ENV, MLFLOW_ALLOW_FILE_STORE: 'true' };
+  const childEnv = { ...baseEnv, ...opts.env };
+  // A fork of one long-lived interpreter that imported mlflow once (see python-worker.ts); null
+  // when that is off or unavailable, and then a fresh `python -` as before.
+  const forked = await forkPython(env.python, script, { cwd, env: childEnv, baseEnv, tmpDir: await processTempDir(), timeoutMs, groups: GROUP_TRACKER });
+  if (forked) recordStat('python-fork');
+  else recordStat('python-spawn');
+  const res = forked ?? (await runCapture(env.python, ['-'], { cwd, timeoutMs, input: script, env: childEnv }));
   if (res.code !== 0) {
     throw new Error(
       `python snippet failed (${describeExit(res)})\n--- stderr tail ---\n${tail(res.stderr, 4000)}\n--- stdout tail ---\n${tail(res.stdout, 1000)}`,
