@@ -1,3 +1,4 @@
+import { addShutdownHook } from '../shutdown-hooks.js';
 import { countStaged } from './artifact-staging.js';
 import { encodeFrame } from './frame-codec.js';
 import type { RunRecord } from './journal-format.js';
@@ -58,7 +59,8 @@ export class JournalWriter {
   private commitSoon = false;
   private failed: Error | undefined;
   private closed = false;
-  private readonly onExit = () => this.closeSync();
+  /** Takes the writer's exit hook (closeSync at process exit) off the shutdown-hook registry. */
+  private readonly removeExitHook: () => void;
 
   constructor(opts: JournalWriterOptions) {
     const commitRecords = opts.commitRecords ?? 16_384;
@@ -90,7 +92,8 @@ export class JournalWriter {
       onFail: (err) => this.fail(err),
     });
     this.segments.open(1);
-    process.on('exit', this.onExit);
+    // Through the one registry of process listeners; removed at close, so none stays behind.
+    this.removeExitHook = addShutdownHook({ exit: () => this.closeSync() });
   }
 
   /** Set when a write failed: the journal stopped accepting records (they stay in memory only). */
@@ -283,11 +286,11 @@ export class JournalWriter {
   /**
    * Writes what waits and closes the session: deleted when nothing on disk waits, else marked
    * closed (a `close` frame, after each live run's totals) so `runlog sync` may take it over.
-   * Synchronous, so it also runs from the process 'exit' event. Idempotent.
+   * Synchronous, so it also runs as the writer's 'exit' shutdown hook. Idempotent.
    */
   closeSync(): void {
     if (this.closed) return;
-    process.off('exit', this.onExit);
+    this.removeExitHook();
     // Artifacts staged while the server was away (artifact-staging.ts) keep the session too.
     const staged = countStaged(this.sessionDir);
     if (this.failed === undefined) {
