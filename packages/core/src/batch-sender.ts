@@ -2,6 +2,7 @@ import { debug } from './debug.js';
 import type { Metric, Param, RunTag } from './entities.js';
 import { NotFoundError, RetryableError, RunlogError, StoreWriteError } from './errors.js';
 import type { RunQueue } from './batch-builder.js';
+import type { Clock } from './clock.js';
 import { retryDelayMs, type RetryPolicy } from './rest/retry-policy.js';
 import type { LogBatch, TrackingStore } from './store.js';
 
@@ -19,6 +20,8 @@ export interface Delivery {
 export interface BatchSenderDeps {
   store: Pick<TrackingStore, 'logBatch' | 'deleteTag'>;
   retry: RetryPolicy;
+  /** Time for backoff waits (unref'd timers). */
+  clock: Clock;
   /** Background failures (never thrown: nobody awaits a delivery but the uploader). */
   onError: (err: Error) => void;
   /** Told when a disk error is met, so that flushers waiting on the run can give up at once. */
@@ -114,7 +117,7 @@ export class BatchSender {
             blocking = true;
             queue.retrying++;
           }
-          const wait = retryDelayMs(this.deps.retry, attempt, err instanceof RetryableError ? err.retryAfter : null);
+          const wait = retryDelayMs(this.deps.retry, attempt, err instanceof RetryableError ? err.retryAfter : null, Math.random, this.deps.clock.now);
           debug('log-batch retry %d in %d ms: %s', attempt, Math.round(wait), (err as Error).message);
           await this.sleep(wait, err instanceof StoreWriteError ? queue : undefined);
           if (this.closed) throw unwrap(err);
@@ -141,13 +144,12 @@ export class BatchSender {
   private sleep(ms: number, storeRetry?: RunQueue): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(t);
+        this.deps.clock.clearTimeout(t);
         this.sleepers.delete(done);
         if (storeRetry !== undefined && storeRetry.wakeStoreRetry === done) storeRetry.wakeStoreRetry = undefined;
         resolve();
       };
-      const t = setTimeout(done, ms);
-      t.unref();
+      const t = this.deps.clock.setTimeout(done, ms);
       this.sleepers.add(done);
       if (storeRetry !== undefined) storeRetry.wakeStoreRetry = done;
     });

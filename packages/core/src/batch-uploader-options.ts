@@ -1,5 +1,6 @@
 import { MAX_BATCH_REQUEST_BYTES, MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from './limits.js';
 import type { Watermarks } from './ack-counter.js';
+import type { Clock } from './clock.js';
 import type { RetryPolicy } from './rest/retry-policy.js';
 import type { BatchLimits, TrackingStore } from './store.js';
 
@@ -23,6 +24,8 @@ export interface BatchUploaderOptions {
    * acknowledged by the store or refused by it for good. The journal trims on this.
    */
   onAck?: ((runId: string, watermarks: Watermarks) => void) | undefined;
+  /** Time for the batch delay, backoff waits and flush deadlines (tests move it by hand). Default: the real clock. */
+  clock?: Clock | undefined;
 }
 
 /** MLflow's runs/log-batch limits, with a safety margin under its 1 MB request size. */

@@ -4,6 +4,7 @@ import { MetricChunk } from './metric-chunk.js';
 import { RunAckCounters, type Range } from './ack-counter.js';
 import { RunQueue, takeBatch, type TagOp } from './batch-builder.js';
 import { BatchSender, type Delivery } from './batch-sender.js';
+import { realClock, type Clock, type ClockTimer } from './clock.js';
 import { MLFLOW_BATCH_LIMITS, type BatchUploaderOptions, type UploaderStats } from './batch-uploader-options.js';
 import type { RetryPolicy } from './rest/retry-policy.js';
 import type { BatchLimits } from './store.js';
@@ -38,7 +39,8 @@ export class BatchUploader {
   private inflightRequests = 0;
   private inflightRecords = 0;
   private dropped = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
+  private readonly clock: Clock;
   private pumpScheduled = false;
   /** Partial batches may go out now (the delay passed, or someone is flushing). */
   private drainPartial = false;
@@ -57,6 +59,7 @@ export class BatchUploader {
     this.concurrency = opts.concurrency ?? 4;
     this.batchDelayMs = opts.batchDelayMs ?? 250;
     this.maxQueueSize = opts.maxQueueSize ?? 2_000_000;
+    this.clock = opts.clock ?? realClock;
     const handler = opts.onError ?? ((err: Error) => debug('background error: %s', err.message));
     // A throwing handler must not turn into an unhandled rejection or reach a logging call.
     this.onError = (err) => {
@@ -72,6 +75,7 @@ export class BatchUploader {
     this.sender = new BatchSender({
       store: opts.store,
       retry: opts.retry ?? DEFAULT_RETRY,
+      clock: this.clock,
       onError: this.onError,
       onStoreError: () => this.notifyIdle(),
     });
@@ -153,12 +157,11 @@ export class BatchUploader {
   // ---- scheduling ----
 
   private armTimer(): void {
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.drainPartial = true;
       this.pump();
     }, this.batchDelayMs);
-    this.timer.unref();
   }
 
   private schedulePump(): void {
@@ -315,13 +318,13 @@ export class BatchUploader {
       this.pump();
       return await new Promise<boolean>((resolve) => {
         // A referenced timer: while someone waits on a flush, the process stays up until the deadline.
-        const deadline = setTimeout(() => finish(false), delay);
+        const deadline = this.clock.setTimeout(() => finish(false), delay, true);
         const check = () => {
           if (idle()) finish(true);
           else if (refused()) finish(false);
         };
         const finish = (ok: boolean) => {
-          clearTimeout(deadline);
+          this.clock.clearTimeout(deadline);
           this.idleWaiters.delete(check);
           resolve(ok);
         };
@@ -349,7 +352,7 @@ export class BatchUploader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.sender.close();
     this.notifyIdle();
