@@ -73,6 +73,7 @@ export {
   type LogMetricOptions,
 } from './client.js';
 export type { BatchUploader, BatchUploaderOptions, UploaderStats } from './batch-uploader.js';
+export type { Clock, ClockTimer } from './clock.js';
 export type { RetryPolicy } from './rest/retry-policy.js';
 export type {
   TrackingStore,
