@@ -89,6 +89,7 @@ export {
 } from './client.js';
 export { lastLoggedModelId, type SearchLoggedModelsOptions, type MetricDataset } from './client-logged-models.js';
 export type { BatchUploader, BatchUploaderOptions, UploaderStats } from './batch-uploader.js';
+export type { Clock, ClockTimer } from './clock.js';
 export type { RetryPolicy } from './rest/retry-policy.js';
 export type {
   TrackingStore,
