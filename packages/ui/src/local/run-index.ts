@@ -128,6 +128,15 @@ export class RunIndex {
     return this.experiments.get(experimentId)?.dir;
   }
 
+  /** Runs the background sweep now and waits for it (tests; `runlog ui` lets queries start it). */
+  async sweepNow(): Promise<void> {
+    await this.warm();
+    await this.sweeping;
+    this.lastSweep = 0;
+    this.maybeSweep();
+    await this.sweeping;
+  }
+
   close(): void {
     this.closed = true;
   }

@@ -10,7 +10,7 @@ import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Metric, Run } from '@runlog/core';
 import { CorruptStoreError } from '@runlog/core';
-import { latestPoint, parseMetricLine, parseRunMeta } from '@runlog/core/internal';
+import { latestPoint, parseMetricLine, parseRunMeta, pyYamlLoad } from '@runlog/core/internal';
 
 /** Bytes read from the end of a metric file for its latest point (a line is ~40 bytes). */
 const TAIL_BYTES = 16 * 1024;
@@ -105,6 +105,33 @@ async function readLatest(metricsDir: string): Promise<Map<string, Metric>> {
   return latest;
 }
 
+/** The MLflow 3 models a run produced: `outputs/<model_id>/meta.yaml` with destination_type MODEL_OUTPUT. */
+async function readModelOutputs(outputsDir: string): Promise<Array<{ modelId: string; step: number }>> {
+  let names: string[];
+  try {
+    names = await readdir(outputsDir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+  const out: Array<{ modelId: string; step: number }> = [];
+  for (const name of names) {
+    const file = join(outputsDir, name, 'meta.yaml');
+    const text = await readFile(file, 'utf8').catch((err) => (isMissing(err) ? null : Promise.reject(err)));
+    if (text === null) continue;
+    let d: unknown;
+    try {
+      d = pyYamlLoad(text);
+    } catch (err) {
+      throw new CorruptStoreError(`Cannot parse ${file}: ${(err as Error).message}`);
+    }
+    const m = d as Record<string, unknown> | null;
+    if (!m || m.destination_type !== 'MODEL_OUTPUT') continue;
+    out.push({ modelId: String(m.destination_id), step: Number(m.step ?? 0) });
+  }
+  return out;
+}
+
 /**
  * Reads a run folder; null when it has no meta.yaml (MLflow skips such folders: a run being
  * created) or its meta.yaml names another run or experiment. Throws CorruptStoreError for a
@@ -122,10 +149,17 @@ export async function readIndexedRun(dir: string, experimentId: string, runId: s
   }
   const stored = parseRunMeta(metaText, metaFile);
   if (stored.info.runId !== runId || stored.info.experimentId !== experimentId) return null;
-  const [params, tags, latest] = await Promise.all([readValues(join(dir, 'params')), readValues(join(dir, 'tags')), readLatest(join(dir, 'metrics'))]);
+  const [params, tags, latest, modelOutputs] = await Promise.all([
+    readValues(join(dir, 'params')),
+    readValues(join(dir, 'tags')),
+    readLatest(join(dir, 'metrics')),
+    readModelOutputs(join(dir, 'outputs')),
+  ]);
   const metrics: Record<string, number> = {};
   for (const [key, p] of latest) metrics[key] = p.value;
   const info = { ...stored.info };
   if (!info.runName) info.runName = tags[RUN_NAME_TAG] ?? '';
-  return { dir, run: { info, data: { metrics, params, tags } }, latest, readAt };
+  const run: Run = { info, data: { metrics, params, tags } };
+  if (modelOutputs.length > 0) run.outputs = { modelOutputs };
+  return { dir, run, latest, readAt };
 }
