@@ -11,16 +11,19 @@
  * - a background sweep (at most every `sweepIntervalMs`, started by a query) stats every run's
  *   folder, `params/` and `tags/` to catch edits to finished runs by other processes.
  * Writes made through the ui server call `reload(runId)` at once.
+ *
+ * File access is synchronous (see run-reader.ts for why), in slices of at most SLICE_MS between
+ * which the event loop runs, so a long scan or sweep never stalls the requests being served.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Run, ViewType } from '@runlog/core';
 import { CorruptStoreError } from '@runlog/core';
 import { debug } from '@runlog/core/internal';
 import { readIndexedRun, type IndexedRun } from './run-reader.js';
 
-/** Runs read at once during a scan (each reads its files in parallel too). */
-const SCAN_CONCURRENCY = 24;
+/** Longest stretch of synchronous file access before yielding to the event loop. */
+const SLICE_MS = 10;
 /** A file modified less than this before a run was read may have been missed: read it again. */
 const MTIME_SLACK_MS = 1000;
 /** RUNNING runs checked per query, most recently started first; the sweep covers the rest. */
@@ -42,16 +45,22 @@ export interface RunIndexOptions {
   sweepIntervalMs?: number;
 }
 
-async function mtimeOf(path: string): Promise<number | undefined> {
-  return stat(path).then((s) => s.mtimeMs, () => undefined);
+function mtimeOf(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs `fn` over `items` synchronously, yielding to the event loop every SLICE_MS. */
+async function sliced<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
+  let sliceStart = Date.now();
+  for (const item of items) {
+    fn(item);
+    if (Date.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = Date.now();
+    }
+  }
 }
 
 export class RunIndex {
@@ -89,8 +98,8 @@ export class RunIndex {
     await this.warm();
     await this.syncExperimentList(false);
     const entries = experimentIds === undefined ? [...this.experiments.values()] : experimentIds.map((id) => this.experiments.get(id)).filter((e) => e !== undefined);
-    await Promise.all(entries.map((e) => this.syncExperiment(e)));
-    await this.checkLive(entries);
+    for (const e of entries) await this.syncExperiment(e);
+    this.checkLive(entries);
     this.maybeSweep();
     const out: IndexedRun[] = [];
     for (const e of entries) {
@@ -109,18 +118,18 @@ export class RunIndex {
     if (!found) {
       // Perhaps made since the last look: re-list what changed.
       await this.syncExperimentList(false);
-      await Promise.all([...this.experiments.values()].map((e) => this.syncExperiment(e)));
+      for (const e of [...this.experiments.values()]) await this.syncExperiment(e);
       found = this.byRunId.get(runId);
       if (!found) return undefined;
     }
-    if (await this.changedSince(found.run, true)) await this.reread(found.exp, runId);
+    if (this.changedSince(found.run, true)) this.reread(found.exp, runId);
     return this.byRunId.get(runId)?.run;
   }
 
   /** Re-reads one run now (after a write made through the server). */
   async reload(runId: string): Promise<void> {
     const found = this.byRunId.get(runId);
-    if (found) await this.reread(found.exp, runId);
+    if (found) this.reread(found.exp, runId);
   }
 
   /** The experiment folders known (id → folder), for lookups by the artifact proxy. */
@@ -145,13 +154,17 @@ export class RunIndex {
 
   private async syncExperimentList(force: boolean): Promise<void> {
     const trash = join(this.rootDir, '.trash');
-    const [rootM, trashM] = await Promise.all([mtimeOf(this.rootDir), mtimeOf(trash)]);
-    const newest = Math.max(rootM ?? 0, trashM ?? 0);
+    const newest = Math.max(mtimeOf(this.rootDir) ?? 0, mtimeOf(trash) ?? 0);
     if (!force && newest < this.rootListedAt - MTIME_SLACK_MS) return;
     const listedAt = Date.now();
     const found = new Map<string, string>();
     for (const parent of [this.rootDir, trash]) {
-      const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+      let entries: import('node:fs').Dirent[] = [];
+      try {
+        entries = readdirSync(parent, { withFileTypes: true });
+      } catch {
+        // no such folder (yet)
+      }
       for (const e of entries) {
         if (parent === this.rootDir && (NOT_EXPERIMENTS.has(e.name) || e.name.startsWith('.'))) continue;
         if (!e.isDirectory()) continue;
@@ -169,7 +182,7 @@ export class RunIndex {
       this.experiments.set(id, entry);
       fresh.push(entry);
     }
-    await Promise.all(fresh.map((e) => this.syncExperiment(e)));
+    for (const e of fresh) await this.syncExperiment(e);
     this.rootListedAt = listedAt;
   }
 
@@ -182,17 +195,21 @@ export class RunIndex {
   }
 
   private async syncExperiment(entry: ExperimentEntry): Promise<void> {
-    const m = await mtimeOf(entry.dir);
+    const m = mtimeOf(entry.dir);
     if (m === undefined) {
       this.dropExperiment(entry.id);
       return;
     }
     if (m < entry.listedAt - MTIME_SLACK_MS) return;
     const listedAt = Date.now();
-    const names = await readdir(entry.dir, { withFileTypes: true }).then(
-      (es) => es.filter((e) => e.isDirectory() && !RESERVED_EXPERIMENT_FOLDERS.has(e.name)).map((e) => e.name),
-      () => [] as string[],
-    );
+    let names: string[] = [];
+    try {
+      names = readdirSync(entry.dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !RESERVED_EXPERIMENT_FOLDERS.has(e.name))
+        .map((e) => e.name);
+    } catch {
+      // removed meanwhile: the next listing drops it
+    }
     const present = new Set(names);
     for (const runId of entry.runs.keys()) {
       if (!present.has(runId)) {
@@ -203,21 +220,20 @@ export class RunIndex {
     }
     // A folder without meta.yaml yet (a run being created) is looked at again on the next listing.
     let pending = false;
-    await mapLimit(
+    await sliced(
       names.filter((n) => !entry.runs.has(n)),
-      SCAN_CONCURRENCY,
-      async (runId) => {
-        if (!(await this.reread(entry, runId))) pending = true;
+      (runId) => {
+        if (!this.reread(entry, runId)) pending = true;
       },
     );
     entry.listedAt = pending ? -Infinity : listedAt;
   }
 
   /** Reads a run into the index; false when the folder is not (yet) a run. */
-  private async reread(entry: ExperimentEntry, runId: string): Promise<boolean> {
+  private reread(entry: ExperimentEntry, runId: string): boolean {
     let run: IndexedRun | null;
     try {
-      run = await readIndexedRun(join(entry.dir, runId), entry.id, runId);
+      run = readIndexedRun(join(entry.dir, runId), entry.id, runId);
     } catch (err) {
       if (!(err instanceof CorruptStoreError)) throw err;
       // One damaged run never hides the others.
@@ -240,26 +256,32 @@ export class RunIndex {
   }
 
   /** Whether a run's files changed since it was read; `deep` also stats each metric file. */
-  private async changedSince(run: IndexedRun, deep: boolean): Promise<boolean> {
+  private changedSince(run: IndexedRun, deep: boolean): boolean {
     const since = run.readAt - MTIME_SLACK_MS;
     const paths = [run.dir, join(run.dir, 'meta.yaml'), join(run.dir, 'params'), join(run.dir, 'tags'), join(run.dir, 'metrics')];
     if (deep) {
-      const keys = await readdir(join(run.dir, 'metrics'), { recursive: true }).catch(() => [] as string[]);
+      let keys: string[] = [];
+      try {
+        keys = readdirSync(join(run.dir, 'metrics'), { recursive: true }) as string[];
+      } catch {
+        // no metrics folder
+      }
       for (const key of keys) paths.push(join(run.dir, 'metrics', key));
     }
-    const times = await Promise.all(paths.map(mtimeOf));
-    return times.some((t, i) => (t === undefined ? i < 2 : t >= since));
+    return paths.some((path, i) => {
+      const t = mtimeOf(path);
+      // meta.yaml or the folder gone: changed (the re-read drops the run).
+      return t === undefined ? i < 2 : t >= since;
+    });
   }
 
-  private async checkLive(entries: readonly ExperimentEntry[]): Promise<void> {
+  private checkLive(entries: readonly ExperimentEntry[]): void {
     const live: Array<{ exp: ExperimentEntry; run: IndexedRun }> = [];
     for (const exp of entries) for (const run of exp.runs.values()) if (run.run.info.status === 'RUNNING') live.push({ exp, run });
     live.sort((a, b) => b.run.run.info.startTime - a.run.run.info.startTime);
-    await Promise.all(
-      live.slice(0, LIVE_CHECK_LIMIT).map(async ({ exp, run }) => {
-        if (await this.changedSince(run, true)) await this.reread(exp, run.run.info.runId);
-      }),
-    );
+    for (const { exp, run } of live.slice(0, LIVE_CHECK_LIMIT)) {
+      if (this.changedSince(run, true)) this.reread(exp, run.run.info.runId);
+    }
   }
 
   private maybeSweep(): void {
@@ -275,9 +297,9 @@ export class RunIndex {
   private async sweep(): Promise<void> {
     const all: Array<{ exp: ExperimentEntry; run: IndexedRun }> = [];
     for (const exp of this.experiments.values()) for (const run of exp.runs.values()) all.push({ exp, run });
-    await mapLimit(all, SCAN_CONCURRENCY, async ({ exp, run }) => {
+    await sliced(all, ({ exp, run }) => {
       if (this.closed) return;
-      if (await this.changedSince(run, false)) await this.reread(exp, run.run.info.runId);
+      if (this.changedSince(run, false)) this.reread(exp, run.run.info.runId);
     });
   }
 }
