@@ -97,6 +97,19 @@ describe('RunIndex sweep', () => {
     index.close();
   });
 
+  it('reads a new run in the background when fs.watch reports it, before any query asks', async () => {
+    const index = new RunIndex(fx.rootDir);
+    await index.runsOf(undefined, 'ALL');
+    const generation = index.generation;
+    const other = new FileStore(fx.rootDir);
+    await other.createRun({ experimentId: fx.experimentIds[0]!, startTime: Date.now(), tags: [] });
+    await other.close();
+    const deadline = Date.now() + 10_000;
+    while (index.generation === generation && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    index.close();
+    assert.notEqual(index.generation, generation, 'the watcher did not pick the new run up');
+  });
+
   it('takes the latest metric point from the end of a long file', async () => {
     const run = fx.runs[0]!;
     const file = join(fx.rootDir, run.experimentId, run.runId, 'metrics', 'long');

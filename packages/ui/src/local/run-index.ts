@@ -10,12 +10,14 @@
  *   files stat'ed; one changed since it was read is read again;
  * - a background sweep (at most every `sweepIntervalMs`, started by a query) stats every run's
  *   folder, `params/` and `tags/` to catch edits to finished runs by other processes.
- * Writes made through the ui server call `reload(runId)` at once.
+ * Writes made through the ui server call `reload(runId)` at once. Where fs.watch works, the root
+ * and experiment folders are watched too, so new runs are read before the next query asks (the
+ * checks above stay the authority: a watcher that fails or is missing costs only speed).
  *
  * File access is synchronous (see run-reader.ts for why), in slices of at most SLICE_MS between
  * which the event loop runs, so a long scan or sweep never stalls the requests being served.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Run, ViewType } from '@runlog/core';
 import { CorruptStoreError } from '@runlog/core';
@@ -38,12 +40,23 @@ interface ExperimentEntry {
   runs: Map<string, IndexedRun>;
   /** Date.now() before the folder was last listed. */
   listedAt: number;
+  /** Background re-listings made for a run folder still without meta.yaml. */
+  retries?: number;
+  /** The listing under way, so two callers never read the same new runs twice. */
+  syncing?: Promise<void> | undefined;
 }
 
 export interface RunIndexOptions {
   /** How often at most the background sweep re-checks every run (default 15 s). */
   sweepIntervalMs?: number;
+  /** Watch the root and experiment folders with fs.watch (default true). */
+  watch?: boolean;
 }
+
+/** Changes seen by a watcher are gathered this long before the folder is listed again. */
+const WATCH_DEBOUNCE_MS = 50;
+const PENDING_RETRY_MS = 200;
+const PENDING_RETRIES = 25;
 
 function mtimeOf(path: string): number | undefined {
   return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
@@ -71,6 +84,9 @@ export class RunIndex {
   private sweeping: Promise<void> | undefined;
   private lastSweep = 0;
   private readonly sweepIntervalMs: number;
+  private readonly watchEnabled: boolean;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly watchTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
   /** Bumped on every change, so cached search results know they are stale. */
   generation = 0;
@@ -80,6 +96,7 @@ export class RunIndex {
     opts: RunIndexOptions = {},
   ) {
     this.sweepIntervalMs = opts.sweepIntervalMs ?? 15_000;
+    this.watchEnabled = opts.watch ?? true;
   }
 
   /** Builds the index (the cold scan) once; later calls wait for the same scan. */
@@ -148,6 +165,40 @@ export class RunIndex {
 
   close(): void {
     this.closed = true;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    for (const t of this.watchTimers.values()) clearTimeout(t);
+    this.watchTimers.clear();
+  }
+
+  // ---- watching ----
+
+  /** Watches `dir`; on a change, runs `refresh` in the background (debounced). */
+  private watchDir(dir: string, refresh: () => Promise<void>): void {
+    if (!this.watchEnabled || this.closed || this.watchers.has(dir)) return;
+    const onChange = () => {
+      if (this.closed || this.watchTimers.has(dir)) return;
+      const timer = setTimeout(() => {
+        this.watchTimers.delete(dir);
+        if (this.closed) return;
+        void refresh().catch((err: unknown) => debug('runlog ui: refresh after a change in %s failed: %s', dir, (err as Error).message));
+      }, WATCH_DEBOUNCE_MS);
+      timer.unref();
+      this.watchTimers.set(dir, timer);
+    };
+    try {
+      const watcher = watch(dir, { persistent: false }, onChange);
+      watcher.on('error', () => this.unwatchDir(dir));
+      this.watchers.set(dir, watcher);
+    } catch (err) {
+      // Out of watches (ENOSPC, EMFILE) or unsupported: the per-query checks still hold.
+      debug('runlog ui: cannot watch %s: %s', dir, (err as Error).message);
+    }
+  }
+
+  private unwatchDir(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
   }
 
   // ---- internals ----
@@ -157,6 +208,8 @@ export class RunIndex {
     const newest = Math.max(mtimeOf(this.rootDir) ?? 0, mtimeOf(trash) ?? 0);
     if (!force && newest < this.rootListedAt - MTIME_SLACK_MS) return;
     const listedAt = Date.now();
+    this.watchDir(this.rootDir, () => this.syncExperimentList(false));
+    this.watchDir(trash, () => this.syncExperimentList(false));
     const found = new Map<string, string>();
     for (const parent of [this.rootDir, trash]) {
       let entries: import('node:fs').Dirent[] = [];
@@ -180,6 +233,7 @@ export class RunIndex {
       if (this.experiments.has(id)) continue;
       const entry: ExperimentEntry = { id, dir, runs: new Map(), listedAt: -Infinity };
       this.experiments.set(id, entry);
+      this.watchDir(dir, () => this.syncExperiment(entry));
       fresh.push(entry);
     }
     for (const e of fresh) await this.syncExperiment(e);
@@ -191,10 +245,20 @@ export class RunIndex {
     if (!entry) return;
     for (const runId of entry.runs.keys()) this.byRunId.delete(runId);
     this.experiments.delete(id);
+    this.unwatchDir(entry.dir);
     this.generation++;
   }
 
   private async syncExperiment(entry: ExperimentEntry): Promise<void> {
+    while (entry.syncing) await entry.syncing;
+    if (this.experiments.get(entry.id) !== entry) return;
+    entry.syncing = this.listExperiment(entry).finally(() => {
+      entry.syncing = undefined;
+    });
+    return entry.syncing;
+  }
+
+  private async listExperiment(entry: ExperimentEntry): Promise<void> {
     const m = mtimeOf(entry.dir);
     if (m === undefined) {
       this.dropExperiment(entry.id);
@@ -227,6 +291,14 @@ export class RunIndex {
       },
     );
     entry.listedAt = pending ? -Infinity : listedAt;
+    // A run folder without its meta.yaml yet (being created): its meta.yaml lands inside the run
+    // folder, which no watcher sees, so look again shortly (a few times, then queries will).
+    if (pending && this.watchEnabled && !this.closed && (entry.retries = (entry.retries ?? 0) + 1) <= PENDING_RETRIES) {
+      setTimeout(() => {
+        if (!this.closed) void this.syncExperiment(entry).catch((err: unknown) => debug('runlog ui: %s', (err as Error).message));
+      }, PENDING_RETRY_MS).unref();
+    }
+    if (!pending) entry.retries = 0;
   }
 
   /** Reads a run into the index; false when the folder is not (yet) a run. */
