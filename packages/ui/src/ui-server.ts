@@ -63,7 +63,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
   const loopbackOnly = isLoopbackHost(host);
   // The cold scan starts now; the first queries wait for it.
   const warming = backend.warm();
-  warming.catch(() => undefined);
+  void warming.catch(() => undefined);
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => sendError(res, err));
@@ -78,6 +78,11 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { pathname } = url;
 
+    if (pathname === '/get-artifact' || pathname === '/ajax-api/2.0/mlflow/get-artifact') {
+      if (method !== 'GET' && method !== 'HEAD') throw endpointNotFound(method, pathname);
+      await backend.getArtifact(req, res, url.searchParams);
+      return;
+    }
     const match = matchMlflowRoute(pathname);
     if (match) {
       const route = match.route;
@@ -99,11 +104,6 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
         throw endpointNotFound(method, pathname);
       }
       await backend.artifactProxy(req, res, rel, url.searchParams);
-      return;
-    }
-    if (pathname === '/get-artifact' || pathname === '/ajax-api/2.0/mlflow/get-artifact') {
-      if (method !== 'GET' && method !== 'HEAD') throw endpointNotFound(method, pathname);
-      await backend.getArtifact(req, res, url.searchParams);
       return;
     }
     if (pathname.startsWith(RUNLOG_API_PREFIX)) {

@@ -149,7 +149,7 @@ describe('runlog ui over a local store: MLflow read routes', () => {
     assert.match(text.headers.get('content-type')!, /^text\/plain/);
     assert.equal(text.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(await text.text(), 'hello from runlog\nsecond line\n');
-    const json = await fetch(`${ui.url}/get-artifact?run_id=${run.runId}&path=config.json`);
+    const json = await fetch(`${ui.url}/ajax-api/2.0/mlflow/get-artifact?run_id=${run.runId}&path=config.json`);
     assert.equal(json.headers.get('content-type'), 'application/json');
   });
 

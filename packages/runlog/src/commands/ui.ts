@@ -69,7 +69,7 @@ export function registerUiCommand(program: Command): void {
           process.exit(1);
         }
         stopping = true;
-        running.close().then(
+        void running.close().then(
           () => {
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);
