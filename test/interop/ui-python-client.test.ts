@@ -12,6 +12,7 @@ const env = await ensureMlflow();
 describe('interop: Python MlflowClient reads a local store through runlog ui', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let fx: UiStoreFixture;
   let ui: UiServer;
+  let pythonRunId: string;
 
   before(async () => {
     fx = await makeUiStoreFixture({ runs: 16, steps: 40 });
@@ -23,6 +24,19 @@ describe('interop: Python MlflowClient reads a local store through runlog ui', {
       params: [],
       tags: [],
     });
+    // A run logged by Python MLflow itself, with a dataset input (MLflow's FileStore layout for inputs).
+    const py = await runPython(
+      env!,
+      `
+import json, numpy as np, mlflow
+mlflow.set_tracking_uri(${JSON.stringify(`file://${fx.rootDir}`)})
+with mlflow.start_run(experiment_id=${JSON.stringify(fx.experimentIds[0])}, run_name="from-python") as run:
+    mlflow.log_input(mlflow.data.from_numpy(np.array([[1.0, 2.0]]), name="train-set"), context="training")
+    mlflow.log_param("optimizer", "lbfgs")
+print(json.dumps({"run_id": run.info.run_id}))
+`,
+    );
+    pythonRunId = py.run_id;
     ui = await startUiServer({ trackingUri: fx.rootDir, port: 0, readOnly: true });
   });
   after(async () => {
@@ -60,6 +74,8 @@ for root, _, names in os.walk(local):
         files[os.path.relpath(p, local)] = os.path.getsize(p)
 notes = open(mlflow.artifacts.download_artifacts(run_id=${JSON.stringify(first.runId)}, artifact_path="notes.txt", tracking_uri=url)).read()
 exps = sorted(e.name for e in c.search_experiments())
+py_run = c.get_run(${JSON.stringify('PYRUN')})
+datasets = [(d.dataset.name, d.dataset.source_type, [(t.key, t.value) for t in d.tags]) for d in py_run.inputs.dataset_inputs]
 print(json.dumps({
   "found": found,
   "hist": [(m.step, m.value) for m in hist],
@@ -71,9 +87,10 @@ print(json.dumps({
   "files": files,
   "notes": notes,
   "exps": exps,
+  "datasets": datasets,
 }))
 `;
-    const out = await runPython(env!, script);
+    const out = await runPython(env!, script.replace('"PYRUN"', JSON.stringify(pythonRunId)));
     const want = fx.runs.filter((r) => r.params.optimizer === 'adam' && r.metrics.loss! < 2).sort((a, b) => a.metrics.loss! - b.metrics.loss! || b.index - a.index);
     assert.ok(want.length >= 3, 'the search spans more than one page');
     assert.deepEqual(out.found.map((f: any) => f[0]), want.map((r) => r.runId));
@@ -95,6 +112,7 @@ print(json.dumps({
     assert.equal(out.files['images/plot.png'], tinyPng().length);
     assert.equal(out.notes, 'hello from runlog\nsecond line\n');
     assert.deepEqual(out.exps, ['Default', 'fixture-a', 'fixture-b']);
+    assert.deepEqual(out.datasets, [['train-set', 'code', [['mlflow.data.context', 'training']]]]);
   });
 
   it("answers Python's bad filter with MLflow's INVALID_PARAMETER_VALUE", async () => {

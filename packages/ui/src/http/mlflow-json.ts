@@ -45,7 +45,7 @@ export function encodeRunInfo(i: RunInfo): Record<string, unknown> {
  * A run as `runs/get` and `runs/search` answer it. `latest` gives each metric's latest point
  * (timestamp and step too); without it only values are known and timestamp/step are 0.
  */
-export function encodeRun(run: Run, latest?: ReadonlyMap<string, Metric>, datasetInputs: unknown[] = []): Record<string, unknown> {
+export function encodeRun(run: Run, latest?: ReadonlyMap<string, Metric>, datasetInputs: unknown[] = [], modelInputs: string[] = []): Record<string, unknown> {
   const modelOutputs = (run.outputs?.modelOutputs ?? []).map((o) => ({ model_id: o.modelId, step: o.step }));
   const metrics = Object.keys(run.data.metrics).map((key) => {
     const point = latest?.get(key);
@@ -59,7 +59,7 @@ export function encodeRun(run: Run, latest?: ReadonlyMap<string, Metric>, datase
   return {
     info: encodeRunInfo(run.info),
     data: { metrics, params: keyValues(run.data.params), tags: keyValues(run.data.tags) },
-    inputs: { dataset_inputs: datasetInputs },
+    inputs: modelInputs.length > 0 ? { dataset_inputs: datasetInputs, model_inputs: modelInputs.map((model_id) => ({ model_id })) } : { dataset_inputs: datasetInputs },
     outputs: modelOutputs.length > 0 ? { model_outputs: modelOutputs } : {},
   };
 }

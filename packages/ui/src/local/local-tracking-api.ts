@@ -30,7 +30,7 @@ export function localTrackingHandlers({ store, index, histories }: LocalTracking
   const search = new IndexedRunSearch(index);
   const encode = (r: IndexedRun) => {
     const run: Run = { info: { ...r.run.info, artifactUri: servedArtifactUri(store.rootDir, r.run.info.artifactUri) }, data: r.run.data };
-    return encodeRun(run, r.latest);
+    return encodeRun(run, r.latest, r.datasetInputs, r.modelInputs);
   };
   const runIdOf = (p: ApiParams) => p.string('run_id') || p.string('run_uuid', true);
   const requireRun = async (runId: string): Promise<IndexedRun> => {

@@ -27,6 +27,9 @@ export interface IndexedRun {
   latest: Map<string, Metric>;
   /** Date.now() just before the folder was read: a file modified since then means a re-read. */
   readAt: number;
+  /** MLflow's `inputs.dataset_inputs` (wire JSON) and model inputs, from the run's `inputs/` folder. */
+  datasetInputs: unknown[];
+  modelInputs: string[];
 }
 
 function isMissing(err: unknown): boolean {
@@ -111,31 +114,55 @@ function readLatest(metricsDir: string): Map<string, Metric> {
   return latest;
 }
 
+/** A YAML file as a mapping; undefined when missing or not a mapping; CorruptStoreError when unparsable. */
+function readYamlMapping(file: string): Record<string, unknown> | undefined {
+  const text = unlessMissing(() => readFileSync(file, 'utf8'));
+  if (text === undefined) return undefined;
+  let d: unknown;
+  try {
+    d = pyYamlLoad(text);
+  } catch (err) {
+    throw new CorruptStoreError(`Cannot parse ${file}: ${(err as Error).message}`);
+  }
+  return d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>) : undefined;
+}
+
 /** The MLflow 3 models a run produced: `outputs/<model_id>/meta.yaml` with destination_type MODEL_OUTPUT. */
 function readModelOutputs(outputsDir: string): Array<{ modelId: string; step: number }> {
-  let names: string[];
-  try {
-    names = readdirSync(outputsDir);
-  } catch (err) {
-    if (isMissing(err)) return [];
-    throw err;
-  }
   const out: Array<{ modelId: string; step: number }> = [];
-  for (const name of names) {
-    const file = join(outputsDir, name, 'meta.yaml');
-    const text = unlessMissing(() => readFileSync(file, 'utf8'));
-    if (text === undefined) continue;
-    let d: unknown;
-    try {
-      d = pyYamlLoad(text);
-    } catch (err) {
-      throw new CorruptStoreError(`Cannot parse ${file}: ${(err as Error).message}`);
-    }
-    const m = d as Record<string, unknown> | null;
+  for (const name of unlessMissing(() => readdirSync(outputsDir)) ?? []) {
+    const m = readYamlMapping(join(outputsDir, name, 'meta.yaml'));
     if (!m || m.destination_type !== 'MODEL_OUTPUT') continue;
     out.push({ modelId: String(m.destination_id), step: Number(m.step ?? 0) });
   }
   return out;
+}
+
+const DATASET_FIELDS = ['name', 'digest', 'source_type', 'source', 'schema', 'profile'] as const;
+
+/**
+ * A run's inputs as MLflow's FileStore keeps them (`inputs/<id>/meta.yaml` naming a DATASET in
+ * the experiment's `datasets/<id>/meta.yaml`, or a MODEL), as runs/get answers them.
+ */
+function readInputs(runDir: string): { datasetInputs: unknown[]; modelInputs: string[] } {
+  const inputsDir = join(runDir, 'inputs');
+  const datasetsDir = join(runDir, '..', 'datasets');
+  const datasetInputs: unknown[] = [];
+  const modelInputs: string[] = [];
+  for (const name of unlessMissing(() => readdirSync(inputsDir)) ?? []) {
+    const input = readYamlMapping(join(inputsDir, name, 'meta.yaml'));
+    if (!input) continue;
+    const sourceId = String(input.source_id ?? '');
+    if (input.source_type === 'MODEL') modelInputs.push(sourceId);
+    if (input.source_type !== 'DATASET' || !/^[\w-]+$/.test(sourceId)) continue;
+    const dataset = readYamlMapping(join(datasetsDir, sourceId, 'meta.yaml'));
+    if (!dataset) continue;
+    const fields: Record<string, string> = {};
+    for (const f of DATASET_FIELDS) if (dataset[f] !== undefined && dataset[f] !== null) fields[f] = String(dataset[f]);
+    const tags = input.tags && typeof input.tags === 'object' ? Object.entries(input.tags as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value) })) : [];
+    datasetInputs.push({ tags, dataset: fields });
+  }
+  return { datasetInputs, modelInputs };
 }
 
 /**
@@ -156,11 +183,12 @@ export function readIndexedRun(dir: string, experimentId: string, runId: string)
   const tags = present.has('tags') ? readValues(join(dir, 'tags')) : {};
   const latest = present.has('metrics') ? readLatest(join(dir, 'metrics')) : new Map<string, Metric>();
   const modelOutputs = present.has('outputs') ? readModelOutputs(join(dir, 'outputs')) : [];
+  const inputs = present.has('inputs') ? readInputs(dir) : { datasetInputs: [], modelInputs: [] };
   const metrics: Record<string, number> = {};
   for (const [key, p] of latest) metrics[key] = p.value;
   const info = { ...stored.info };
   if (!info.runName) info.runName = tags[RUN_NAME_TAG] ?? '';
   const run: Run = { info, data: { metrics, params, tags } };
   if (modelOutputs.length > 0) run.outputs = { modelOutputs };
-  return { dir, run, latest, readAt };
+  return { dir, run, latest, readAt, ...inputs };
 }
