@@ -79,6 +79,8 @@ async function sliced<T>(items: readonly T[], fn: (item: T) => void): Promise<vo
 export class RunIndex {
   private readonly experiments = new Map<string, ExperimentEntry>();
   private readonly byRunId = new Map<string, { exp: ExperimentEntry; run: IndexedRun }>();
+  /** Each indexed Run object's entry (search results come back as Run objects). */
+  private readonly byRun = new WeakMap<Run, IndexedRun>();
   private rootListedAt = -Infinity;
   private ready: Promise<void> | undefined;
   private sweeping: Promise<void> | undefined;
@@ -149,9 +151,9 @@ export class RunIndex {
     if (found) this.reread(found.exp, runId);
   }
 
-  /** The experiment folders known (id → folder), for lookups by the artifact proxy. */
-  experimentDir(experimentId: string): string | undefined {
-    return this.experiments.get(experimentId)?.dir;
+  /** The index entry of a Run object this index returned. */
+  entryOf(run: Run): IndexedRun | undefined {
+    return this.byRun.get(run);
   }
 
   /** Runs the background sweep now and waits for it (tests; `runlog ui` lets queries start it). */
@@ -323,6 +325,7 @@ export class RunIndex {
     }
     entry.runs.set(runId, run);
     this.byRunId.set(runId, { exp: entry, run });
+    this.byRun.set(run.run, run);
     this.generation++;
     return true;
   }
@@ -374,9 +377,4 @@ export class RunIndex {
       if (this.changedSince(run, false)) this.reread(exp, run.run.info.runId);
     });
   }
-}
-
-/** The runs of index entries, in the same order. */
-export function runsOf(entries: readonly IndexedRun[]): Run[] {
-  return entries.map((e) => e.run);
 }

@@ -34,11 +34,10 @@ export class IndexedRunSearch {
     const key = JSON.stringify([[...new Set(req.experimentIds)].sort(), req.filter ?? '', req.orderBy ?? [], req.viewType]);
     let hit = this.cache.get(key);
     if (!hit || hit.generation !== this.index.generation) {
-      const byRun = new Map(entries.map((e) => [e.run, e]));
       const sorted = applyRunSearch(
         entries.map((e) => e.run),
         { filter: req.filter, orderBy: req.orderBy, maxResults: MAX_MATCHES },
-      ).items.map((run) => byRun.get(run)!);
+      ).items.map((run) => this.index.entryOf(run)!);
       hit = { generation: this.index.generation, runs: sorted };
       this.cache.delete(key);
       this.cache.set(key, hit);
