@@ -202,3 +202,15 @@ describe('RunlogClient logged-model API on the local store', () => {
     }
   });
 });
+
+describe('FileStore run outputs on a damaged store', () => {
+  it('leaves a run whose outputs/ meta.yaml is unreadable out of a search, with the others kept', async () => {
+    const { store, root } = freshStore();
+    const good = await runIn(store);
+    const bad = await runIn(store);
+    await mkdir(join(root, '0', bad, 'outputs', 'm-x'), { recursive: true });
+    await writeFile(join(root, '0', bad, 'outputs', 'm-x', 'meta.yaml'), 'a: [unclosed\n');
+    const found = await store.searchRuns({ experimentIds: ['0'] });
+    assert.deepEqual(found.items.map((r) => r.info.runId), [good]);
+  });
+});

@@ -1,15 +1,26 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { downloadArtifacts, getClient, listArtifacts } from '@runlog/core';
+import { getClient, listArtifacts } from '@runlog/core';
 import { readMLmodel } from '@runlog/models';
 import { tfjsAutologPlugin } from '../src/index.js';
 import { compiledModel, data, newRuns, runIds, tf, trackingPerSuite } from './autolog-support.js';
 
+/** The LoggedModel the run produced (MLflow 3: autolog's model is the run's output). */
+async function modelIdOf(runId: string): Promise<string> {
+  const outputs = (await getClient().getRun(runId)).outputs?.modelOutputs ?? [];
+  assert.equal(outputs.length, 1);
+  return outputs[0]!.modelId;
+}
+
 /** The model autolog logged: its MLmodel and, if any, input_example.json parsed. */
 async function loggedModel(runId: string): Promise<{ mlmodel: Awaited<ReturnType<typeof readMLmodel>>; example: unknown }> {
-  const dir = await downloadArtifacts(runId, 'model');
+  const client = getClient();
+  const lm = await client.getLoggedModel(await modelIdOf(runId));
+  assert.equal(lm.name, 'model');
+  const dir = await client.downloadFromArtifactUri(lm.artifactUri, '', await mkdtemp(join(tmpdir(), 'runlog-autolog-model-')));
   const mlmodel = await readMLmodel(dir);
   let example: unknown;
   try {
@@ -39,7 +50,7 @@ describe('tfjs autolog: the logged model', () => {
     const runId = await fitAndGetRun((m) => m.fit(xs, ys, { epochs: 1, verbose: 0 }));
     const mv = await getClient().getModelVersion('autolog-reg', 1);
     assert.equal(mv.runId, runId);
-    assert.match(mv.source, new RegExp(`/${runId}/artifacts/model$`));
+    assert.equal(mv.source, `models:/${await modelIdOf(runId)}`);
     tf.dispose([xs, ys]);
   });
 
@@ -95,6 +106,7 @@ describe('tfjs autolog: the logged model', () => {
     const { xs, ys } = data();
     const runId = await fitAndGetRun((m) => m.fit(xs, ys, { epochs: 1, verbose: 0 }));
     assert.deepEqual((await listArtifacts(runId)).map((f) => f.path), ['model_summary.txt']);
+    assert.deepEqual((await getClient().getRun(runId)).outputs?.modelOutputs, []);
     tf.dispose([xs, ys]);
   });
 

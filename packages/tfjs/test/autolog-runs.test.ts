@@ -60,8 +60,10 @@ describe('tfjs autolog: runs', () => {
       assert.deepEqual(points.map((m) => m.value), history.history[key]!.map(Number), key);
     }
 
+    // As Python's Keras autolog in MLflow 3: the model is the run's LoggedModel, not a run artifact.
     const artifacts = (await listArtifacts(run.info.runId)).map((f) => f.path).sort();
-    assert.deepEqual(artifacts, ['model', 'model_summary.txt']);
+    assert.deepEqual(artifacts, ['model_summary.txt']);
+    assert.equal((await getRun(run.info.runId)).outputs?.modelOutputs.length, 1);
     const summary = await readFile(await downloadArtifacts(run.info.runId, 'model_summary.txt'), 'utf8');
     assert.match(summary, /hidden \(Dense\)/);
     assert.match(summary, /Total params: 49/);
@@ -155,7 +157,8 @@ describe('tfjs autolog: runs', () => {
     for (const key of ['loss', 'mse', 'val_loss', 'val_mse']) {
       assert.deepEqual((await getMetricHistory(run.info.runId, key)).map((m) => m.step), [0, 1, 2], key);
     }
-    assert.deepEqual((await listArtifacts(run.info.runId)).map((f) => f.path).sort(), ['model', 'model_summary.txt']);
+    assert.deepEqual((await listArtifacts(run.info.runId)).map((f) => f.path).sort(), ['model_summary.txt']);
+    assert.equal((await getRun(run.info.runId)).outputs?.modelOutputs.length, 1);
     tf.dispose([xs, ys]);
     model.dispose();
   });

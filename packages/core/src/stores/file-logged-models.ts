@@ -257,8 +257,13 @@ export class FileLoggedModels {
       const file = join(runDir, OUTPUTS, name, META);
       const text = await readFile(file, 'utf8').catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
       if (text === null) continue;
-      const d = pyYamlLoad(text) as Record<string, unknown> | null;
-      if (!d || d.destination_type !== 'MODEL_OUTPUT') continue;
+      let d: Record<string, unknown> | null;
+      try {
+        d = pyYamlLoad(text) as Record<string, unknown> | null;
+      } catch (err) {
+        throw new CorruptStoreError(`Cannot parse ${file}: ${(err as Error).message}`, { cause: err });
+      }
+      if (!d || typeof d !== 'object' || d.destination_type !== 'MODEL_OUTPUT') continue;
       out.push({ modelId: String(d.destination_id), step: Number(d.step ?? 0) });
     }
     return out;

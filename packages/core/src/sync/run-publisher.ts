@@ -9,6 +9,7 @@ import type { TrackingStore } from '../store.js';
 import type { FileStore } from '../stores/file-store.js';
 import { listArtifactFiles, localArtifactDir, PARENT_RUN_TAG, type LocalRun } from './local-source.js';
 import type { PublishedRun, PublishProgress } from './publish-local-runs.js';
+import { publishLoggedModels } from './publish-logged-models.js';
 import { ExperimentMapper, findPublishedRuns, pickPublishedRun, SOURCE_RUN_TAG } from './target-run.js';
 
 /** Metric points queued for one run before publishing waits for them to land: bounds memory on huge runs. */
@@ -74,6 +75,7 @@ export class RunPublisher {
     const sent = await this.sendArtifacts(run, serverId, result.warnings);
     result.artifacts = sent.files;
     progress('artifacts-sent', serverId, { records, artifactFiles: sent.files, artifactBytes: sent.bytes });
+    await publishLoggedModels(this.source, this.target, run, serverId, experimentId, result.warnings);
 
     // Last: a run marked finished on the server is complete; and a deleted run takes no writes.
     if (run.info.status !== 'RUNNING' || run.info.endTime !== undefined) {
