@@ -94,6 +94,21 @@ export interface TrainedRun {
   stderr: string;
 }
 
+/**
+ * The MLmodel of the run's model: under the run's artifacts (MLflow 2 layout), else under the
+ * LoggedModel its `outputs/<model_id>` names (MLflow 3 layout: `<experiment>/models/<id>/artifacts`).
+ */
+function loggedModelFile(runDir: string): string {
+  const direct = join(runDir, 'artifacts', 'model', 'MLmodel');
+  if (existsSync(direct)) return direct;
+  const outputs = join(runDir, 'outputs');
+  for (const id of existsSync(outputs) ? readdirSync(outputs) : []) {
+    const file = join(runDir, '..', 'models', id, 'artifacts', 'MLmodel');
+    if (existsSync(file)) return file;
+  }
+  return direct;
+}
+
 /** Runs train.mjs or train.cjs with plain `node` in the project; reads back what it logged. */
 export async function train(project: UserProject, kind: 'esm' | 'cjs'): Promise<TrainedRun> {
   const file = kind === 'esm' ? 'train.mjs' : 'train.cjs';
@@ -103,7 +118,7 @@ export async function train(project: UserProject, kind: 'esm' | 'cjs'): Promise<
   if (!runId) throw new Error(`${file} logged no run:\n${result.stdout}\n${result.stderr}`);
   const runDir = join(project.dir, 'mlruns', '0', runId);
   const lossFile = join(runDir, 'metrics', 'loss');
-  const mlmodelFile = join(runDir, 'artifacts', 'model', 'MLmodel');
+  const mlmodelFile = loggedModelFile(runDir);
   return {
     runId,
     runDir,

@@ -15,6 +15,7 @@ import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSyncCommand } from './commands/sync.js';
+import { registerUiCommand } from './commands/ui.js';
 
 // src/cli.ts and dist/cli.js both sit one folder below package.json.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -42,6 +43,7 @@ registerSyncCommand(program);
 registerStatusCommand(program);
 registerServeCommand(program);
 registerRunCommand(program);
+registerUiCommand(program);
 
 const argv = process.argv.slice(2);
 // `serve` uses -h for the host, as `mlflow models serve` does; a bare `-h` with no host after it
