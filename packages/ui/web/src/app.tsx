@@ -5,7 +5,7 @@ import { RunsPage } from './pages/runs/runs-page.js';
 import { RunPage } from './pages/run/run-page.js';
 import { ModelsPage } from './pages/registry/models-page.js';
 import { ModelPage } from './pages/registry/model-page.js';
-import { ComparePage } from './pages/pending-compare.js';
+import { ComparePage } from './pages/compare.js';
 import { route } from './router.js';
 import { serverInfo, serverInfoError } from './server-info.js';
 
