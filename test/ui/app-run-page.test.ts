@@ -26,14 +26,14 @@ describe('run page in the browser', { skip: browserUnavailable() }, () => {
     }
     // uPlot draws on a canvas: wait until the loss chart's canvas has coloured pixels
     await page.waitForFunction(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>('figure[data-metric="loss"] canvas');
+      const canvas = document.querySelector<HTMLCanvasElement>('div.chart-card[data-metric="loss"] canvas');
       if (!canvas || canvas.width === 0) return false;
       const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       let coloured = 0;
       for (let i = 0; i < pixels.length; i += 4) if (pixels[i + 3]! > 0 && !(pixels[i] === pixels[i + 1] && pixels[i + 1] === pixels[i + 2])) coloured++;
       return coloured > 50;
     }, undefined, { timeout: 20_000 });
-    assert.equal(await page.locator('figure[data-metric]').count(), Object.keys(run.metrics).length);
+    assert.equal(await page.locator('div.chart-card[data-metric]').count(), Object.keys(run.metrics).length);
     await app.screenshot(page, 'app-run-page');
     await page.context().close();
   });

@@ -1,7 +1,10 @@
 // The runs table in real headless Chromium over `runlog ui` on a generated local store: it loads,
 // the filter narrows it (and a bad filter shows the server's message inline), the column choice
-// and header sorting work and live in the URL, and rows open with the keyboard.
+// and header sorting work and live in the URL, and rows open with the keyboard. Also renders the
+// README's screenshot of the runs table (copied to docs/ when RUNLOG_UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserUnavailable } from '../support/browser.js';
@@ -15,7 +18,7 @@ describe('runs table in the browser', { skip: browserUnavailable() }, () => {
   let experimentId: string;
 
   before(async () => {
-    app = await startAppHarness({ runs: 24, steps: 10, artifacts: false });
+    app = await startAppHarness({ runs: 24, steps: 30, artifacts: false });
     experimentId = app.fx.experimentIds[0]!;
   });
   after(async () => {
@@ -128,6 +131,22 @@ describe('runs table in the browser', { skip: browserUnavailable() }, () => {
     for (const id of ids) await page.locator(`[data-run-id="${id}"] input[type=checkbox]`).check();
     const href = await page.getByTestId('compare-button').getAttribute('href');
     assert.equal(href, `#/compare?runs=${encodeURIComponent(ids.join(','))}`);
+    await page.context().close();
+  });
+
+  it('renders the screenshot used in the README', async () => {
+    const page = await app.open(
+      `#/experiments/${experimentId}?cols=metrics.loss|metrics.accuracy|metrics.val_loss|params.lr|params.optimizer|params.batch_size|tags.team&sort=metrics.loss:asc`,
+      { width: 1280, height: 640 },
+    );
+    await page.waitForSelector('[data-run-id]');
+    for (const box of (await page.locator('[data-run-id] input[type=checkbox]').all()).slice(0, 3)) await box.check();
+    const path = await app.screenshot(page, 'runlog-ui');
+    if (process.env.RUNLOG_UPDATE_SCREENSHOTS === '1') {
+      const docs = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+      await mkdir(docs, { recursive: true });
+      await copyFile(path, `${docs}runlog-ui.png`);
+    }
     await page.context().close();
   });
 });

@@ -22,10 +22,9 @@ export function MetricCharts({ run, keys, syncKey }: { run: Run; keys: string[];
       <ChartSettingsBar value={settings} onChange={setSettings} />
       <div class="chart-grid">
         {keys.slice(0, shown).map((key) => (
-          <figure key={key} class="chart-card" data-metric={key}>
-            <figcaption>{key}</figcaption>
+          <div key={key} class="chart-card" data-metric={key}>
             <MetricChart runs={runs} metricKey={key} settings={settings} height={200} syncKey={syncKey} />
-          </figure>
+          </div>
         ))}
       </div>
       {keys.length > shown ? (
