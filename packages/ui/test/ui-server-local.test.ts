@@ -158,7 +158,7 @@ describe('runlog ui over a local store: MLflow read routes', () => {
     for (const path of ['../meta.yaml', '../../../../etc/passwd', '/etc/passwd', 'a/../../meta.yaml']) {
       const res = await fetch(`${ui.url}/get-artifact?run_id=${run.runId}&path=${encodeURIComponent(path)}`);
       assert.equal(res.status, 400, path);
-      assert.equal((await res.json()).error_code, 'INVALID_PARAMETER_VALUE');
+      assert.equal(((await res.json()) as any).error_code, 'INVALID_PARAMETER_VALUE');
     }
     const missing = await fetch(`${ui.url}/get-artifact?run_id=${run.runId}&path=nope.txt`);
     assert.equal(missing.status, 404);
@@ -174,7 +174,7 @@ describe('runlog ui over a local store: MLflow read routes', () => {
     ] as const) {
       const res = await fetch(ui.url + path, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
       assert.equal(res.status, 404, `${method} ${path}`);
-      assert.equal((await res.json()).error_code, 'ENDPOINT_NOT_FOUND');
+      assert.equal(((await res.json()) as any).error_code, 'ENDPOINT_NOT_FOUND');
     }
   });
 

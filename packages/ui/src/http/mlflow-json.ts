@@ -46,6 +46,7 @@ export function encodeRunInfo(i: RunInfo): Record<string, unknown> {
  * (timestamp and step too); without it only values are known and timestamp/step are 0.
  */
 export function encodeRun(run: Run, latest?: ReadonlyMap<string, Metric>, datasetInputs: unknown[] = []): Record<string, unknown> {
+  const modelOutputs = (run.outputs?.modelOutputs ?? []).map((o) => ({ model_id: o.modelId, step: o.step }));
   const metrics = Object.keys(run.data.metrics).map((key) => {
     const point = latest?.get(key);
     return {
@@ -59,7 +60,7 @@ export function encodeRun(run: Run, latest?: ReadonlyMap<string, Metric>, datase
     info: encodeRunInfo(run.info),
     data: { metrics, params: keyValues(run.data.params), tags: keyValues(run.data.tags) },
     inputs: { dataset_inputs: datasetInputs },
-    outputs: {},
+    outputs: modelOutputs.length > 0 ? { model_outputs: modelOutputs } : {},
   };
 }
 
@@ -83,5 +84,8 @@ export function encodeLoggedModel(m: LoggedModel): Record<string, unknown> {
   if (m.sourceRunId !== undefined) info.source_run_id = m.sourceRunId;
   if (m.modelType !== undefined) info.model_type = m.modelType;
   if (m.creationTimestampMs !== undefined) info.creation_timestamp_ms = m.creationTimestampMs;
-  return { info, data: { params: keyValues(m.params), metrics: [] } };
+  if (m.lastUpdatedTimestampMs !== undefined) info.last_updated_timestamp_ms = m.lastUpdatedTimestampMs;
+  if (m.statusMessage !== undefined) info.status_message = m.statusMessage;
+  const metrics = (m.metrics ?? []).map((p) => ({ ...encodeMetric(p), ...(p.runId ? { run_id: p.runId } : {}) }));
+  return { info, data: { params: keyValues(m.params), metrics } };
 }

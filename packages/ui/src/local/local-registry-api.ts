@@ -1,17 +1,29 @@
 /**
  * MLflow's registry and logged-model read routes over a local store, plus the alias writes.
- * Logged models: the local store keeps models as run artifacts, so `logged-models/search` answers
- * an empty list and `logged-models/{id}` 404 until core's FileStore reads MLflow 3 LoggedModels.
+ * A logged model's artifact_uri inside the store is served as `mlflow-artifacts:/…`, like a
+ * run's, so its files (MLmodel, signature, input example) come through the artifact proxy.
  */
 import type { FileRegistryStore, FileStore } from '@runlog/core/internal';
 import { invalidParameter } from '../http/api-error.js';
 import type { ApiHandlers } from '../http/api-handler.js';
 import { encodeLoggedModel } from '../http/mlflow-json.js';
+import type { LoggedModel, LoggedModelOrderBy } from '@runlog/core';
+import { servedArtifactUri } from './served-artifact-uri.js';
 import { encodeModelVersion, encodeRegisteredModel } from '../http/registry-json.js';
 
 const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
 
+/** A list of JSON objects (logged-model search's datasets and order_by), else 400. */
+function objects(value: unknown, name: string): Array<Record<string, unknown>> {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => v === null || typeof v !== 'object' || Array.isArray(v))) {
+    throw invalidParameter(`Invalid value for parameter '${name}': expected a list of objects.`);
+  }
+  return value as Array<Record<string, unknown>>;
+}
+
 export function localRegistryHandlers(registry: FileRegistryStore, store: FileStore): ApiHandlers {
+  const encodeModel = (m: LoggedModel) => encodeLoggedModel({ ...m, artifactUri: servedArtifactUri(store.rootDir, m.artifactUri) });
   const page = (token: string | undefined) => (token ? { next_page_token: token } : {});
   return {
     'registered-models/search': async (p) => {
@@ -55,7 +67,24 @@ export function localRegistryHandlers(registry: FileRegistryStore, store: FileSt
         return {};
       },
     },
-    'logged-models/search': async () => ({ models: [] }),
-    'logged-models/{model_id}': async (_p, modelId) => ({ model: encodeLoggedModel(await store.getLoggedModel(modelId ?? '')) }),
+    'logged-models/search': async (p) => {
+      const res = await store.searchLoggedModels({
+        experimentIds: p.strings('experiment_ids'),
+        filter: p.string('filter'),
+        datasets: objects(p.raw('datasets'), 'datasets').map((d) => ({ datasetName: String(d.dataset_name ?? ''), datasetDigest: d.dataset_digest === undefined ? undefined : String(d.dataset_digest) })),
+        orderBy: objects(p.raw('order_by'), 'order_by').map(
+          (o): LoggedModelOrderBy => ({
+            fieldName: String(o.field_name ?? ''),
+            ascending: o.ascending === undefined ? undefined : Boolean(o.ascending),
+            datasetName: o.dataset_name === undefined ? undefined : String(o.dataset_name),
+            datasetDigest: o.dataset_digest === undefined ? undefined : String(o.dataset_digest),
+          }),
+        ),
+        maxResults: p.integer('max_results', { min: 1, max: 50_000 }),
+        pageToken: p.string('page_token'),
+      });
+      return { models: res.items.map(encodeModel), ...page(res.nextPageToken) };
+    },
+    'logged-models/{model_id}': async (_p, modelId) => ({ model: encodeModel(await store.getLoggedModel(modelId ?? '')) }),
   };
 }

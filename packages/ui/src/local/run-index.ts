@@ -10,17 +10,22 @@
  *   files stat'ed; one changed since it was read is read again;
  * - a background sweep (at most every `sweepIntervalMs`, started by a query) stats every run's
  *   folder, `params/` and `tags/` to catch edits to finished runs by other processes.
- * Writes made through the ui server call `reload(runId)` at once.
+ * Writes made through the ui server call `reload(runId)` at once. Where fs.watch works, the root
+ * and experiment folders are watched too, so new runs are read before the next query asks (the
+ * checks above stay the authority: a watcher that fails or is missing costs only speed).
+ *
+ * File access is synchronous (see run-reader.ts for why), in slices of at most SLICE_MS between
+ * which the event loop runs, so a long scan or sweep never stalls the requests being served.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Run, ViewType } from '@runlog/core';
 import { CorruptStoreError } from '@runlog/core';
 import { debug } from '@runlog/core/internal';
 import { readIndexedRun, type IndexedRun } from './run-reader.js';
 
-/** Runs read at once during a scan (each reads its files in parallel too). */
-const SCAN_CONCURRENCY = 24;
+/** Longest stretch of synchronous file access before yielding to the event loop. */
+const SLICE_MS = 10;
 /** A file modified less than this before a run was read may have been missed: read it again. */
 const MTIME_SLACK_MS = 1000;
 /** RUNNING runs checked per query, most recently started first; the sweep covers the rest. */
@@ -35,23 +40,40 @@ interface ExperimentEntry {
   runs: Map<string, IndexedRun>;
   /** Date.now() before the folder was last listed. */
   listedAt: number;
+  /** Background re-listings made for a run folder still without meta.yaml. */
+  retries?: number;
+  /** The listing under way, so two callers never read the same new runs twice. */
+  syncing?: Promise<void> | undefined;
 }
 
 export interface RunIndexOptions {
   /** How often at most the background sweep re-checks every run (default 15 s). */
   sweepIntervalMs?: number;
+  /** Watch the root and experiment folders with fs.watch (default true). */
+  watch?: boolean;
 }
 
-async function mtimeOf(path: string): Promise<number | undefined> {
-  return stat(path).then((s) => s.mtimeMs, () => undefined);
+/** Changes seen by a watcher are gathered this long before the folder is listed again. */
+const WATCH_DEBOUNCE_MS = 50;
+const PENDING_RETRY_MS = 200;
+const PENDING_RETRIES = 25;
+
+function mtimeOf(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs `fn` over `items` synchronously, yielding to the event loop every SLICE_MS. */
+async function sliced<T>(items: readonly T[], fn: (item: T) => void): Promise<void> {
+  let sliceStart = Date.now();
+  for (const item of items) {
+    fn(item);
+    if (Date.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = Date.now();
+    }
+  }
 }
 
 export class RunIndex {
@@ -62,6 +84,9 @@ export class RunIndex {
   private sweeping: Promise<void> | undefined;
   private lastSweep = 0;
   private readonly sweepIntervalMs: number;
+  private readonly watchEnabled: boolean;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly watchTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
   /** Bumped on every change, so cached search results know they are stale. */
   generation = 0;
@@ -71,6 +96,7 @@ export class RunIndex {
     opts: RunIndexOptions = {},
   ) {
     this.sweepIntervalMs = opts.sweepIntervalMs ?? 15_000;
+    this.watchEnabled = opts.watch ?? true;
   }
 
   /** Builds the index (the cold scan) once; later calls wait for the same scan. */
@@ -89,8 +115,8 @@ export class RunIndex {
     await this.warm();
     await this.syncExperimentList(false);
     const entries = experimentIds === undefined ? [...this.experiments.values()] : experimentIds.map((id) => this.experiments.get(id)).filter((e) => e !== undefined);
-    await Promise.all(entries.map((e) => this.syncExperiment(e)));
-    await this.checkLive(entries);
+    for (const e of entries) await this.syncExperiment(e);
+    this.checkLive(entries);
     this.maybeSweep();
     const out: IndexedRun[] = [];
     for (const e of entries) {
@@ -109,18 +135,18 @@ export class RunIndex {
     if (!found) {
       // Perhaps made since the last look: re-list what changed.
       await this.syncExperimentList(false);
-      await Promise.all([...this.experiments.values()].map((e) => this.syncExperiment(e)));
+      for (const e of [...this.experiments.values()]) await this.syncExperiment(e);
       found = this.byRunId.get(runId);
       if (!found) return undefined;
     }
-    if (await this.changedSince(found.run, true)) await this.reread(found.exp, runId);
+    if (this.changedSince(found.run, true)) this.reread(found.exp, runId);
     return this.byRunId.get(runId)?.run;
   }
 
   /** Re-reads one run now (after a write made through the server). */
   async reload(runId: string): Promise<void> {
     const found = this.byRunId.get(runId);
-    if (found) await this.reread(found.exp, runId);
+    if (found) this.reread(found.exp, runId);
   }
 
   /** The experiment folders known (id → folder), for lookups by the artifact proxy. */
@@ -128,21 +154,70 @@ export class RunIndex {
     return this.experiments.get(experimentId)?.dir;
   }
 
+  /** Runs the background sweep now and waits for it (tests; `runlog ui` lets queries start it). */
+  async sweepNow(): Promise<void> {
+    await this.warm();
+    await this.sweeping;
+    this.lastSweep = 0;
+    this.maybeSweep();
+    await this.sweeping;
+  }
+
   close(): void {
     this.closed = true;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    for (const t of this.watchTimers.values()) clearTimeout(t);
+    this.watchTimers.clear();
+  }
+
+  // ---- watching ----
+
+  /** Watches `dir`; on a change, runs `refresh` in the background (debounced). */
+  private watchDir(dir: string, refresh: () => Promise<void>): void {
+    if (!this.watchEnabled || this.closed || this.watchers.has(dir)) return;
+    const onChange = () => {
+      if (this.closed || this.watchTimers.has(dir)) return;
+      const timer = setTimeout(() => {
+        this.watchTimers.delete(dir);
+        if (this.closed) return;
+        void refresh().catch((err: unknown) => debug('runlog ui: refresh after a change in %s failed: %s', dir, (err as Error).message));
+      }, WATCH_DEBOUNCE_MS);
+      timer.unref();
+      this.watchTimers.set(dir, timer);
+    };
+    try {
+      const watcher = watch(dir, { persistent: false }, onChange);
+      watcher.on('error', () => this.unwatchDir(dir));
+      this.watchers.set(dir, watcher);
+    } catch (err) {
+      // Out of watches (ENOSPC, EMFILE) or unsupported: the per-query checks still hold.
+      debug('runlog ui: cannot watch %s: %s', dir, (err as Error).message);
+    }
+  }
+
+  private unwatchDir(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
   }
 
   // ---- internals ----
 
   private async syncExperimentList(force: boolean): Promise<void> {
     const trash = join(this.rootDir, '.trash');
-    const [rootM, trashM] = await Promise.all([mtimeOf(this.rootDir), mtimeOf(trash)]);
-    const newest = Math.max(rootM ?? 0, trashM ?? 0);
+    const newest = Math.max(mtimeOf(this.rootDir) ?? 0, mtimeOf(trash) ?? 0);
     if (!force && newest < this.rootListedAt - MTIME_SLACK_MS) return;
     const listedAt = Date.now();
+    this.watchDir(this.rootDir, () => this.syncExperimentList(false));
+    this.watchDir(trash, () => this.syncExperimentList(false));
     const found = new Map<string, string>();
     for (const parent of [this.rootDir, trash]) {
-      const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+      let entries: import('node:fs').Dirent[] = [];
+      try {
+        entries = readdirSync(parent, { withFileTypes: true });
+      } catch {
+        // no such folder (yet)
+      }
       for (const e of entries) {
         if (parent === this.rootDir && (NOT_EXPERIMENTS.has(e.name) || e.name.startsWith('.'))) continue;
         if (!e.isDirectory()) continue;
@@ -158,9 +233,10 @@ export class RunIndex {
       if (this.experiments.has(id)) continue;
       const entry: ExperimentEntry = { id, dir, runs: new Map(), listedAt: -Infinity };
       this.experiments.set(id, entry);
+      this.watchDir(dir, () => this.syncExperiment(entry));
       fresh.push(entry);
     }
-    await Promise.all(fresh.map((e) => this.syncExperiment(e)));
+    for (const e of fresh) await this.syncExperiment(e);
     this.rootListedAt = listedAt;
   }
 
@@ -169,21 +245,35 @@ export class RunIndex {
     if (!entry) return;
     for (const runId of entry.runs.keys()) this.byRunId.delete(runId);
     this.experiments.delete(id);
+    this.unwatchDir(entry.dir);
     this.generation++;
   }
 
   private async syncExperiment(entry: ExperimentEntry): Promise<void> {
-    const m = await mtimeOf(entry.dir);
+    while (entry.syncing) await entry.syncing;
+    if (this.experiments.get(entry.id) !== entry) return;
+    entry.syncing = this.listExperiment(entry).finally(() => {
+      entry.syncing = undefined;
+    });
+    return entry.syncing;
+  }
+
+  private async listExperiment(entry: ExperimentEntry): Promise<void> {
+    const m = mtimeOf(entry.dir);
     if (m === undefined) {
       this.dropExperiment(entry.id);
       return;
     }
     if (m < entry.listedAt - MTIME_SLACK_MS) return;
     const listedAt = Date.now();
-    const names = await readdir(entry.dir, { withFileTypes: true }).then(
-      (es) => es.filter((e) => e.isDirectory() && !RESERVED_EXPERIMENT_FOLDERS.has(e.name)).map((e) => e.name),
-      () => [] as string[],
-    );
+    let names: string[] = [];
+    try {
+      names = readdirSync(entry.dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !RESERVED_EXPERIMENT_FOLDERS.has(e.name))
+        .map((e) => e.name);
+    } catch {
+      // removed meanwhile: the next listing drops it
+    }
     const present = new Set(names);
     for (const runId of entry.runs.keys()) {
       if (!present.has(runId)) {
@@ -194,21 +284,28 @@ export class RunIndex {
     }
     // A folder without meta.yaml yet (a run being created) is looked at again on the next listing.
     let pending = false;
-    await mapLimit(
+    await sliced(
       names.filter((n) => !entry.runs.has(n)),
-      SCAN_CONCURRENCY,
-      async (runId) => {
-        if (!(await this.reread(entry, runId))) pending = true;
+      (runId) => {
+        if (!this.reread(entry, runId)) pending = true;
       },
     );
     entry.listedAt = pending ? -Infinity : listedAt;
+    // A run folder without its meta.yaml yet (being created): its meta.yaml lands inside the run
+    // folder, which no watcher sees, so look again shortly (a few times, then queries will).
+    if (pending && this.watchEnabled && !this.closed && (entry.retries = (entry.retries ?? 0) + 1) <= PENDING_RETRIES) {
+      setTimeout(() => {
+        if (!this.closed) void this.syncExperiment(entry).catch((err: unknown) => debug('runlog ui: %s', (err as Error).message));
+      }, PENDING_RETRY_MS).unref();
+    }
+    if (!pending) entry.retries = 0;
   }
 
   /** Reads a run into the index; false when the folder is not (yet) a run. */
-  private async reread(entry: ExperimentEntry, runId: string): Promise<boolean> {
+  private reread(entry: ExperimentEntry, runId: string): boolean {
     let run: IndexedRun | null;
     try {
-      run = await readIndexedRun(join(entry.dir, runId), entry.id, runId);
+      run = readIndexedRun(join(entry.dir, runId), entry.id, runId);
     } catch (err) {
       if (!(err instanceof CorruptStoreError)) throw err;
       // One damaged run never hides the others.
@@ -231,26 +328,32 @@ export class RunIndex {
   }
 
   /** Whether a run's files changed since it was read; `deep` also stats each metric file. */
-  private async changedSince(run: IndexedRun, deep: boolean): Promise<boolean> {
+  private changedSince(run: IndexedRun, deep: boolean): boolean {
     const since = run.readAt - MTIME_SLACK_MS;
     const paths = [run.dir, join(run.dir, 'meta.yaml'), join(run.dir, 'params'), join(run.dir, 'tags'), join(run.dir, 'metrics')];
     if (deep) {
-      const keys = await readdir(join(run.dir, 'metrics'), { recursive: true }).catch(() => [] as string[]);
+      let keys: string[] = [];
+      try {
+        keys = readdirSync(join(run.dir, 'metrics'), { recursive: true }) as string[];
+      } catch {
+        // no metrics folder
+      }
       for (const key of keys) paths.push(join(run.dir, 'metrics', key));
     }
-    const times = await Promise.all(paths.map(mtimeOf));
-    return times.some((t, i) => (t === undefined ? i < 2 : t >= since));
+    return paths.some((path, i) => {
+      const t = mtimeOf(path);
+      // meta.yaml or the folder gone: changed (the re-read drops the run).
+      return t === undefined ? i < 2 : t >= since;
+    });
   }
 
-  private async checkLive(entries: readonly ExperimentEntry[]): Promise<void> {
+  private checkLive(entries: readonly ExperimentEntry[]): void {
     const live: Array<{ exp: ExperimentEntry; run: IndexedRun }> = [];
     for (const exp of entries) for (const run of exp.runs.values()) if (run.run.info.status === 'RUNNING') live.push({ exp, run });
     live.sort((a, b) => b.run.run.info.startTime - a.run.run.info.startTime);
-    await Promise.all(
-      live.slice(0, LIVE_CHECK_LIMIT).map(async ({ exp, run }) => {
-        if (await this.changedSince(run, true)) await this.reread(exp, run.run.info.runId);
-      }),
-    );
+    for (const { exp, run } of live.slice(0, LIVE_CHECK_LIMIT)) {
+      if (this.changedSince(run, true)) this.reread(exp, run.run.info.runId);
+    }
   }
 
   private maybeSweep(): void {
@@ -266,9 +369,9 @@ export class RunIndex {
   private async sweep(): Promise<void> {
     const all: Array<{ exp: ExperimentEntry; run: IndexedRun }> = [];
     for (const exp of this.experiments.values()) for (const run of exp.runs.values()) all.push({ exp, run });
-    await mapLimit(all, SCAN_CONCURRENCY, async ({ exp, run }) => {
+    await sliced(all, ({ exp, run }) => {
       if (this.closed) return;
-      if (await this.changedSince(run, false)) await this.reread(exp, run.run.info.runId);
+      if (this.changedSince(run, false)) this.reread(exp, run.run.info.runId);
     });
   }
 }
