@@ -30,7 +30,8 @@ export function manifestProblems(root: PackageManifest, packages: readonly Works
     if (m.engines?.node !== NODE_ENGINE) problems.push(`${at}: engines.node is ${m.engines?.node}, expected ${NODE_ENGINE}`);
     if (!m.license) problems.push(`${at}: no license`);
     if (!m.repository?.url || m.repository.directory !== dir) problems.push(`${at}: repository must give the url and directory "${dir}"`);
-    if (m.scripts?.prepack !== 'tsc -b') problems.push(`${at}: scripts.prepack must build the package ("tsc -b"), so every tarball ships dist/`);
+    // A package may build more after tsc (the ui package bundles its browser app).
+    if (!/^tsc -b(?: && .+)?$/.test(m.scripts?.prepack ?? '')) problems.push(`${at}: scripts.prepack must build the package ("tsc -b"), so every tarball ships dist/`);
     if (!m.files?.includes('dist')) problems.push(`${at}: files must include dist`);
     // tsc -b trusts its build-info file: kept beside tsconfig.json, it would call a package whose
     // dist/ was deleted up to date, and prepack would pack no dist/. Inside dist/ it goes with it.

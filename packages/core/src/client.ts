@@ -27,6 +27,7 @@ import { OfflineArtifacts } from './journal/offline-artifacts.js';
 import type { StagedModelRequest } from './journal/staged-model.js';
 import { openStore } from './store-factory.js';
 import { RegistryDelegation } from './client-registry.js';
+import { LinkedMetricSender, linkFields, rememberLoggedModelId, type MetricDataset, type SearchLoggedModelsOptions } from './client-logged-models.js';
 import { WaitingRunEnds } from './waiting-run-ends.js';
 import type { RegistryClientOptions } from './registry/registry-methods.js';
 import {
@@ -88,11 +89,15 @@ export interface SearchExperimentsOptions {
   pageToken?: string | undefined;
 }
 
-/** Step and timestamp of a metric point. */
+/** Step and timestamp of a metric point, and (MLflow 3) the model and dataset it belongs to. */
 export interface LogMetricOptions {
   step?: number | undefined;
   /** Milliseconds since the epoch; default: now, fixed at the call. */
   timestamp?: number | undefined;
+  /** A LoggedModel id (`m-…`): the point also shows under that model, as in MLflow 3. */
+  modelId?: string | undefined;
+  /** The dataset the value was computed on. */
+  dataset?: MetricDataset | undefined;
 }
 
 const VALIDATED_KEYS_MAX = 10_000;
@@ -120,6 +125,7 @@ export class RunlogClient extends RegistryDelegation {
   private closed = false;
   /** Artifact uploads (direct, or staged in the journal) and the ones in flight per run. */
   private readonly artifacts: ArtifactSender;
+  private readonly linkedMetrics: LinkedMetricSender;
   /** Background problems that are not the caller's to catch (a skipped symlink, a refused batch). */
   private readonly onError: (err: Error) => void;
 
@@ -181,6 +187,7 @@ export class RunlogClient extends RegistryDelegation {
       onError: this.onError,
       checkOpen: () => this.checkOpen(),
     });
+    this.linkedMetrics = new LinkedMetricSender(this.store);
   }
 
   // ---- experiments ----
@@ -382,7 +389,24 @@ export class RunlogClient extends RegistryDelegation {
         timestamp = opts.timestamp;
       } else timestamp = Date.now();
     } else timestamp = Date.now();
+    if (opts !== undefined && (opts.modelId !== undefined || opts.dataset !== undefined)) {
+      this.sendLinked(runId, [{ key, value, timestamp, step, ...linkFields(key, opts.modelId, opts.dataset) }]);
+      return;
+    }
     this.sink.addMetric(runId, key, value, timestamp, step);
+  }
+
+  /** Points linked to a model or dataset bypass the columnar queue (see LinkedMetricSender). */
+  private sendLinked(runId: string, metrics: Metric[]): void {
+    let sent: Promise<void>;
+    try {
+      sent = this.artifacts.track(runId, () => this.linkedMetrics.send(runId, metrics));
+    } catch (err) {
+      // A closed client: logging calls never throw into training code.
+      this.onError(err as Error);
+      return;
+    }
+    void sent.catch((err: Error) => this.onError(err));
   }
 
   private rememberMetricKey(key: string): void {
@@ -451,7 +475,14 @@ export class RunlogClient extends RegistryDelegation {
       }
       seen.set(p.key, p.value);
     }
-    for (const m of metrics) this.sink.addMetric(runId, m.key, m.value, m.timestamp, m.step ?? 0);
+    const linked: Metric[] = [];
+    for (const m of metrics) {
+      if (m.modelId !== undefined || m.datasetName !== undefined || m.datasetDigest !== undefined) {
+        const dataset = m.datasetName === undefined && m.datasetDigest === undefined ? undefined : { name: m.datasetName, digest: m.datasetDigest };
+        linked.push({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0, ...linkFields(m.key, m.modelId, dataset) });
+      } else this.sink.addMetric(runId, m.key, m.value, m.timestamp, m.step ?? 0);
+    }
+    if (linked.length > 0) this.sendLinked(runId, linked);
     for (const p of params) this.logParam(runId, p.key, p.value);
     for (const t of tags) this.sink.setTag(runId, t.key, t.value);
   }
@@ -527,9 +558,27 @@ export class RunlogClient extends RegistryDelegation {
     return this.store.supportsLoggedModels();
   }
 
-  createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel> {
+  async createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel> {
     this.checkOpen();
-    return this.store.createLoggedModel(experimentId, opts);
+    const model = await this.store.createLoggedModel(experimentId, opts);
+    rememberLoggedModelId(model.modelId);
+    return model;
+  }
+
+  /** Logged models of the experiments, filtered and ordered as MLflow's `search_logged_models`. */
+  searchLoggedModels(opts: SearchLoggedModelsOptions): Promise<PagedList<LoggedModel>> {
+    return this.store.searchLoggedModels(opts);
+  }
+
+  /** Sets tags of a logged model (values are turned into strings). */
+  setLoggedModelTags(modelId: string, tags: Record<string, unknown>): Promise<void> {
+    this.checkOpen();
+    return this.store.setLoggedModelTags(modelId, Object.fromEntries(recordToTags('tag', tags, this.truncate).map((t) => [t.key, t.value])));
+  }
+
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    this.checkOpen();
+    return this.store.deleteLoggedModelTag(modelId, key);
   }
 
   getLoggedModel(modelId: string): Promise<LoggedModel> {

@@ -48,6 +48,11 @@ export interface Metric {
   value: number;
   timestamp: number;
   step: number;
+  /** The LoggedModel this point also belongs to (MLflow 3: it shows under the model). */
+  modelId?: string | undefined;
+  /** The dataset the value was computed on (name and digest, as MLflow's metric fields). */
+  datasetName?: string | undefined;
+  datasetDigest?: string | undefined;
 }
 
 /** One param (values are strings, as MLflow stores them). */
@@ -70,10 +75,23 @@ export interface RunData {
   tags: Record<string, string>;
 }
 
-/** A run: its info and data. */
+/** A model a run produced (MLflow 3's `LoggedModelOutput`): its id and the step it was logged at. */
+export interface LoggedModelOutput {
+  modelId: string;
+  step: number;
+}
+
+/** What a run produced (MLflow 3's `RunOutputs`). */
+export interface RunOutputs {
+  modelOutputs: LoggedModelOutput[];
+}
+
+/** A run: its info and data, and (MLflow 3) the models it produced. */
 export interface Run {
   info: RunInfo;
   data: RunData;
+  /** Absent when the store did not say (MLflow 2 servers). */
+  outputs?: RunOutputs | undefined;
 }
 
 /** An artifact file or folder. */
@@ -107,8 +125,31 @@ export interface LoggedModel {
   sourceRunId?: string | undefined;
   modelType?: string | undefined;
   creationTimestampMs?: number | undefined;
+  lastUpdatedTimestampMs?: number | undefined;
+  statusMessage?: string | undefined;
   tags: Record<string, string>;
   params: Record<string, string>;
+  /**
+   * The latest point of each metric logged with this model's id, one per (key, dataset), as
+   * MLflow returns them; each carries its `runId`.
+   */
+  metrics?: LoggedModelMetric[] | undefined;
+}
+
+/** A metric point of a LoggedModel: a Metric with the run that logged it. */
+export interface LoggedModelMetric extends Metric {
+  runId?: string | undefined;
+}
+
+/** One ordering of searchLoggedModels (MLflow's `order_by` entries). */
+export interface LoggedModelOrderBy {
+  /** An attribute (`name`, `creation_timestamp`, `model_id`, `status`, …) or `metrics.<key>`. */
+  fieldName: string;
+  /** Default true. */
+  ascending?: boolean | undefined;
+  /** With a metric: only points computed on this dataset count. */
+  datasetName?: string | undefined;
+  datasetDigest?: string | undefined;
 }
 
 /** Options to create an MLflow 3 LoggedModel. */

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RunlogClient, type LogMetricOptions, type RunlogClientOptions, type SearchRunsOptions } from './client.js';
 import { debug } from './debug.js';
-import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunStatus } from './entities.js';
+import type { Experiment, FileInfo, LoggedModel, Metric, PagedList, Run, RunInfo, RunStatus } from './entities.js';
+import type { SearchLoggedModelsOptions } from './client-logged-models.js';
 import { InvalidArgumentError, NoActiveRunError, RunAlreadyActiveError, UnsentRecordsError } from './errors.js';
 import { ExitHooks } from './exit-hooks.js';
 import { defaultRunTags } from './run-context-tags.js';
@@ -397,7 +398,8 @@ export function logMetrics(metrics: Record<string, number>, opts?: LogMetricOpti
   const run = requireRun();
   if (!run) return;
   const timestamp = opts?.timestamp ?? Date.now();
-  for (const [key, value] of Object.entries(metrics)) run.client.logMetric(run.runId, key, value, { step: opts?.step, timestamp });
+  const link = { step: opts?.step, timestamp, modelId: opts?.modelId, dataset: opts?.dataset };
+  for (const [key, value] of Object.entries(metrics)) run.client.logMetric(run.runId, key, value, link);
 }
 
 /** Logs a param of the active run (write-once: a different value later is an InvalidArgumentError); enqueue only. */
@@ -505,6 +507,24 @@ export async function searchRuns(opts: FluentSearchRunsOptions = {}): Promise<Pa
   if (ids.length === 0 && !opts.experimentNames?.length) ids.push(activeExperimentId ?? '0');
   if (ids.length === 0) return { items: [] };
   return client.searchRuns({ ...opts, experimentIds: ids });
+}
+
+/**
+ * Logged models (MLflow 3) with MLflow's filter and order-by, as `mlflow.search_logged_models`.
+ * Experiments default to the active experiment (setExperiment), else '0'.
+ */
+export function searchLoggedModels(opts: Partial<SearchLoggedModelsOptions> = {}): Promise<PagedList<LoggedModel>> {
+  return getClient().searchLoggedModels({ ...opts, experimentIds: opts.experimentIds ?? [activeExperimentId ?? '0'] });
+}
+
+/** A logged model by id, with its tags, params and metrics. */
+export function getLoggedModel(modelId: string): Promise<LoggedModel> {
+  return getClient().getLoggedModel(modelId);
+}
+
+/** Sets tags of a logged model. */
+export function setLoggedModelTags(modelId: string, tags: Record<string, unknown>): Promise<void> {
+  return getClient().setLoggedModelTags(modelId, tags);
 }
 
 /** Waits until everything logged so far is stored; false if `timeoutMs` passed first. */

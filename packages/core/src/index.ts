@@ -50,6 +50,10 @@ export {
   type LoggedModelStatus,
   type LoggedModel,
   type CreateLoggedModelOptions,
+  type LoggedModelMetric,
+  type LoggedModelOrderBy,
+  type LoggedModelOutput,
+  type RunOutputs,
 } from './entities.js';
 
 // ---- MLflow's request limits (what one logBatch may carry) ----
@@ -72,6 +76,7 @@ export {
   type SearchExperimentsOptions,
   type LogMetricOptions,
 } from './client.js';
+export { lastLoggedModelId, type SearchLoggedModelsOptions, type MetricDataset } from './client-logged-models.js';
 export type { BatchUploader, BatchUploaderOptions, UploaderStats } from './batch-uploader.js';
 export type { RetryPolicy } from './rest/retry-policy.js';
 export type {
@@ -81,6 +86,7 @@ export type {
   UpdateRunRequest,
   SearchRunsRequest,
   SearchExperimentsRequest,
+  SearchLoggedModelsRequest,
   StoreCapabilities,
   TrackingServerAccess,
   FailoverAccess,
@@ -120,6 +126,9 @@ export {
   listArtifacts,
   downloadArtifacts,
   searchRuns,
+  searchLoggedModels,
+  getLoggedModel,
+  setLoggedModelTags,
   flush,
   shutdown,
 } from './fluent.js';

@@ -14,6 +14,7 @@ export { RestStore } from './rest/rest-store.js';
 export { FileStore } from './stores/file-store.js';
 export { openStore, openRegistryStore } from './store-factory.js';
 export { startRunForAutolog } from './fluent.js';
+export { defaultRunTags } from './run-context-tags.js';
 export { validateKey, validateArtifactPath } from './validation.js';
 export {
   pyFloatRepr,
@@ -63,3 +64,12 @@ export { SystemMetricsMonitor, type SystemMetricsMonitorOptions, type MonitorTim
 export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOptions, type ProcessProbe } from './system-metrics/system-sampler.js';
 export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
 export { environmentTags, runlogVersion } from './run-environment-tags.js';
+// ---- for @runlog/ui: serving a local store over MLflow's REST API ----
+export { applyRunSearch, validateRunFilter } from './search/run-search.js';
+export { applyExperimentSearch } from './search/experiment-search.js';
+export { createPageToken, parsePageToken, resolveMaxResults } from './search/paginate.js';
+export { parseRunMeta, type StoredRun } from './stores/file-store-meta.js';
+export { parseMetricLine } from './stores/file-store-format.js';
+export { latestPoint, readMetricFile } from './stores/file-store-runs.js';
+export { encodeDouble, decodeDouble, decodeMetric } from './rest/wire.js';
+export { debug } from './debug.js';

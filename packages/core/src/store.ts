@@ -1,4 +1,4 @@
-import type { CreateLoggedModelOptions, LoggedModel, LoggedModelStatus } from './entities.js';
+import type { CreateLoggedModelOptions, LoggedModel, LoggedModelOrderBy, LoggedModelStatus } from './entities.js';
 import type { Experiment, FileInfo, Metric, Param, PagedList, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities.js';
 import type { RegistryStore } from './registry/registry-store.js';
 
@@ -36,6 +36,24 @@ export interface SearchExperimentsRequest {
   viewType?: ViewType | undefined;
   maxResults?: number | undefined;
   orderBy?: string[] | undefined;
+  pageToken?: string | undefined;
+}
+
+/** A search of MLflow 3 LoggedModels (`logged-models/search`). */
+export interface SearchLoggedModelsRequest {
+  experimentIds: string[];
+  /**
+   * MLflow's logged-model filter: `name`, `model_id`, `model_type`, `status`, `source_run_id`,
+   * `creation_timestamp`, `last_updated_timestamp`, `metrics.<key>`, `params.<key>`, `tags.<key>`,
+   * e.g. `name = 'model' AND metrics.acc > 0.9`.
+   */
+  filter?: string | undefined;
+  /** Only metrics computed on these datasets count in metric clauses (and a model needs one). */
+  datasets?: Array<{ datasetName: string; datasetDigest?: string | undefined }> | undefined;
+  /** Default: creation_timestamp descending, then model_id. */
+  orderBy?: LoggedModelOrderBy[] | undefined;
+  /** Default 100, as MLflow. */
+  maxResults?: number | undefined;
   pageToken?: string | undefined;
 }
 
@@ -166,8 +184,8 @@ export interface TrackingStore {
   downloadFromArtifactUri(artifactUri: string, relPath: string, dstDir: string): Promise<string>;
 
   /**
-   * MLflow 3 LoggedModels. A store without them (the local store, MLflow 2 servers) answers false
-   * and the model layer falls back to run artifacts.
+   * MLflow 3 LoggedModels. A store without them (MLflow 2 servers) answers false and the model
+   * layer falls back to run artifacts.
    */
   supportsLoggedModels(): Promise<boolean>;
   createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel>;
@@ -175,6 +193,12 @@ export interface TrackingStore {
   finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
   /** Links models to a run as its outputs (`runs/outputs`). */
   logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void>;
+  /** Logged models of the experiments, filtered, ordered and paged as MLflow does. */
+  searchLoggedModels(req: SearchLoggedModelsRequest): Promise<PagedList<LoggedModel>>;
+  /** Sets (overwrites) tags of a logged model. */
+  setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void>;
+  /** Deletes one tag of a logged model; NotFoundError when it has none of that key. */
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
 
   /** Releases connections and file handles. Idempotent. */
   close(): Promise<void>;

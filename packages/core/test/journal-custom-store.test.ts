@@ -51,6 +51,9 @@ class CountingStore implements TrackingStore {
   getLoggedModel: TrackingStore['getLoggedModel'] = (...a) => this.inner.getLoggedModel(...a);
   finalizeLoggedModel: TrackingStore['finalizeLoggedModel'] = (...a) => this.inner.finalizeLoggedModel(...a);
   logModelOutputs: TrackingStore['logModelOutputs'] = (...a) => this.inner.logModelOutputs(...a);
+  searchLoggedModels: TrackingStore['searchLoggedModels'] = (...a) => this.inner.searchLoggedModels(...a);
+  setLoggedModelTags: TrackingStore['setLoggedModelTags'] = (...a) => this.inner.setLoggedModelTags(...a);
+  deleteLoggedModelTag: TrackingStore['deleteLoggedModelTag'] = (...a) => this.inner.deleteLoggedModelTag(...a);
   close: TrackingStore['close'] = () => this.inner.close();
 }
 

@@ -5,6 +5,7 @@ import { flavorForModel } from './flavor-registry.js';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { readMLmodel } from './mlmodel.js';
 import { parseModelUri } from './model-uri.js';
+import { resolveRunsUri } from './runs-uri.js';
 import { compileEnforcer } from './schema-enforcement.js';
 import { tensorToNested } from './tensor.js';
 import type { FlavorModel, MLmodel, ModelSignature, NestedArray, TensorValue } from './types.js';
@@ -99,8 +100,13 @@ async function resolveLocal(uri: string, opts: LoadModelOptions, hops = 0): Prom
   const dst = opts.dstDir ?? temp!;
   try {
     let dir: string;
-    if (parsed.kind === 'runs') dir = await client.downloadArtifacts(parsed.runId, parsed.artifactPath, dst);
-    else if (parsed.kind === 'logged-model') {
+    if (parsed.kind === 'runs') {
+      const target = await resolveRunsUri(client, parsed.runId, parsed.artifactPath);
+      dir =
+        target.kind === 'run-artifacts'
+          ? await client.downloadArtifacts(parsed.runId, parsed.artifactPath, dst)
+          : await client.downloadFromArtifactUri(target.model.artifactUri, target.relPath, dst);
+    } else if (parsed.kind === 'logged-model') {
       const lm = await client.getLoggedModel(parsed.modelId);
       dir = await client.downloadFromArtifactUri(lm.artifactUri, '', dst);
     } else dir = await client.downloadFromArtifactUri(parsed.uri, '', dst);

@@ -6,7 +6,7 @@ import {
   getClient,
   type RunlogClient,
 } from '@runlog/core';
-import { pyJsonDumps, validateArtifactPath, validateModelName } from '@runlog/core/internal';
+import { defaultRunTags, pyJsonDumps, validateArtifactPath, validateModelName } from '@runlog/core/internal';
 import { makeTempDir, undoDir } from './fs-utils.js';
 import { writeMLmodel } from './mlmodel.js';
 import { registerModel } from './register-model.js';
@@ -17,7 +17,7 @@ export const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 
 /** Options of logModel(). */
 export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
-  /** The model's name: the LoggedModel name (MLflow 3), or its artifact path under the run (local store). */
+  /** The model's name: the LoggedModel name (MLflow 3), or its artifact path under the run (MLflow 2 servers). */
   name: string;
   /**
    * After logging, register the model under this name (created if missing) as a new version, as
@@ -28,9 +28,9 @@ export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
   client?: RunlogClient | undefined;
   /** Default: the active run. */
   runId?: string | undefined;
-  /** LoggedModel `model_type` (MLflow 3 servers). */
+  /** LoggedModel `model_type` (MLflow 3). */
   modelType?: string | undefined;
-  /** LoggedModel tags (MLflow 3 servers). */
+  /** LoggedModel tags (MLflow 3), added to the context tags MLflow sets (mlflow.user, mlflow.source.*). */
   tags?: Record<string, string> | undefined;
   /** The step the run's output link records (`runs/outputs`), default 0. */
   step?: number | undefined;
@@ -38,9 +38,9 @@ export interface LogModelOptions extends Omit<SaveModelOptions, 'now'> {
 
 /** What logModel() logged: the model URI (and LoggedModel id on MLflow 3), its run, MLmodel and signature, and the registered version when one was made. */
 export interface ModelInfo {
-  /** The LoggedModel id (`m-…`), on MLflow 3 servers. */
+  /** The LoggedModel id (`m-…`), on the local store and MLflow 3 servers. */
   modelId?: string | undefined;
-  /** `models:/<model_id>` (MLflow 3) or `runs:/<run_id>/<name>` (local store, MLflow 2 servers). */
+  /** `models:/<model_id>` (MLflow 3: the local store and servers) or `runs:/<run_id>/<name>` (MLflow 2 servers). */
   modelUri: string;
   runId: string;
   /** MLmodel's `artifact_path`: the LoggedModel's artifact URI (MLflow 3) or `name` (run artifacts). */
@@ -57,6 +57,11 @@ export interface ModelInfo {
   staged?: boolean | undefined;
 }
 
+/** As Python's log_model: the context tags (user, source, git commit), then the caller's. */
+function modelTags(tags: Record<string, string> | undefined): Record<string, string> {
+  return { ...Object.fromEntries(defaultRunTags().map((t) => [t.key, t.value])), ...tags };
+}
+
 /** The entry MLflow's `Model.get_tags_dict()` appends to `mlflow.log-model.history`. */
 function historyEntry(m: MLmodel): Record<string, unknown> {
   const flavors = Object.fromEntries(
@@ -67,12 +72,13 @@ function historyEntry(m: MLmodel): Record<string, unknown> {
 
 /**
  * Logs a model to a run. The model is saved to a temp directory first (saveModel), then:
- * - on a store with MLflow 3 LoggedModels: `createLoggedModel` (params = the run's params) →
+ * - on a store with MLflow 3 LoggedModels (the local store, MLflow 3 servers): `createLoggedModel`
+ *   (params = the run's params, tags = MLflow's context tags and `tags`) →
  *   MLmodel gets `artifact_path` = the LoggedModel's artifact URI, `model_id` = `model_uuid` = its
  *   id, `run_id` → `runs/outputs` links it to the run → the files are uploaded to its artifact URI
  *   → finalized `LOGGED_MODEL_READY` (`LOGGED_MODEL_UPLOAD_FAILED` if any step threw, then the
- *   error is rethrown); the URI is `models:/<model_id>`;
- * - else (the local store, MLflow 2 servers): the directory goes under the run's artifacts at
+ *   error is rethrown); the URI is `models:/<model_id>`, and `runs:/<run_id>/<name>` finds it too;
+ * - else (MLflow 2 servers): the directory goes under the run's artifacts at
  *   `name` and is appended to the run's `mlflow.log-model.history` tag; the URI is
  *   `runs:/<run_id>/<name>`.
  * With `registeredModelName`, the logged model is then registered (registerModel) and
@@ -109,7 +115,7 @@ async function logModelOnly(model: unknown, opts: LogModelOptions): Promise<Mode
       // can give (LoggedModel id, artifact URI, its run id) are written into MLmodel at upload.
       Object.assign(mlmodel, { artifactPath: opts.name, runId });
       await writeMLmodel(localDir, mlmodel);
-      await client.stageLoggedModel(runId, localDir, { name: opts.name, modelType: opts.modelType, tags: opts.tags, step: opts.step ?? 0 });
+      await client.stageLoggedModel(runId, localDir, { name: opts.name, modelType: opts.modelType, tags: modelTags(opts.tags), step: opts.step ?? 0 });
       return { modelUri: '', runId, artifactPath: opts.name, signature: mlmodel.signature, mlmodel, staged: true };
     }
     if (await client.supportsLoggedModels()) {
@@ -119,7 +125,8 @@ async function logModelOnly(model: unknown, opts: LogModelOptions): Promise<Mode
         sourceRunId: runId,
         modelType: opts.modelType,
         params: { ...runInfo.data.params },
-        tags: opts.tags,
+        // As Python's log_model: the context tags (user, source, git commit), then the caller's.
+        tags: modelTags(opts.tags),
       });
       try {
         Object.assign(mlmodel, { artifactPath: lm.artifactUri, modelId: lm.modelId, modelUuid: lm.modelId, runId });

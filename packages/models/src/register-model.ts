@@ -8,6 +8,7 @@ import {
 import { appendToUriPath } from '@runlog/core/internal';
 import { MLMODEL_FILE } from './mlmodel.js';
 import { parseModelUri } from './model-uri.js';
+import { resolveRunsUri } from './runs-uri.js';
 
 /** Options of registerModel(). */
 export interface RegisterModelOptions {
@@ -25,12 +26,13 @@ export interface RegisterModelOptions {
  * version of it from `modelUri`, as MLflow 3.18 does:
  * - `runs:/<run_id>/<path>` whose run has an MLmodel at `<path>` → source is the run's artifact
  *   URI joined with `<path>` (e.g. `mlflow-artifacts:/1/<run>/artifacts/model`), `run_id` recorded;
+ *   else the run's LoggedModel named `<path>` (MLflow 3: what logModel and autolog make) → source
+ *   is its `models:/<model_id>` and `model_id` is passed;
  * - `models:/<model_id>` (an MLflow 3 LoggedModel, what logModel returns on a server) → source is
  *   that URI and `model_id` is passed, so the server records the LoggedModel and its run;
  * - `models:/<name>/<version|stage|latest>`, `models:/<name>@<alias>`, artifact URIs and local
  *   paths → passed as the source unchanged.
- * A `runs:/` URI without an MLmodel is refused with NotFoundError (MLflow then looks for a
- * LoggedModel of that name in the run; register its `models:/<model_id>` instead).
+ * A `runs:/` URI with neither is refused with NotFoundError.
  */
 export async function registerModel(modelUri: string, name: string, opts: RegisterModelOptions = {}): Promise<ModelVersion> {
   const client = opts.client ?? getClient();
@@ -44,17 +46,16 @@ export async function registerModel(modelUri: string, name: string, opts: Regist
   let runId: string | undefined;
   let modelId: string | undefined;
   if (parsed.kind === 'runs') {
-    const mlmodelPath = parsed.artifactPath ? `${parsed.artifactPath}/${MLMODEL_FILE}` : MLMODEL_FILE;
-    const listed = await client.listArtifacts(parsed.runId, parsed.artifactPath);
-    if (!listed.some((f) => !f.isDir && f.path === mlmodelPath)) {
-      throw new NotFoundError(
-        `No MLmodel at ${modelUri}: the run has no model at '${parsed.artifactPath}'. ` +
-          'If the model was logged as an MLflow 3 LoggedModel, register its models:/<model_id> URI.',
-      );
-    }
-    const run = await client.getRun(parsed.runId);
-    source = parsed.artifactPath ? appendToUriPath(run.info.artifactUri, ...parsed.artifactPath.split('/')) : run.info.artifactUri;
+    const target = await resolveRunsUri(client, parsed.runId, parsed.artifactPath, MLMODEL_FILE);
     runId = parsed.runId;
+    if (target.kind === 'run-artifacts') {
+      const run = await client.getRun(parsed.runId);
+      source = parsed.artifactPath ? appendToUriPath(run.info.artifactUri, ...parsed.artifactPath.split('/')) : run.info.artifactUri;
+    } else {
+      // As MLflow 3: the run's logged model of that name is registered by its models:/ URI.
+      modelId = target.model.modelId;
+      source = `models:/${modelId}`;
+    }
   } else if (parsed.kind === 'logged-model') {
     modelId = parsed.modelId;
   }

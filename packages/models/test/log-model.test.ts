@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, afterEach, describe, it } from 'node:test';
 import { InvalidArgumentError, NoActiveRunError, RunlogClient } from '@runlog/core';
+import { FileStore, defaultRunTags } from '@runlog/core/internal';
 import { loadModel, logModel, registerFlavor, type ModelSignature } from '../src/index.js';
 import { mlmodelFromYaml, tensorSpec } from '../src/internal.js';
 import { EchoModel, echoFlavor } from './support/echo-flavor.js';
@@ -23,6 +25,8 @@ after(async () => {
   for (const c of clients) await c.close();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
+
+const contextTag = (key: string) => defaultRunTags().find((t) => t.key === key)?.value;
 
 const signature: ModelSignature = { inputs: { kind: 'tensor', inputs: [tensorSpec('float32', [-1, 2], 'x')] } };
 
@@ -89,7 +93,13 @@ describe('logModel', () => {
       fake.calls.map((c) => c[0]),
       ['getRun', 'createLoggedModel', 'logModelOutputs', 'uploadToArtifactUri', 'finalizeLoggedModel'],
     );
-    assert.deepEqual(fake.calls[1], ['createLoggedModel', '1', { name: 'model', sourceRunId: 'run1', modelType: undefined, params: { lr: '0.1' }, tags: { stage: 'dev' } }]);
+    const { tags, ...created } = fake.calls[1]![2] as { tags: Record<string, string> };
+    assert.deepEqual(created, { name: 'model', sourceRunId: 'run1', modelType: undefined, params: { lr: '0.1' } });
+    // Python's log_model tags: the run context (user, source) and the caller's.
+    assert.equal(tags.stage, 'dev');
+    assert.equal(tags['mlflow.source.type'], 'LOCAL');
+    assert.equal(tags['mlflow.user'], contextTag('mlflow.user'));
+    assert.equal(tags['mlflow.source.name'], process.argv[1] ? resolve(process.argv[1]) : '<node>');
     assert.deepEqual(fake.calls[2], ['logModelOutputs', 'run1', [{ modelId: 'm-0123abcd', step: 0 }]]);
     assert.deepEqual(fake.calls[4], ['finalizeLoggedModel', 'm-0123abcd', 'LOGGED_MODEL_READY']);
     const uploaded = mlmodelFromYaml(await readFile(join(server, 'm-0123abcd', 'MLmodel'), 'utf8'));
@@ -111,9 +121,45 @@ describe('logModel', () => {
     assert.deepEqual(fake.calls.at(-1), ['finalizeLoggedModel', 'm-0123abcd', 'LOGGED_MODEL_UPLOAD_FAILED']);
   });
 
-  it('on the local store: logs run artifacts, appends mlflow.log-model.history, and loads back by runs:/', async () => {
+  it('on the local store: creates a LoggedModel under <experiment>/models/<id> with the run as output; loads by models:/ and runs:/', async () => {
     unregister.push(registerFlavor(echoFlavor()));
-    const client = new RunlogClient({ trackingUri: join(await tempDir(), 'mlruns') });
+    const root = join(await tempDir(), 'mlruns');
+    const client = new RunlogClient({ trackingUri: root });
+    clients.push(client);
+    const expId = await client.createExperiment('models');
+    const run = await client.createRun(expId);
+    const runId = run.info.runId;
+    client.logParam(runId, 'lr', 0.1);
+    const info = await logModel(new EchoModel(['x'], signature), { name: 'model', client, runId, tags: { stage: 'dev' } });
+    assert.match(info.modelId ?? '', /^m-[0-9a-f]{32}$/);
+    assert.equal(info.modelUri, `models:/${info.modelId}`);
+    const modelDir = join(root, expId, 'models', info.modelId!);
+    assert.equal(info.artifactPath, pathToFileURL(join(modelDir, 'artifacts')).href);
+    const mlmodel = mlmodelFromYaml(await readFile(join(modelDir, 'artifacts', 'MLmodel'), 'utf8'));
+    assert.equal(mlmodel.modelId, info.modelId);
+    assert.equal(mlmodel.runId, runId);
+
+    const lm = await client.getLoggedModel(info.modelId!);
+    assert.equal(lm.status, 'LOGGED_MODEL_READY');
+    assert.equal(lm.sourceRunId, runId);
+    assert.deepEqual(lm.params, { lr: '0.1' });
+    assert.equal(lm.tags.stage, 'dev');
+    assert.equal(lm.tags['mlflow.user'], contextTag('mlflow.user'));
+    assert.deepEqual((await client.getRun(runId)).outputs, { modelOutputs: [{ modelId: info.modelId, step: 0 }] });
+    assert.equal((await client.getRun(runId)).data.tags['mlflow.log-model.history'], undefined, 'MLflow 3 keeps no history tag');
+
+    for (const uri of [info.modelUri, `runs:/${runId}/model`]) {
+      const model = await loadModel(uri, { client });
+      assert.deepEqual(await model.predict({ x: [[0.5, 1.5]] }), { out_x: [[0.5, 1.5]] }, uri);
+      await model.dispose();
+    }
+  });
+
+  it('without LoggedModels (an MLflow 2 server): logs run artifacts, appends mlflow.log-model.history, and loads back by runs:/', async () => {
+    unregister.push(registerFlavor(echoFlavor()));
+    const store = new FileStore(join(await tempDir(), 'mlruns'));
+    store.supportsLoggedModels = async () => false;
+    const client = new RunlogClient({ store });
     clients.push(client);
     const expId = await client.createExperiment('models');
     const run = await client.createRun(expId);

@@ -36,15 +36,34 @@ describe('registerModel and registry URIs on the local store', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('logModel({ registeredModelName }) creates the model and version 1 whose source is the run artifact directory', async () => {
+  it('logModel({ registeredModelName }) creates the model and version 1 from the LoggedModel (models:/<id>)', async () => {
     unregister.push(registerFlavor(echoFlavor()));
     const info = await logModel(new EchoModel(['x'], signature), { name: 'model', client, runId, registeredModelName: 'echo' });
     assert.equal(info.registeredModelVersion, '1');
     const mv = await client.getModelVersion('echo', 1);
     const artifacts = pathToFileURL(join(dir, 'mlruns')).href;
-    assert.match(mv.source, new RegExp(`^${artifacts}/\\d+/${runId}/artifacts/model$`));
+    assert.equal(mv.source, `models:/${info.modelId}`);
     assert.equal(mv.runId, runId);
-    assert.equal(await client.getModelVersionDownloadUri('echo', 1), mv.source);
+    assert.equal(mv.modelId, info.modelId);
+    const expId = (await client.getRun(runId)).info.experimentId;
+    assert.equal(await client.getModelVersionDownloadUri('echo', 1), `${artifacts}/${expId}/models/${info.modelId}/artifacts`);
+  });
+
+  it('registerModel(runs:/<run>/<name>) prefers the run artifacts, else the run\'s logged model of that name (issue #13)', async () => {
+    unregister.push(registerFlavor(echoFlavor()));
+    // 'model' has no run artifacts, only a LoggedModel: the version points at the LoggedModel.
+    const fromLogged = await registerModel(`runs:/${runId}/model`, 'order', { client });
+    const lm = (await client.searchLoggedModels({ experimentIds: [(await client.getRun(runId)).info.experimentId], filter: "name = 'model'" })).items[0]!;
+    assert.equal(fromLogged.source, `models:/${lm.modelId}`);
+    assert.equal(fromLogged.modelId, lm.modelId);
+    // A run artifact folder named like a logged model wins, as in MLflow.
+    const saved = join(dir, 'saved');
+    const { saveModel } = await import('../src/index.js');
+    await saveModel(new EchoModel(['x'], signature), saved);
+    await client.logArtifacts(runId, saved, 'model');
+    const fromArtifacts = await registerModel(`runs:/${runId}/model`, 'order', { client });
+    assert.match(fromArtifacts.source, new RegExp(`/${runId}/artifacts/model$`));
+    assert.equal(fromArtifacts.modelId, undefined);
   });
 
   it('registerModel adds versions to an existing model; loadModel resolves version, alias, stage and latest', async () => {

@@ -14,6 +14,7 @@ import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSyncCommand } from './commands/sync.js';
+import { registerUiCommand } from './commands/ui.js';
 
 // src/cli.ts and dist/cli.js both sit one folder below package.json.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -40,6 +41,7 @@ registerModelsCommand(program);
 registerSyncCommand(program);
 registerStatusCommand(program);
 registerServeCommand(program);
+registerUiCommand(program);
 
 const argv = process.argv.slice(2);
 // `serve` uses -h for the host, as `mlflow models serve` does; a bare `-h` with no host after it

@@ -1,2 +1,8 @@
-// @runlog/ui: the `runlog ui` web server (placeholder until the server lands).
-export {};
+/**
+ * @runlog/ui: the `runlog ui` web server. `startUiServer` serves the bundled browser app and
+ * MLflow's REST API over a local store (from an in-memory run index) or in front of an MLflow
+ * tracking server (forwarding with the environment's credentials).
+ *
+ * @packageDocumentation
+ */
+export { startUiServer, type UiServer, type UiServerOptions } from './ui-server.js';

@@ -245,6 +245,9 @@ export class FailoverStore implements TrackingStore, FailoverAccess {
   supportsLoggedModels: TrackingStore['supportsLoggedModels'] = () => this.net(() => this.inner.supportsLoggedModels());
   getLoggedModel: TrackingStore['getLoggedModel'] = (...a) => this.net(() => this.inner.getLoggedModel(...a));
   finalizeLoggedModel: TrackingStore['finalizeLoggedModel'] = (...a) => this.net(() => this.inner.finalizeLoggedModel(...a));
+  searchLoggedModels: TrackingStore['searchLoggedModels'] = (...a) => this.net(() => this.inner.searchLoggedModels(...a));
+  setLoggedModelTags: TrackingStore['setLoggedModelTags'] = (...a) => this.net(() => this.inner.setLoggedModelTags(...a));
+  deleteLoggedModelTag: TrackingStore['deleteLoggedModelTag'] = (...a) => this.net(() => this.inner.deleteLoggedModelTag(...a));
   close: TrackingStore['close'] = () => {
     this.presence.stop();
     return this.inner.close();

@@ -8,6 +8,7 @@ import type {
   CreateRunRequest,
   LogBatch,
   SearchExperimentsRequest,
+  SearchLoggedModelsRequest,
   SearchRunsRequest,
   StoreCapabilities,
   TrackingServerAccess,
@@ -377,6 +378,37 @@ export class RestStore implements TrackingStore, TrackingServerAccess {
     });
   }
 
+  async searchLoggedModels(req: SearchLoggedModelsRequest): Promise<PagedList<LoggedModel>> {
+    const res = await this.client.call('POST', 'logged-models/search', {
+      body: {
+        experiment_ids: req.experimentIds,
+        filter: req.filter,
+        datasets: req.datasets?.map((d) => ({ dataset_name: d.datasetName, dataset_digest: d.datasetDigest })),
+        max_results: req.maxResults,
+        order_by: req.orderBy?.map((o) => ({
+          field_name: o.fieldName,
+          ascending: o.ascending ?? true,
+          dataset_name: o.datasetName,
+          dataset_digest: o.datasetDigest,
+        })),
+        page_token: req.pageToken,
+      },
+    });
+    return { items: ((res.models ?? []) as any[]).map(decodeLoggedModel), nextPageToken: res.next_page_token || undefined };
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await this.client.call('PATCH', `logged-models/${encodeURIComponent(modelId)}/tags`, {
+      body: { model_id: modelId, tags: recordToKeyValues(tags) },
+    });
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    await this.client.call('DELETE', `logged-models/${encodeURIComponent(modelId)}/tags/${encodeURIComponent(key)}`, {
+      body: { model_id: modelId, tag_key: key },
+    });
+  }
+
   /** Streams one artifact file to `dest` (temp file renamed into place); memory stays flat. */
   private async downloadFile(root: string, rel: string, dest: string): Promise<void> {
     await this.client.call('GET', this.artifactServicePath(root, rel), { saveTo: dest });
@@ -444,7 +476,15 @@ export class RestStore implements TrackingStore, TrackingServerAccess {
 export function encodeLogBatch(runId: string, batch: LogBatch): string {
   return JSON.stringify({
     run_id: runId,
-    metrics: batch.metrics.map((m) => ({ key: m.key, value: encodeDouble(m.value), timestamp: m.timestamp, step: m.step })),
+    metrics: batch.metrics.map((m) => ({
+      key: m.key,
+      value: encodeDouble(m.value),
+      timestamp: m.timestamp,
+      step: m.step,
+      model_id: m.modelId,
+      dataset_name: m.datasetName,
+      dataset_digest: m.datasetDigest,
+    })),
     params: batch.params,
     tags: batch.tags,
   });

@@ -3,7 +3,7 @@
  * Doubles that are not finite travel as the strings "NaN", "Infinity", "-Infinity" (protobuf JSON
  * mapping); JSON.stringify would turn them into null, so every metric value passes through here.
  */
-import type { Experiment, FileInfo, LoggedModel, Metric, Run, RunInfo, RunStatus } from '../entities.js';
+import type { Experiment, FileInfo, LoggedModel, LoggedModelMetric, Metric, Run, RunInfo, RunStatus } from '../entities.js';
 
 export function encodeDouble(v: number): number | string {
   if (Number.isFinite(v)) return v;
@@ -54,7 +54,11 @@ export function decodeRunInfo(i: any): RunInfo {
 }
 
 export function decodeMetric(m: any): Metric {
-  return { key: m.key, value: decodeDouble(m.value), timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0) };
+  const out: Metric = { key: m.key, value: decodeDouble(m.value), timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0) };
+  if (m.model_id) out.modelId = m.model_id;
+  if (m.dataset_name) out.datasetName = m.dataset_name;
+  if (m.dataset_digest) out.datasetDigest = m.dataset_digest;
+  return out;
 }
 
 export function decodeRun(r: any): Run {
@@ -62,7 +66,14 @@ export function decodeRun(r: any): Run {
   for (const m of (r.data?.metrics ?? []) as any[]) metrics[m.key] = decodeDouble(m.value);
   const params: Record<string, string> = {};
   for (const p of (r.data?.params ?? []) as any[]) params[p.key] = p.value ?? '';
-  return { info: decodeRunInfo(r.info), data: { metrics, params, tags: tagsToRecord(r.data?.tags) } };
+  const run: Run = { info: decodeRunInfo(r.info), data: { metrics, params, tags: tagsToRecord(r.data?.tags) } };
+  // MLflow 3 servers say which models the run produced; MLflow 2 servers send no outputs.
+  if (r.outputs !== undefined) {
+    run.outputs = {
+      modelOutputs: ((r.outputs.model_outputs ?? []) as any[]).map((o) => ({ modelId: String(o.model_id), step: Number(o.step ?? 0) })),
+    };
+  }
+  return run;
 }
 
 export function decodeFileInfo(f: any): FileInfo {
@@ -82,8 +93,15 @@ export function decodeLoggedModel(m: any): LoggedModel {
     sourceRunId: info.source_run_id || undefined,
     modelType: info.model_type || undefined,
     creationTimestampMs: num(info.creation_timestamp_ms),
+    lastUpdatedTimestampMs: num(info.last_updated_timestamp_ms),
+    statusMessage: info.status_message || undefined,
     tags: tagsToRecord(info.tags),
     params,
+    metrics: ((m.data?.metrics ?? []) as any[]).map((p) => {
+      const point: LoggedModelMetric = decodeMetric(p);
+      if (p.run_id) point.runId = p.run_id;
+      return point;
+    }),
   };
 }
 

@@ -1,8 +1,14 @@
 import type { Metric } from '../entities.js';
 import { parsePythonFloat, parsePythonInt, pyFloatRepr } from '../py/float-repr.js';
 
-/** One line of a FileStore metric file: `<timestamp_ms> <python float> <step>\n`. */
-export function formatMetricLine(m: Pick<Metric, 'value' | 'timestamp' | 'step'>): string {
+/**
+ * One line of a FileStore metric file: `<timestamp_ms> <python float> <step>\n`, with
+ * ` <dataset name> <dataset digest>` before the newline for a point computed on a dataset.
+ */
+export function formatMetricLine(m: Pick<Metric, 'value' | 'timestamp' | 'step' | 'datasetName' | 'datasetDigest'>): string {
+  if (m.datasetName !== undefined && m.datasetDigest !== undefined) {
+    return `${m.timestamp} ${pyFloatRepr(m.value)} ${m.step} ${m.datasetName} ${m.datasetDigest}\n`;
+  }
   return `${m.timestamp} ${pyFloatRepr(m.value)} ${m.step}\n`;
 }
 

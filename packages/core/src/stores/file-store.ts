@@ -1,6 +1,6 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Experiment, FileInfo, Metric, PagedList, Run, RunInfo, RunTag, ViewType } from '../entities.js';
+import type { CreateLoggedModelOptions, Experiment, FileInfo, LoggedModel, LoggedModelStatus, Metric, PagedList, Run, RunInfo, RunTag, ViewType } from '../entities.js';
 import { RUN_STATUS_CODES } from '../entities.js';
 import { CorruptStoreError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { MAX_EXPERIMENT_NAME_LENGTH } from '../limits.js';
@@ -9,6 +9,7 @@ import type {
   CreateRunRequest,
   LogBatch,
   SearchExperimentsRequest,
+  SearchLoggedModelsRequest,
   SearchRunsRequest,
   StoreCapabilities,
   TrackingStore,
@@ -27,6 +28,7 @@ import { warnOnce } from './store-warnings.js';
 import { FileArtifacts, localPathFromUri } from './local-artifacts.js';
 import { listFilesRecursive } from '../fs-walk.js';
 import { generateExperimentId, generateRunId, generateRunName } from './names.js';
+import { FileLoggedModels } from './file-logged-models.js';
 
 export interface FileStoreOptions {
   /** Clock in epoch milliseconds (creation, update and deletion times). Default Date.now. */
@@ -63,6 +65,7 @@ export class FileStore implements TrackingStore {
   private readonly defaultUserId: string | undefined;
   private readonly locks = new KeyedMutex();
   private readonly metrics = new MetricAppender();
+  private readonly models: FileLoggedModels;
   private init: Promise<void> | undefined;
 
   constructor(rootDir: string, options: FileStoreOptions = {}) {
@@ -73,6 +76,7 @@ export class FileStore implements TrackingStore {
     this.capabilities = { localRoot: dir };
     this.layout = new FileStoreLayout(dir);
     this.now = options.now ?? Date.now;
+    this.models = new FileLoggedModels(this.layout, this.now);
     this.defaultUserId = options.userId;
   }
 
@@ -223,7 +227,7 @@ export class FileStore implements TrackingStore {
   async getRun(runId: string): Promise<Run> {
     await this.ready();
     const { dir, run } = await this.layout.findRun(runId);
-    return toRun(run, await readRunData(dir));
+    return { ...toRun(run, await readRunData(dir)), outputs: { modelOutputs: await this.models.readOutputs(dir) } };
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -245,7 +249,7 @@ export class FileStore implements TrackingStore {
         try {
           const run = await this.layout.readRunMeta(dir);
           if (!run || run.info.experimentId !== experimentId || !inView(view, run.info.lifecycleStage)) return null;
-          return toRun(run, await readRunData(dir));
+          return { ...toRun(run, await readRunData(dir)), outputs: { modelOutputs: await this.models.readOutputs(dir) } };
         } catch (err) {
           // One damaged run never hides the others: it is left out, with one warning naming it.
           if (!(err instanceof CorruptStoreError)) throw err;
@@ -277,6 +281,7 @@ export class FileStore implements TrackingStore {
 
     await writeParams(dir, runId, batch.params);
     await this.metrics.append(dir, batch.metrics);
+    if (batch.metrics.some((m) => m.modelId !== undefined)) await this.models.appendMetrics(run.info.experimentId, runId, batch.metrics);
     for (const tag of batch.tags) {
       await writeRaw(keyFile(dir, 'tags', tag.key), tag.value, dir);
       if (tag.key === RUN_NAME_TAG && tag.value) {
@@ -344,28 +349,49 @@ export class FileStore implements TrackingStore {
     return requireLocalArtifacts(artifactUri).download(relPath, dstDir);
   }
 
-  /**
-   * The local store keeps models as run artifacts (MLflow 2 style): MLflow 3's FileStore layout
-   * for LoggedModels is not part of what runlog writes.
-   */
+  /** MLflow 3 LoggedModels, under `<experiment>/models/<model_id>/` (see FileLoggedModels). */
   async supportsLoggedModels(): Promise<boolean> {
-    return false;
+    return true;
   }
 
-  async createLoggedModel(): Promise<never> {
-    throw new InvalidArgumentError(LOGGED_MODELS_UNSUPPORTED);
+  async createLoggedModel(experimentId: string, opts: CreateLoggedModelOptions): Promise<LoggedModel> {
+    const exp = await this.getExperiment(experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw new InvalidArgumentError(`Could not create model under non-active experiment with ID ${experimentId}.`);
+    }
+    return this.models.create(experimentId, exp.artifactLocation, opts);
   }
 
-  async getLoggedModel(modelId: string): Promise<never> {
-    throw new NotFoundError(`Logged model '${modelId}' not found: ${LOGGED_MODELS_UNSUPPORTED}`);
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    await this.ready();
+    return this.models.get(modelId);
   }
 
-  async finalizeLoggedModel(): Promise<never> {
-    throw new InvalidArgumentError(LOGGED_MODELS_UNSUPPORTED);
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    await this.ready();
+    return this.models.finalize(modelId, status);
   }
 
-  async logModelOutputs(): Promise<never> {
-    throw new InvalidArgumentError(LOGGED_MODELS_UNSUPPORTED);
+  async logModelOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+    await this.ready();
+    const { dir, run } = await this.layout.findRun(runId);
+    assertActive(run);
+    await this.models.logOutputs(dir, models);
+  }
+
+  async searchLoggedModels(req: SearchLoggedModelsRequest): Promise<PagedList<LoggedModel>> {
+    await this.ready();
+    return this.models.search(req);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await this.ready();
+    await this.models.setTags(modelId, tags);
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    await this.ready();
+    await this.models.deleteTag(modelId, key);
   }
 
   async close(): Promise<void> {
@@ -434,9 +460,6 @@ function toRun(run: StoredRun, data: Run['data']): Run {
   if (!info.runName) info.runName = data.tags[RUN_NAME_TAG] ?? '';
   return { info, data };
 }
-
-const LOGGED_MODELS_UNSUPPORTED =
-  "the local store keeps models as run artifacts (runs:/<run_id>/<name>); MLflow 3 LoggedModels need an MLflow server.";
 
 function requireLocalArtifacts(artifactUri: string): FileArtifacts {
   const repo = FileArtifacts.forUri(artifactUri);

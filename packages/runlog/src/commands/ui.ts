@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { CliFailure } from '../cli/cli-errors.js';
+import { port } from '../cli/option-parsers.js';
+
+interface UiCliOptions {
+  trackingUri?: string;
+  host: string;
+  port: number;
+  open: boolean;
+  readOnly: boolean;
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
+
+/** Opens `url` in the desktop's browser; failures are reported, never fatal. */
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+    child.on('error', () => console.error(`runlog ui: could not open a browser; open ${url} yourself`));
+    child.unref();
+  } catch {
+    console.error(`runlog ui: could not open a browser; open ${url} yourself`);
+  }
+}
+
+/**
+ * `runlog ui`: the web UI over the local store or in front of an MLflow server (@runlog/ui).
+ * Binds to loopback unless told otherwise, with a warning on stderr for any other host.
+ * SIGTERM / SIGINT stop it (exit code 0); a second signal exits at once.
+ */
+export function registerUiCommand(program: Command): void {
+  program
+    .command('ui')
+    .description('open the runlog web UI over the local ./mlruns store or an MLflow tracking server')
+    .option('--tracking-uri <uri>', 'a local store (path or file:) or an http(s):// MLflow server (default: MLFLOW_TRACKING_URI, else ./mlruns)')
+    .option('--host <host>', 'interface to bind (anything but loopback exposes your runs to the network)', '127.0.0.1')
+    .option('-p, --port <port>', 'port (0 picks a free one)', port, 5000)
+    .option('--open', 'open the UI in the default browser', false)
+    .option('--read-only', 'refuse every change (rename, tags, delete, aliases)', false)
+    .action(async (opts: UiCliOptions) => {
+      const { startUiServer } = await import('@runlog/ui');
+      if (!LOOPBACK.test(opts.host)) {
+        console.error(
+          `runlog ui: warning: listening on ${opts.host}, not loopback: anyone who can reach this machine can read your runs` +
+            (opts.readOnly ? '.' : ' and change them (add --read-only to refuse changes).'),
+        );
+      }
+      let server;
+      try {
+        server = await startUiServer({ trackingUri: opts.trackingUri, host: opts.host, port: opts.port, readOnly: opts.readOnly });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new CliFailure(`port ${opts.port} on ${opts.host} is already in use; pick another with -p <port> (0 picks a free one).`, { cause: err });
+        if (code === 'EACCES') throw new CliFailure(`not allowed to listen on port ${opts.port} on ${opts.host}; ports below 1024 need privileges, pick another with -p <port>.`, { cause: err });
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on host '${opts.host}': it is not an address of this machine.`, { cause: err });
+        throw err;
+      }
+      const running = server;
+      console.log(`runlog ui: ${running.mode === 'local' ? 'local store' : 'MLflow server'} ${running.trackingUri}${opts.readOnly ? ' (read-only)' : ''}`);
+      console.log(`runlog ui: listening on ${running.url}`);
+      if (opts.open) openBrowser(running.url);
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          console.error(`runlog ui: ${signal} again, exiting now`);
+          process.exit(1);
+        }
+        stopping = true;
+        running.close().then(
+          () => {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+            console.log('runlog ui: stopped');
+            process.exitCode = 0;
+          },
+          (err: unknown) => {
+            console.error(`runlog ui: error while stopping: ${(err as Error).message}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+}
