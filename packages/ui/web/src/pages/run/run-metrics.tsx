@@ -1,7 +1,8 @@
-// The run's metrics (the latest value of each, with its step and time). `system/*` metrics have
-// their own section (SystemMetrics).
+// The run's metrics: a chart of each one's full history, then the latest value of each with its
+// step and time. `system/*` metrics have their own section (SystemMetrics).
 import type { Metric, Run } from '../../api/types.js';
 import { formatTime, formatValue } from '../../components/format.js';
+import { MetricCharts } from './metric-charts.js';
 
 export function isSystemMetric(key: string): boolean {
   return key.startsWith('system/');
@@ -37,8 +38,12 @@ export function RunMetrics({ run }: { run: Run }) {
   const metrics = (run.data.metrics ?? []).filter((m) => !isSystemMetric(m.key)).sort((a, b) => a.key.localeCompare(b.key));
   return (
     <section class="card" aria-labelledby="metrics-title">
-      <h2 id="metrics-title">Metrics</h2>
-      <MetricsTable metrics={metrics} label="Metrics" />
+      <h2 id="metrics-title">Metrics ({metrics.length})</h2>
+      <MetricCharts run={run} keys={metrics.map((m) => m.key)} syncKey={`run-${run.info.run_id}`} />
+      <details class="latest-values" open={metrics.length <= 6}>
+        <summary>Latest values</summary>
+        <MetricsTable metrics={metrics} label="Metrics" />
+      </details>
     </section>
   );
 }

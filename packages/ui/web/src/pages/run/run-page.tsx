@@ -72,10 +72,12 @@ export function RunPage({ runId, query }: { runId: string; query: URLSearchParam
             <h2 id="params-title">Params ({params.length})</h2>
             <KeyValueTable label="Params" empty="No params." rows={params.map((p) => ({ key: p.key, value: p.value }))} />
           </section>
-          <RunMetrics run={data} />
           <TagsEditor run={data} onChanged={run.reload} />
           <Datasets run={data} />
         </div>
+      ) : null}
+      {tab === 'overview' ? (
+        <RunMetrics run={data} />
       ) : null}
       {tab === 'system' ? <SystemMetrics run={data} /> : null}
       {tab === 'artifacts' ? <ArtifactBrowser runId={runId} path={query.get('path') ?? undefined} /> : null}

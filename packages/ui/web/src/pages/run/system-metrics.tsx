@@ -1,6 +1,7 @@
 // The run's system metrics (`system/cpu_utilization_percentage`, `system/gpu_0_memory_usage_megabytes`…)
 // grouped by what they measure: the first word after `system/` (cpu, memory, disk, network, gpu).
 import type { Metric, Run } from '../../api/types.js';
+import { MetricCharts } from './metric-charts.js';
 import { isSystemMetric, MetricsTable } from './run-metrics.js';
 
 export function systemMetricGroups(run: Run): Map<string, Metric[]> {
@@ -24,6 +25,7 @@ export function SystemMetrics({ run }: { run: Run }) {
       {[...groups].map(([group, metrics]) => (
         <div key={group} class="metric-group">
           <h3>{group}</h3>
+          <MetricCharts run={run} keys={metrics.map((m) => m.key)} syncKey={`system-${run.info.run_id}`} />
           <MetricsTable metrics={metrics} label={`System metrics: ${group}`} />
         </div>
       ))}

@@ -150,7 +150,7 @@ export function RunsPage({ experimentId, query }: { experimentId: string; query:
       ) : null}
       <p class="runs-count muted" aria-live="polite" data-testid="runs-count">
         {runs.length} run{runs.length === 1 ? '' : 's'}
-        {loader.complete.value ? '' : loader.loading.value ? ' · loading more…' : ' loaded · more on scroll'}
+        {loader.complete.value || error ? '' : loader.loading.value ? ' · loading more…' : ' loaded · more on scroll'}
       </p>
       <RunsTable
         rows={rows}
