@@ -54,7 +54,7 @@ export function MetricChart({ runs, metricKey, settings, height = 240, syncKey, 
   const [zoom, setZoom] = useState<[number, number] | null>(null);
   const hoverX = useSignal<number | null>(null);
   const buckets = bucketsFor(width || 800);
-  const { curves, phase, error, total } = useRunSeries(runs, metricKey, settings.xAxis, buckets, zoom, pollMs);
+  const { curves, phase, error, total, live } = useRunSeries(runs, metricKey, settings.xAxis, buckets, zoom, pollMs);
   const plot = buildPlotData(curves, settings);
   const drawn = plot.data[0].length;
 
@@ -83,7 +83,7 @@ export function MetricChart({ runs, metricKey, settings, height = 240, syncKey, 
   }, []);
 
   return (
-    <figure class="runlog-chart" data-metric-key={metricKey} data-phase={phase} data-points={drawn} data-total={total} data-zoomed={zoom ? 'true' : undefined}>
+    <figure class="runlog-chart" data-metric-key={metricKey} data-phase={phase} data-points={drawn} data-total={total} data-zoomed={zoom ? 'true' : undefined} data-live={live ? 'true' : undefined}>
       <figcaption class="runlog-chart-title">
         <span>{metricKey}</span>
         {zoom && (
@@ -125,7 +125,8 @@ function plotOptions(plot: PlotData, settings: ChartSettings, width: number, hei
     },
     axes: [
       { ...axis, ...(settings.xAxis === 'relative' ? { values: (_u: uPlot, vals: number[]) => vals.map(formatDuration) } : {}) },
-      { ...axis, size: 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => formatValue(v)) },
+      // a log axis passes null for the ticks it leaves unlabeled
+      { ...axis, size: 64, values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v === null ? '' : formatValue(v))) },
     ],
     series: [{}, ...plot.specs.map((s) => seriesOptions(s, smoothed))],
     bands: plot.bands.map(([hi, lo]) => ({ series: [hi, lo] as [number, number], fill: withAlpha(plot.specs[hi - 1]!.color, 0.16) })),

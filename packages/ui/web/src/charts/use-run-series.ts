@@ -33,6 +33,8 @@ export interface RunSeriesResult {
   error: string | undefined;
   /** points in the full histories (summed over runs) */
   total: number;
+  /** some run is still RUNNING, so the chart polls for new points */
+  live: boolean;
 }
 
 /** Default interval between polls of a running run. */
@@ -145,5 +147,5 @@ export function useRunSeries(
     total += st.total;
     curves.push({ runId: run.id, name: run.name, color: run.color, originMs: st.originMs, points: st.points });
   }
-  return { curves, phase, error, total };
+  return { curves, phase, error, total, live: anyRunning };
 }
