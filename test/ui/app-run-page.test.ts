@@ -2,6 +2,9 @@
 // drawn metric chart, the artifact browser's image and text previews, edits of the description
 // and tags, read-only mode, and a RUNNING run's page picking up new values without a reload.
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { browserUnavailable } from '../support/browser.js';
 import { startAppHarness, type AppHarness } from '../support/ui-app.js';
@@ -70,6 +73,38 @@ describe('run page in the browser', { skip: browserUnavailable() }, () => {
     const linked = await app.open(`#/runs/${run.runId}?tab=artifacts&path=notes.txt`);
     await linked.getByTestId('artifact-text').waitFor();
     await linked.context().close();
+    await page.context().close();
+  });
+
+  it('shows a logged model with its signature and input example', async () => {
+    const run = app.fx.runs[2]!;
+    const model = await app.fx.store.createLoggedModel(run.experimentId, { name: 'regressor', sourceRunId: run.runId });
+    const dir = fileURLToPath(model.artifactUri);
+    await mkdir(dir, { recursive: true });
+    const inputs = JSON.stringify([{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 4] }, name: 'features' }]);
+    const outputs = JSON.stringify([{ type: 'double', name: 'price', required: true }]);
+    await writeFile(
+      join(dir, 'MLmodel'),
+      `artifact_path: ${model.artifactUri}\nflavors:\n  tfjs:\n    data: model\nmodel_id: ${model.modelId}\n` +
+        `saved_input_example_info:\n  artifact_path: input_example.json\n  type: ndarray\n` +
+        `signature:\n  inputs: '${inputs}'\n  outputs: '${outputs}'\n  params: null\n`,
+    );
+    await writeFile(join(dir, 'input_example.json'), '[[1, 2, 3, 4]]');
+    await app.fx.store.finalizeLoggedModel(model.modelId, 'LOGGED_MODEL_READY');
+    await app.fx.store.logModelOutputs(run.runId, [{ modelId: model.modelId, step: 0 }]);
+
+    const page = await app.open(`#/runs/${run.runId}?tab=models`);
+    const card = page.getByTestId('logged-model');
+    await card.waitFor();
+    assert.match(await card.locator('h3').innerText(), new RegExp(`regressor \\(${model.modelId}\\)`));
+    assert.match(await card.innerText(), /tfjs/);
+    const signatureInputs = card.getByRole('table', { name: 'Signature inputs' });
+    assert.deepEqual(await signatureInputs.locator('tbody td').allInnerTexts(), ['features', 'tensor<float32>', 'shape [-1, 4]']);
+    assert.deepEqual(await card.getByRole('table', { name: 'Signature outputs' }).locator('tbody td').allInnerTexts(), ['price', 'double', 'required']);
+    await card.getByText('Input example').click();
+    await card.locator('pre.code').waitFor();
+    assert.deepEqual(JSON.parse(await card.locator('pre.code').innerText()), [[1, 2, 3, 4]]);
+    await app.screenshot(page, 'app-logged-model');
     await page.context().close();
   });
 

@@ -82,6 +82,25 @@ export async function searchLoggedModels(experimentId: string, runId: string): P
   return answer.models ?? [];
 }
 
+export async function getLoggedModel(modelId: string): Promise<LoggedModel> {
+  return (await getJson<{ model: LoggedModel }>(`${MLFLOW_API}/logged-models/${encodeURIComponent(modelId)}`)).model;
+}
+
+/** The URL of a file under an `mlflow-artifacts:/…` URI (MLflow's artifact proxy), or undefined for
+ *  a URI the server does not proxy (the app then cannot read the files). */
+export function proxiedArtifactUrl(artifactUri: string | undefined, relPath: string): string | undefined {
+  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(artifactUri ?? '');
+  if (!match) return undefined;
+  const parts = [...match[1]!.split('/'), ...relPath.split('/')].filter(Boolean).map(encodeURIComponent);
+  return `/ajax-api/2.0/mlflow-artifacts/artifacts/${parts.join('/')}`;
+}
+
+export async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot read ${url}: HTTP ${response.status}`);
+  return response.text();
+}
+
 export function getServerInfo(): Promise<ServerInfo> {
   return getJson<ServerInfo>(`${RUNLOG_API}/info`);
 }

@@ -1,13 +1,13 @@
 // The run's logged models: for each model folder among its artifacts, the flavors, the signature's
 // inputs / outputs / params and the input example; plus MLflow 3 LoggedModels whose source is
 // this run (when the server has them).
-import { fetchArtifactText, searchLoggedModels } from '../../api/tracking.js';
-import type { Run } from '../../api/types.js';
+import { fetchArtifactText, fetchText, getLoggedModel, proxiedArtifactUrl, searchLoggedModels } from '../../api/tracking.js';
+import type { LoggedModel, Run } from '../../api/types.js';
 import { ErrorBox, Loading } from '../../components/error-box.js';
 import { formatTime } from '../../components/format.js';
 import { useAsync } from '../../components/use-async.js';
 import { navigate, withQueryChanges } from '../../router.js';
-import { findModelFolders, loadModelSummary, type SpecEntry } from './mlmodel.js';
+import { findModelFolders, loadModelSummary, type ModelFileReader, type SpecEntry } from './mlmodel.js';
 
 function SpecTable({ title, spec }: { title: string; spec: SpecEntry[] | undefined }) {
   if (!spec) return null;
@@ -38,8 +38,8 @@ function SpecTable({ title, spec }: { title: string; spec: SpecEntry[] | undefin
   );
 }
 
-function InputExample({ runId, path }: { runId: string; path: string }) {
-  const text = useAsync(() => fetchArtifactText(runId, path), [runId, path]);
+function InputExample({ read, path }: { read: ModelFileReader; path: string }) {
+  const text = useAsync(() => read(path), [path]);
   if (text.error) return <ErrorBox error={text.error} />;
   if (text.data === undefined) return <Loading />;
   let shown = text.data;
@@ -51,23 +51,30 @@ function InputExample({ runId, path }: { runId: string; path: string }) {
   return <pre class="code">{shown.length > 20_000 ? `${shown.slice(0, 20_000)}\n…` : shown}</pre>;
 }
 
-function ModelCard({ runId, folder }: { runId: string; folder: string }) {
-  const summary = useAsync(() => loadModelSummary(runId, folder), [runId, folder]);
-  if (summary.error) return <ErrorBox error={summary.error} title={folder || 'model'} />;
+/** A reader of a model folder under the run's artifacts. */
+function runFolderReader(runId: string, folder: string): ModelFileReader {
+  return (rel) => fetchArtifactText(runId, folder ? `${folder}/${rel}` : rel);
+}
+
+function ModelCard({ title, read, filesPath }: { title: string; read: ModelFileReader; filesPath?: string }) {
+  const summary = useAsync(() => loadModelSummary(title, read), [title]);
+  if (summary.error) return <ErrorBox error={summary.error} title={title} />;
   const s = summary.data;
   if (!s) return <Loading />;
   return (
     <article class="card model-card" data-testid="logged-model">
       <div class="card-head">
-        <h3>{folder || '(run root)'}</h3>
+        <h3>{title}</h3>
         {s.flavors.map((f) => (
           <span key={f} class="badge">
             {f}
           </span>
         ))}
-        <button type="button" onClick={() => navigate(withQueryChanges({ tab: 'artifacts', path: folder ? `${folder}/MLmodel` : 'MLmodel' }))}>
-          Files
-        </button>
+        {filesPath !== undefined ? (
+          <button type="button" onClick={() => navigate(withQueryChanges({ tab: 'artifacts', path: filesPath }))}>
+            Files
+          </button>
+        ) : null}
       </div>
       {s.modelId ? (
         <p class="muted">
@@ -86,23 +93,43 @@ function ModelCard({ runId, folder }: { runId: string; folder: string }) {
       {s.inputExamplePath ? (
         <details>
           <summary>Input example</summary>
-          <InputExample runId={runId} path={s.inputExamplePath} />
+          <InputExample read={read} path={s.inputExamplePath} />
         </details>
       ) : null}
     </article>
   );
 }
 
+/** The run's MLflow 3 LoggedModels: those it outputs and those whose source it is. A server without
+ *  the routes answers 404, which just means there are none to show. */
+async function runLoggedModels(run: Run): Promise<LoggedModel[]> {
+  const found = new Map<string, LoggedModel>();
+  const searched = await searchLoggedModels(run.info.experiment_id, run.info.run_id).catch(() => []);
+  for (const m of searched) found.set(m.info.model_id, m);
+  const outputs = (run.outputs?.model_outputs ?? []).filter((o) => !found.has(o.model_id));
+  const fetched = await Promise.all(outputs.map((o) => getLoggedModel(o.model_id).catch(() => undefined)));
+  for (const m of fetched) if (m) found.set(m.info.model_id, m);
+  return [...found.values()];
+}
+
 export function LoggedModels({ run }: { run: Run }) {
   const folders = useAsync(() => findModelFolders(run), [run.info.run_id]);
-  // MLflow 3 LoggedModels (their files live outside the run's artifacts); a server without the
-  // route answers 404, which just means there are none to show.
-  const logged = useAsync(() => searchLoggedModels(run.info.experiment_id, run.info.run_id).catch(() => []), [run.info.run_id]);
+  const logged = useAsync(() => runLoggedModels(run), [run.info.run_id]);
+  const readable = (logged.data ?? []).filter((m) => proxiedArtifactUrl(m.info.artifact_uri, 'MLmodel') !== undefined);
   return (
     <section aria-label="Logged models">
       {folders.error ? <ErrorBox error={folders.error} /> : null}
       {!folders.data && !folders.error ? <Loading what="models" /> : null}
-      {folders.data?.map((f) => <ModelCard key={f} runId={run.info.run_id} folder={f} />)}
+      {readable.map((m) => (
+        <ModelCard
+          key={m.info.model_id}
+          title={`${m.info.name} (${m.info.model_id})`}
+          read={(rel) => fetchText(proxiedArtifactUrl(m.info.artifact_uri, rel)!)}
+        />
+      ))}
+      {folders.data?.map((f) => (
+        <ModelCard key={f} title={f || '(run root)'} read={runFolderReader(run.info.run_id, f)} filesPath={f ? `${f}/MLmodel` : 'MLmodel'} />
+      ))}
       {logged.data && logged.data.length > 0 ? (
         <div class="card">
           <h3>Logged models (MLflow 3)</h3>

@@ -1,6 +1,6 @@
 // Reads what the run page shows of a logged model from its MLmodel file: flavors, signature
 // (whose inputs/outputs/params are JSON strings inside the YAML) and input example location.
-import { fetchArtifactText, listArtifacts } from '../../api/tracking.js';
+import { listArtifacts } from '../../api/tracking.js';
 import type { Run } from '../../api/types.js';
 import { tag } from './run-tags.js';
 
@@ -18,7 +18,7 @@ export interface ModelSummary {
   inputs?: SpecEntry[];
   outputs?: SpecEntry[];
   params?: SpecEntry[];
-  /** The input example's path under the run's artifacts, when one was saved. */
+  /** The input example's path relative to the model's folder, when one was saved. */
   inputExamplePath?: string;
   modelId?: string;
   created?: string;
@@ -73,7 +73,7 @@ export async function summarizeMLmodel(path: string, text: string): Promise<Mode
     inputs: parseSpec(signature.inputs),
     outputs: parseSpec(signature.outputs),
     params: parseSpec(signature.params),
-    inputExamplePath: example?.artifact_path ? `${path}/${example.artifact_path}` : undefined,
+    inputExamplePath: example?.artifact_path || undefined,
     modelId: typeof doc.model_id === 'string' ? doc.model_id : undefined,
     created: typeof doc.utc_time_created === 'string' ? doc.utc_time_created : undefined,
     raw: text,
@@ -104,7 +104,9 @@ export async function findModelFolders(run: Run): Promise<string[]> {
   return [...folders].sort();
 }
 
-export async function loadModelSummary(runId: string, folder: string): Promise<ModelSummary> {
-  const path = folder ? `${folder}/MLmodel` : 'MLmodel';
-  return summarizeMLmodel(folder, await fetchArtifactText(runId, path));
+/** Reads a file of one model by its path relative to the model's folder. */
+export type ModelFileReader = (relPath: string) => Promise<string>;
+
+export async function loadModelSummary(folder: string, read: ModelFileReader): Promise<ModelSummary> {
+  return summarizeMLmodel(folder, await read('MLmodel'));
 }
