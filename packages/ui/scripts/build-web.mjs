@@ -14,6 +14,9 @@ const options = {
   entryNames: 'app',
   bundle: true,
   format: 'esm',
+  // rarely needed parts (the YAML reader for MLmodel files) load on demand from their own chunk
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   target: ['chrome120', 'firefox120', 'safari17'],
   minify: true,
   sourcemap: 'linked',

@@ -1,4 +1,8 @@
-// Entry point of the browser app (placeholder until the app lands).
+// Entry point of the browser app: styles, server info, then the shell.
 import { render } from 'preact';
+import './styles.css';
+import { App } from './app.js';
+import { loadServerInfo } from './server-info.js';
 
-render(<p>runlog ui</p>, document.getElementById('app')!);
+loadServerInfo();
+render(<App />, document.getElementById('app')!);
