@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // Shared steps of the charts' browser tests: a built app, and what a drawn chart looks like from
 // the outside (its canvas pixels, its legend).
 import { execFileSync } from 'node:child_process';
