@@ -189,3 +189,24 @@ describe('runlog ui over a local store: MLflow read routes', () => {
     assert.equal(badMax.status, 400);
   });
 });
+
+// Without `webDir`, the server serves the package's own bundle (`packages/ui/web-dist`, which
+// `npm test` builds before the tests run): what `runlog ui` users get.
+describe('runlog ui without a webDir option', () => {
+  it('serves the bundled app of the package at /', async () => {
+    const fx = await makeUiStoreFixture({ runs: 1, steps: 1 });
+    const ui = await startUiServer({ trackingUri: fx.rootDir, port: 0 });
+    try {
+      const res = await fetch(ui.url + '/');
+      assert.equal(res.status, 200, 'the bundle is missing: run `npm run build:web -w @runlog/ui` first');
+      const html = await res.text();
+      assert.match(html, /<div id="app">/);
+      const app = await fetch(ui.url + '/app.js');
+      assert.equal(app.status, 200);
+      await app.arrayBuffer();
+    } finally {
+      await ui.close();
+      await fx.cleanup();
+    }
+  });
+});

@@ -22,8 +22,8 @@ const TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** `web-dist/` of this package (src/ and dist/ both sit one folder below the package root). */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../web-dist/', import.meta.url));
+/** `web-dist/` of this package: this file sits in src/http/ (or dist/http/ once built), two folders below the package root. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web-dist/', import.meta.url));
 
 /** Serves `pathname` from `webDir`; false when there is no such file (the caller answers 404). */
 export async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, webDir: string): Promise<boolean> {
