@@ -23,7 +23,6 @@ export function useAsync<T>(load: () => Promise<T>, inputs: readonly unknown[]):
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...inputs, generation]);
   return { ...state, reload: () => setGeneration((g) => g + 1) };
 }

@@ -37,7 +37,6 @@ export function RunsPage({ experimentId, query }: { experimentId: string; query:
   const loader = useMemo(
     () => new RunsLoader([experimentId], view.filter, orderByFor(view)),
     // a new loader when the query the server sees changes, not on column or selection changes
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [experimentId, view.filter, orderKey],
   );
   useEffect(() => {
