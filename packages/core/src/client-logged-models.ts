@@ -1,21 +1,12 @@
-import type { LoggedModelOrderBy, Metric } from './entities.js';
+import type { Metric } from './entities.js';
 import { InvalidArgumentError } from './errors.js';
-import type { TrackingStore } from './store.js';
+import type { SearchLoggedModelsRequest, TrackingStore } from './store.js';
 
-/** searchLoggedModels() options: MLflow's logged-model filter and order-by. */
-export interface SearchLoggedModelsOptions {
-  /** Default: the fluent API's current experiment (fluent) — the client needs them given. */
-  experimentIds: string[];
-  /** e.g. `name = 'model' AND metrics.accuracy > 0.9` (attributes: name, model_id, model_type, status, source_run_id, creation_timestamp, last_updated_timestamp). */
-  filter?: string | undefined;
-  /** Only metrics computed on these datasets count in metric clauses. */
-  datasets?: Array<{ datasetName: string; datasetDigest?: string | undefined }> | undefined;
-  /** e.g. `[{ fieldName: 'metrics.accuracy', ascending: false }]`. */
-  orderBy?: LoggedModelOrderBy[] | undefined;
-  /** Default 100, as MLflow. */
-  maxResults?: number | undefined;
-  pageToken?: string | undefined;
-}
+/**
+ * searchLoggedModels() options: MLflow's logged-model filter and order-by (the store's request;
+ * the fluent API defaults `experimentIds` to its current experiment).
+ */
+export type SearchLoggedModelsOptions = SearchLoggedModelsRequest;
 
 /** The dataset a metric value was computed on: its name and digest, as MLflow records them. */
 export interface MetricDataset {

@@ -14,7 +14,7 @@ export { RestStore } from './rest/rest-store.js';
 export { FileStore } from './stores/file-store.js';
 export { openStore, openRegistryStore } from './store-factory.js';
 export { startRunForAutolog } from './fluent.js';
-export { defaultRunTags } from './run-context-tags.js';
+export { currentUser, defaultRunTags } from './run-context-tags.js';
 export { validateKey, validateArtifactPath } from './validation.js';
 export {
   pyFloatRepr,

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { currentUser } from '@runlog/core/internal';
 import type { FetchedProject } from './project-source.js';
 import type { PreparedEnv } from './npm-env.js';
 
@@ -37,17 +37,4 @@ export function projectRunTags(args: {
   tags[NODE_VERSION_TAG] = env.nodeVersion;
   if (env.lockfileDigest !== undefined) tags[LOCKFILE_DIGEST_TAG] = env.lockfileDigest;
   return tags;
-}
-
-/** Python's `getpass.getuser()`: LOGNAME, USER, LNAME, USERNAME, then the account's name. */
-export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
-  for (const name of ['LOGNAME', 'USER', 'LNAME', 'USERNAME']) {
-    const v = env[name];
-    if (v) return v;
-  }
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

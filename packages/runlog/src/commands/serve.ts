@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { CliFailure } from '../cli/cli-errors.js';
 import { integerAtLeast, nonNegativeNumber, port, positiveNumber } from '../cli/option-parsers.js';
+import { listenFailure } from '../cli/listen-errors.js';
+import { stopOnSignals } from '../cli/stop-on-signals.js';
 
 interface ServeCliOptions {
   modelUri: string;
@@ -56,38 +57,12 @@ export function registerServeCommand(program: Command): void {
           loadOptions: { client },
         });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliFailure(`port ${opts.port} on ${opts.host} is already in use; pick another with -p <port> (0 picks a free one).`, { cause: err });
-        if (code === 'EACCES') throw new CliFailure(`not allowed to listen on port ${opts.port} on ${opts.host}; ports below 1024 need privileges, pick another with -p <port>.`, { cause: err });
-        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on host '${opts.host}': it is not an address of this machine.`, { cause: err });
-        throw err;
+        throw listenFailure(err, opts.host, opts.port);
       } finally {
         await client.close();
       }
       const server = handle;
       console.log(`runlog serve: model ${opts.modelUri} (${server.model.flavor}) listening on ${server.url}`);
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          console.error(`runlog serve: ${signal} again, exiting now`);
-          process.exit(1);
-        }
-        stopping = true;
-        console.log(`runlog serve: ${signal}, finishing requests in flight`);
-        server.close().then(
-          () => {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-            console.log('runlog serve: stopped');
-            process.exitCode = 0;
-          },
-          (err: unknown) => {
-            console.error(`runlog serve: error while stopping: ${(err as Error).message}`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
+      stopOnSignals('runlog serve', () => server.close(), (signal) => console.log(`runlog serve: ${signal}, finishing requests in flight`));
     });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { CliFailure } from '../cli/cli-errors.js';
 import { port } from '../cli/option-parsers.js';
+import { listenFailure } from '../cli/listen-errors.js';
+import { stopOnSignals } from '../cli/stop-on-signals.js';
 
 interface UiCliOptions {
   trackingUri?: string;
@@ -52,37 +53,12 @@ export function registerUiCommand(program: Command): void {
       try {
         server = await startUiServer({ trackingUri: opts.trackingUri, host: opts.host, port: opts.port, readOnly: opts.readOnly });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliFailure(`port ${opts.port} on ${opts.host} is already in use; pick another with -p <port> (0 picks a free one).`, { cause: err });
-        if (code === 'EACCES') throw new CliFailure(`not allowed to listen on port ${opts.port} on ${opts.host}; ports below 1024 need privileges, pick another with -p <port>.`, { cause: err });
-        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on host '${opts.host}': it is not an address of this machine.`, { cause: err });
-        throw err;
+        throw listenFailure(err, opts.host, opts.port);
       }
       const running = server;
       console.log(`runlog ui: ${running.mode === 'local' ? 'local store' : 'MLflow server'} ${running.trackingUri}${opts.readOnly ? ' (read-only)' : ''}`);
       console.log(`runlog ui: listening on ${running.url}`);
       if (opts.open) openBrowser(running.url);
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          console.error(`runlog ui: ${signal} again, exiting now`);
-          process.exit(1);
-        }
-        stopping = true;
-        void running.close().then(
-          () => {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-            console.log('runlog ui: stopped');
-            process.exitCode = 0;
-          },
-          (err: unknown) => {
-            console.error(`runlog ui: error while stopping: ${(err as Error).message}`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
+      stopOnSignals('runlog ui', () => running.close());
     });
 }
