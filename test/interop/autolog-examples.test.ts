@@ -67,7 +67,8 @@ describe('autolog examples, read back by Python MLflow 3.18', { skip: env ? fals
     await rm(dir, { recursive: true, force: true });
   });
 
-  function checkTfjsRuns(py: any, expectLoggedModels: boolean) {
+  /** Both stores keep autolog's models as MLflow 3 LoggedModels, which Python finds by search. */
+  function checkTfjsRuns(py: any) {
     assert.equal(py.runs.length, 2, 'fit() and fitDataset() each got a run');
     for (const run of py.runs) {
       assert.equal(run.status, 'FINISHED');
@@ -76,27 +77,23 @@ describe('autolog examples, read back by Python MLflow 3.18', { skip: env ? fals
       assert.ok(run.files.includes('model_summary.txt'), JSON.stringify(run.files));
     }
     assert.equal(py.runs[1].loss, Number(py.runs[1].params.epochs), 'fitDataset: one loss point per epoch');
-    if (expectLoggedModels) {
-      assert.equal(py.models.length, 2, JSON.stringify(py.models));
-      for (const m of py.models) {
-        assert.equal(m.status, 'READY');
-        assert.ok(py.run_ids.includes(m.run));
-        assert.equal(m.signature, true);
-      }
-    } else {
-      for (const run of py.runs) assert.ok(run.files.includes('model'), 'model logged as run artifacts');
+    assert.equal(py.models.length, 2, JSON.stringify(py.models));
+    for (const m of py.models) {
+      assert.equal(m.status, 'READY');
+      assert.ok(py.run_ids.includes(m.run));
+      assert.equal(m.signature, true);
     }
   }
 
   it('examples/tfjs-autolog.ts against a real server: params, epoch histories, summary and a READY logged model with a signature', async () => {
     await runExample('tfjs-autolog.ts', dir, { MLFLOW_TRACKING_URI: server.uri });
-    checkTfjsRuns(await runPython(env!, TFJS_READBACK(server.uri)), true);
+    checkTfjsRuns(await runPython(env!, TFJS_READBACK(server.uri)));
   });
 
-  it('examples/tfjs-autolog.ts on the local ./mlruns store, read by Python from the directory', async () => {
+  it('examples/tfjs-autolog.ts on the local ./mlruns store, read by Python from the directory: runs and READY logged models', async () => {
     const cwd = await mkdtemp(join(dir, 'local-'));
     await runExample('tfjs-autolog.ts', cwd, { MLFLOW_TRACKING_URI: '' });
-    checkTfjsRuns(await runPython(env!, TFJS_READBACK(`file://${join(cwd, 'mlruns')}`)), false);
+    checkTfjsRuns(await runPython(env!, TFJS_READBACK(`file://${join(cwd, 'mlruns')}`)));
   });
 
   it('examples/onnx-inference-autolog.ts against a real server: session params and windowed inference metrics', async () => {
