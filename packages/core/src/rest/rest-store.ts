@@ -20,6 +20,7 @@ import type {
 import { FileArtifacts } from '../stores/local-artifacts.js';
 import { validateArtifactPath } from '../validation.js';
 import { DEFAULT_ARTIFACT_WALK_LIMITS, invalidListing, walkArtifactTree, type ArtifactWalkLimits } from './artifact-tree-walk.js';
+import { artifactServiceSegments, guessContentType } from './artifact-service-path.js';
 import { RestClient, type RestClientOptions } from './rest-client.js';
 import { RestRegistryStore } from './rest-registry-store.js';
 import { decodeExperiment, decodeFileInfo, decodeLoggedModel, decodeMetric, decodeRun, decodeRunInfo, encodeDouble, recordToKeyValues } from './wire.js';
@@ -296,7 +297,7 @@ export class RestStore implements TrackingStore, TrackingServerAccess {
     // relative to the artifact URI (an entry '' or '.' then names the directory itself: refused).
     const list = async (dir: string): Promise<FileInfo[]> => {
       const listed = await this.client.call('GET', '/api/2.0/mlflow-artifacts/artifacts', {
-        query: { path: this.artifactServiceSegments(artifactUri, dir).join('/') },
+        query: { path: artifactServiceSegments(artifactUri, dir, this.client).join('/') },
       });
       return ((listed.files ?? []) as Array<{ path?: unknown; is_dir?: boolean }>).map((f) => ({
         path: typeof f.path === 'string' ? (dir ? `${dir}/${f.path}` : f.path) : (f.path as string),
@@ -435,45 +436,8 @@ export class RestStore implements TrackingStore, TrackingServerAccess {
    * then /api/2.0/mlflow-artifacts/artifacts, then the URI's path.
    */
   artifactServicePath(root: string, rel: string): string {
-    const segs = this.artifactServiceSegments(root, rel).map((seg) => encodeURIComponent(seg));
+    const segs = artifactServiceSegments(root, rel, this.client).map((seg) => encodeURIComponent(seg));
     return ['/api/2.0/mlflow-artifacts/artifacts', ...segs].join('/');
-  }
-
-  /** The decoded path segments under the artifact service for `root` + `rel`. */
-  private artifactServiceSegments(root: string, rel: string): string[] {
-    // The root comes from the server: scrubbed of credentials before it can enter a message.
-    const shown = this.client.scrubber.scrub(root);
-    let rootPath: string;
-    if (root.startsWith('mlflow-artifacts:')) {
-      // mlflow-artifacts:/<p>, or mlflow-artifacts://host:port/<p> (that host serves it; MLflow
-      // uses the tracking URI's scheme). runlog only talks to its tracking server, so the host must match.
-      if (root.startsWith('mlflow-artifacts://')) {
-        const parsed = new URL(root.replace(/^mlflow-artifacts:/, 'http:'));
-        if (parsed.host && parsed.host !== new URL(this.client.origin).host) {
-          throw new InvalidArgumentError(
-            `Artifact URI ${shown} names another server than the tracking server ${this.client.origin}.`,
-          );
-        }
-        rootPath = parsed.pathname;
-      } else {
-        rootPath = root.slice('mlflow-artifacts:'.length);
-      }
-    } else if (/^https?:\/\//.test(root)) {
-      const parsed = new URL(root);
-      const marker = '/api/2.0/mlflow-artifacts/artifacts';
-      const idx = parsed.pathname.indexOf(marker);
-      if (idx < 0) throw new InvalidArgumentError(`Unsupported artifact URI ${shown}`);
-      rootPath = parsed.pathname.slice(idx + marker.length);
-    } else {
-      throw new InvalidArgumentError(
-        `Artifact URI scheme of ${JSON.stringify(shown)} is not supported by runlog yet: start the MLflow server ` +
-          'with proxied artifacts (the default, --serve-artifacts).',
-      );
-    }
-    // The root comes from a URI (percent-encoded, maybe partly): decode its segments. The relative
-    // path is the user's own text: taken as it is, never decoded.
-    const rootSegs = rootPath.split('/').filter(Boolean).map((seg) => safeDecode(seg));
-    return [...rootSegs, ...rel.split('/').filter(Boolean)];
   }
 
   async close(): Promise<void> {
@@ -500,31 +464,8 @@ export function encodeLogBatch(runId: string, batch: LogBatch): string {
 }
 
 
-function safeDecode(seg: string): string {
-  try {
-    return decodeURIComponent(seg);
-  } catch {
-    return seg;
-  }
-}
-
 function joinArtifactPath(dir: string, name: string): string {
   return dir ? `${dir}/${name}` : name;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.json': 'application/json',
-  '.txt': 'text/plain',
-  '.yaml': 'text/yaml',
-  '.yml': 'text/yaml',
-  '.csv': 'text/csv',
-  '.png': 'image/png',
-  '.html': 'text/html',
-};
-
-function guessContentType(path: string): string {
-  const dot = path.lastIndexOf('.');
-  return (dot >= 0 && CONTENT_TYPES[path.slice(dot).toLowerCase()]) || 'application/octet-stream';
 }
 
 function createRunBody(req: CreateRunRequest) {
