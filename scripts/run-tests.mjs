@@ -28,7 +28,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Files that must not share the machine with another test file, and why. */
 const SERIAL = new Map([
-  ['packages/core/test/journal.test.ts', 'sleeps 30 ms, then asserts the uploader has spilled to the journal'],
   ['test/exit-behaviour.test.ts', 'sends SIGTERM 300 ms after start and expects the child still logging'],
   ['test/interop/journal-exit.test.ts', 'sends SIGTERM 200 ms after the first line and expects it mid-run'],
   ['test/interop/journal-durability.test.ts', 'ends runs with 200-500 ms deadlines while the server is down'],

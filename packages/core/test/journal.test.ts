@@ -11,6 +11,7 @@ import { scanSession } from '../src/journal/journal-scan.js';
 import { syncJournals } from '../src/journal/journal-sync.js';
 import { JournalWriter } from '../src/journal/journal-writer.js';
 import { fillableDisk } from './support/fillable-disk.js';
+import { ManualClock } from './support/manual-clock.js';
 import { RecordingServer, sendJson } from './support/recording-server.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'runlog-journal-test-'));
@@ -274,9 +275,26 @@ describe('durability setting', () => {
   });
 });
 
+/** Resolves once `cond()` holds, looking at every turn of the event loop (10 s at most: a guard against a hang). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const giveUp = Date.now() + 10_000;
+  while (!cond()) {
+    assert.ok(Date.now() < giveUp, `timed out waiting until ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Awaits `p`, moving `clock` on by 50 ms at each turn until it settles (timers on it fire meanwhile). */
+async function untilSettled<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = p.finally(() => (done = true));
+  while (!done) await clock.advance(50);
+  return settled;
+}
+
 describe('journal edge cases (from review)', () => {
   const fast = { retry: { maxRetries: Infinity, baseDelayMs: 10, maxDelayMs: 20, jitterMs: 0 }, batchDelayMs: 5 };
-  async function setup(memoryRecords?: number) {
+  async function setup(memoryRecords?: number, clock?: ManualClock) {
     const server = await new RecordingServer().start();
     const state: FakeState = { down: false, runs: new Map(), points: new Map() };
     mlflowLike(server, state);
@@ -286,7 +304,7 @@ describe('journal edge cases (from review)', () => {
     const client = new RunlogClient({
       trackingUri: server.url,
       journal: { dir, commitIntervalMs: 5, memoryRecords, fs: diskFull.fs },
-      uploader: fast,
+      uploader: { ...fast, clock },
       onError: (e) => errors.push(e.message),
     });
     const runId = (await client.createRun('0')).info.runId;
@@ -298,7 +316,8 @@ describe('journal edge cases (from review)', () => {
       const { server, state, dir, client, runId } = await setup();
       for (let i = 0; i < 1000; i++) client.logMetric(runId, 'm', i, { step: i });
       await client.setTerminated(runId, 'FINISHED');
-      await new Promise((r) => setTimeout(r, 30));
+      // The end and its acknowledgement reach the journal file (what the commit timer does later).
+      await client.journal!.writer.sync();
       state.down = downAfterEnd;
       for (let i = 1000; i < 1200; i++) client.logMetric(runId, 'm', i, { step: i });
       await client.close(downAfterEnd ? 100 : 10_000);
@@ -331,7 +350,7 @@ describe('journal edge cases (from review)', () => {
     state.down = true;
     let step = 0;
     for (; step < 8000; step++) client.logMetric(runId, 'm', step, { step });
-    await new Promise((r) => setTimeout(r, 30));
+    // The queue spills within the logging call that finds the uploader full.
     assert.equal(client.journal!.spilled, true);
     // The disk fails (ENOSPC at the writer's fs seam) before the next group is written.
     diskFull.full = true;
@@ -350,20 +369,35 @@ describe('journal edge cases (from review)', () => {
   });
 
   it('a per-run flush while another run is spilled lets timers run instead of spinning', async () => {
-    const { server, state, client, runId } = await setup(2000);
-    const other = (await client.createRun('0')).info.runId;
-    state.down = true;
-    for (let i = 0; i < 10_000; i++) client.logMetric(other, 'm', i, { step: i });
-    await new Promise((r) => setTimeout(r, 30));
-    let ticks = 0;
-    const tick = setInterval(() => ticks++, 10);
-    assert.equal(await client.flush(500), false);
-    assert.equal(await (client as unknown as { flushRecords(t: number, r: string): Promise<boolean> }).flushRecords(300, runId), true);
-    clearInterval(tick);
-    assert.ok(ticks >= 10, `${ticks} timer ticks in 800 ms of flushing`);
-    state.down = false;
-    await client.close(30_000);
-    await server.stop();
+    // Time is the manual clock's; each reading moves it 1 ms, so a flush that never yields still
+    // reaches its deadline (and the test fails) instead of spinning forever.
+    const clock = new ManualClock(undefined, 1);
+    const { server, state, client, runId } = await setup(2000, clock);
+    try {
+      const other = (await client.createRun('0')).info.runId;
+      state.down = true;
+      for (let i = 0; i < 10_000; i++) client.logMetric(other, 'm', i, { step: i });
+      assert.equal(client.journal!.spilled, true);
+      // This run's records go to the journal only, behind the other run's full uploader queue.
+      for (let i = 0; i < 100; i++) client.logMetric(runId, 'm', i, { step: i });
+      // The first requests are out (and get 503s, retried on the clock).
+      await until(() => client.uploader.queuedRecords === 0, 'the first requests go out');
+      let result: boolean | undefined;
+      const flushing = client.journal!.flush(300, runId).then((ok) => (result = ok));
+      // The flush reads back what fits (the other run's records) and then finds nothing of this
+      // run in the uploader and no room to read it into: it must wait on a timer between looks,
+      // not loop on resolved promises (which, on this clock, ends at its deadline at once).
+      await until(() => result !== undefined || client.uploader.queuedRecords >= 1000, 'the read-back fills the uploader');
+      await new Promise((r) => setImmediate(r));
+      assert.equal(result, undefined, 'the flush gave the event loop a turn before its deadline');
+      await clock.advance(400);
+      await flushing;
+      assert.equal(result, false, 'the spilled records of the run were not sent by the deadline');
+      state.down = false;
+      await untilSettled(clock, client.close(30_000));
+    } finally {
+      await server.stop();
+    }
   });
 
   it('close() applies a run end that waited for the server, and sync goes on when the server no longer has a run', async () => {

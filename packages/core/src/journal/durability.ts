@@ -104,6 +104,6 @@ export function openDurableTracking(opts: {
   });
   // The server answers again: retries go out now instead of at the end of their backoff.
   store.presence.onOnline(() => uploader.wake());
-  const queue = new JournaledQueue(writer, uploader, j);
+  const queue = new JournaledQueue(writer, uploader, j, opts.uploader.clock);
   return { store, uploader, queue, writer };
 }

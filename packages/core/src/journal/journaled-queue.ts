@@ -1,5 +1,6 @@
 import { debug } from '../debug.js';
 import type { BatchUploader } from '../batch-uploader.js';
+import { realClock, type Clock, type ClockTimer } from '../clock.js';
 import { feedFrame, feedMetrics, feedParams, feedTagOps } from './feed-uploader.js';
 import { readFrames } from './journal-reader.js';
 import type { JournalWriter } from './journal-writer.js';
@@ -44,13 +45,15 @@ export class JournaledQueue implements RecordSink {
   private readonly refillIntervalMs: number;
   private spilling = false;
   private cursor = { segment: 0, offset: 0 };
-  private refillTimer: NodeJS.Timeout | undefined;
+  private refillTimer: ClockTimer | undefined;
   private refilling: Promise<void> | undefined;
 
   constructor(
     readonly writer: JournalWriter,
     readonly uploader: BatchUploader,
     opts: JournaledQueueOptions = {},
+    /** Time for the refill checks and flush deadlines: the uploader's clock (tests move it by hand). */
+    private readonly clock: Clock = realClock,
   ) {
     this.memoryRecords = opts.memoryRecords ?? 250_000;
     this.refillIntervalMs = opts.refillIntervalMs ?? 50;
@@ -128,8 +131,15 @@ export class JournaledQueue implements RecordSink {
     this.cursor = this.writer.position();
     this.spilling = true;
     debug('queue spilled to the journal at %d records in memory', this.uploader.queuedRecords);
-    this.refillTimer = setInterval(() => void this.refill(), this.refillIntervalMs);
-    this.refillTimer.unref();
+    this.scheduleRefill();
+  }
+
+  /** The next periodic refill check while spilled (re-armed at each, as an interval would be). */
+  private scheduleRefill(): void {
+    this.refillTimer = this.clock.setTimeout(() => {
+      this.scheduleRefill();
+      void this.refill();
+    }, this.refillIntervalMs);
   }
 
   /** Feeds the uploader from the journal while it has room; ends spilling once caught up. */
@@ -206,7 +216,7 @@ export class JournaledQueue implements RecordSink {
   private stopSpilling(): void {
     this.spilling = false;
     this.writer.markShared();
-    if (this.refillTimer !== undefined) clearInterval(this.refillTimer);
+    this.clock.clearTimeout(this.refillTimer);
     this.refillTimer = undefined;
     debug('journal read-back caught up; records stay in memory again');
   }
@@ -220,10 +230,10 @@ export class JournaledQueue implements RecordSink {
    * `runId`'s records), reading spilled records back as it goes; false when `timeoutMs` passes.
    */
   async flush(timeoutMs: number, runId?: string): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     await this.writer.sync();
     for (;;) {
-      const ok = await this.uploader.flush(Math.max(0, deadline - Date.now()), runId);
+      const ok = await this.uploader.flush(Math.max(0, deadline - this.clock.now()), runId);
       if (!ok) return false;
       // Everything asked for is acknowledged (spilled or not, the journal counts every record).
       if (this.writer.error === undefined && this.writer.unsettledRecords(runId) === 0) {
@@ -235,11 +245,11 @@ export class JournaledQueue implements RecordSink {
       // acknowledged: they wait in the journal for `runlog sync`, and this flush did not succeed.
       if (!this.spilling) return this.writer.error !== undefined || this.writer.unsettledRecords(runId) === 0;
       await this.refill();
-      if (Date.now() >= deadline && this.spilling) return false;
+      if (this.clock.now() >= deadline && this.spilling) return false;
       // Let the uploader work before looking again: both awaits above may resolve at once (this
       // run has nothing left, other runs fill the room), and a loop of resolved promises would
       // starve timers and I/O until the deadline.
-      if (this.spilling) await new Promise((resolve) => setTimeout(resolve, Math.min(this.refillIntervalMs, Math.max(0, deadline - Date.now()))));
+      if (this.spilling) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(this.refillIntervalMs, Math.max(0, deadline - this.clock.now())), true));
     }
   }
 
@@ -249,7 +259,7 @@ export class JournaledQueue implements RecordSink {
   }
 
   close(): void {
-    if (this.refillTimer !== undefined) clearInterval(this.refillTimer);
+    this.clock.clearTimeout(this.refillTimer);
     this.refillTimer = undefined;
     this.writer.closeSync();
   }

@@ -19,12 +19,22 @@ export class ManualClock implements Clock {
   private seq = 0;
   private readonly timers = new Set<ManualTimer>();
 
-  constructor(start = 1_700_000_000_000) {
+  /**
+   * `msPerReading`: how far each now() moves time by itself (default 0). With it, code that loops
+   * on now() without ever yielding still sees its deadline pass, so a test of "it yields" fails
+   * instead of hanging.
+   */
+  constructor(
+    start = 1_700_000_000_000,
+    private readonly msPerReading = 0,
+  ) {
     this.time = start;
   }
 
   now(): number {
-    return this.time;
+    const t = this.time;
+    this.time += this.msPerReading;
+    return t;
   }
 
   setTimeout(fn: () => void, ms: number): ClockTimer {
