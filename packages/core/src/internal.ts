@@ -67,7 +67,7 @@ export { SystemSampler, currentProcessProbe, type Sampler, type SystemSamplerOpt
 export { parseNvidiaSmiCsv } from './system-metrics/nvidia-smi.js';
 export { environmentTags, runlogVersion } from './run-environment-tags.js';
 // ---- for @runlog/ui: serving a local store over MLflow's REST API ----
-export { applyRunSearch, validateRunFilter } from './search/run-search.js';
+export { applyRunSearch, runSearchMatcher, runSearchOrder, validateRunFilter } from './search/run-search.js';
 export { applyExperimentSearch } from './search/experiment-search.js';
 export { createPageToken, parsePageToken, resolveMaxResults } from './search/paginate.js';
 export { parseRunMeta, type StoredRun } from './stores/file-store-meta.js';

@@ -76,4 +76,30 @@ describe('MetricHistoryCache', () => {
     await writeFile(join(dir, 'metrics', 'bad'), '1 2 3\n1 0x10 2\n');
     await assert.rejects(new MetricHistoryCache(async () => dir).get('r', 'bad'), (err: Error) => err.name === 'CorruptStoreError' && /line 2/.test(err.message));
   });
+
+  it('reads a history once for callers that ask at the same time (one object, counted once)', async () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `${1700000000000 + i} ${i / 7} ${i}`);
+    await writeFile(join(dir, 'metrics', 'shared'), lines.join('\n') + '\n');
+    const cache = new MetricHistoryCache(async () => dir);
+    const [a, b, c] = await Promise.all([cache.get('r', 'shared'), cache.get('r', 'shared'), cache.get('r', 'shared')]);
+    assert.equal(a, b);
+    assert.equal(b, c);
+    assert.equal(a.length, 50_000);
+    assert.equal(cache.cachedPointCount, 50_000);
+  });
+
+  it("reads a run's first metrics ahead (prefetch), within the point budget", async () => {
+    const write = (key: string, n: number) =>
+      writeFile(join(dir, 'metrics', key), Array.from({ length: n }, (_, i) => `${1700000000000 + i} ${i} ${i}`).join('\n') + '\n');
+    await write('pa', 1000);
+    await write('pb', 3000);
+    await write('pc', 10);
+    // Budget 5,000: prefetch stops once half of it (2,500) is used, so 'pc' is not read ahead.
+    const cache = new MetricHistoryCache(async () => dir, 5000);
+    await cache.prefetch('r', ['pa', 'pb', 'pc']);
+    assert.ok(cache.isCached('r', 'pa'));
+    assert.ok(cache.isCached('r', 'pb'));
+    assert.equal(cache.isCached('r', 'pc'), false);
+    assert.equal(cache.cachedPointCount, 4000);
+  });
 });

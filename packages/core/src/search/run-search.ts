@@ -33,10 +33,24 @@ export interface SearchRequest {
  */
 export function applyRunSearch(runs: Run[], req: SearchRequest): PagedList<Run> {
   const maxResults = resolveMaxResults(req.maxResults);
-  const matches = compileFilter(parseRunFilter(req.filter ?? ''), runFilterGetter);
-  const order = runComparator((req.orderBy ?? []).map(parseRunOrderBy));
+  const matches = runSearchMatcher(req.filter);
+  const order = runSearchOrder(req.orderBy);
   // filter() copies, so sorting never reorders the caller's array.
   return paginate(runs.filter(matches).sort(order), req.pageToken, maxResults);
+}
+
+/**
+ * applyRunSearch's filter as a predicate (throws InvalidFilterError as it does). Filtering a list
+ * already sorted by runSearchOrder gives applyRunSearch's result, in its order: an index can sort
+ * once per order and filter each query without sorting again.
+ */
+export function runSearchMatcher(filter: string | undefined): (run: Run) => boolean {
+  return compileFilter(parseRunFilter(filter ?? ''), runFilterGetter);
+}
+
+/** applyRunSearch's order as a comparator: a total order (run id is the last tiebreak). */
+export function runSearchOrder(orderBy: readonly string[] | undefined): (a: Run, b: Run) => number {
+  return runComparator((orderBy ?? []).map(parseRunOrderBy));
 }
 
 /**

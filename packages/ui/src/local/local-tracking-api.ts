@@ -28,9 +28,17 @@ export interface LocalTrackingDeps {
 
 export function localTrackingHandlers({ store, index, histories }: LocalTrackingDeps): ApiHandlers {
   const search = new IndexedRunSearch(index);
+  // A run's wire JSON, kept while its index entry lives (a re-read makes a new entry): the runs
+  // table asks for the same runs again and again. Never modified after it is made.
+  const encoded = new WeakMap<IndexedRun, Record<string, unknown>>();
   const encode = (r: IndexedRun) => {
-    const run: Run = { info: { ...r.run.info, artifactUri: servedArtifactUri(store.rootDir, r.run.info.artifactUri) }, data: r.run.data };
-    return encodeRun(run, r.latest, r.datasetInputs, r.modelInputs);
+    let json = encoded.get(r);
+    if (!json) {
+      const run: Run = { info: { ...r.run.info, artifactUri: servedArtifactUri(store.rootDir, r.run.info.artifactUri) }, data: r.run.data };
+      json = encodeRun(run, r.latest, r.datasetInputs, r.modelInputs);
+      encoded.set(r, json);
+    }
+    return json;
   };
   const runIdOf = (p: ApiParams) => p.string('run_id') || p.string('run_uuid', true);
   const requireRun = async (runId: string): Promise<IndexedRun> => {
@@ -75,7 +83,12 @@ export function localTrackingHandlers({ store, index, histories }: LocalTracking
       });
       return { runs: page.items.map(encode), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
     },
-    'runs/get': async (p) => ({ run: encode(await requireRun(runIdOf(p))) }),
+    'runs/get': async (p) => {
+      const run = await requireRun(runIdOf(p));
+      // The run page asks for this run's charts next: start reading their histories now.
+      void histories.prefetch(run.run.info.runId, Object.keys(run.run.data.metrics));
+      return { run: encode(run) };
+    },
     'runs/update': async (p) => {
       const runId = runIdOf(p);
       const status = p.string('status');

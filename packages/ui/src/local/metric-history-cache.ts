@@ -7,7 +7,7 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptStoreError } from '@runlog/core';
-import { parseMetricLine, validateKey } from '@runlog/core/internal';
+import { debug, parseMetricLine, validateKey } from '@runlog/core/internal';
 import { MetricHistory } from './metric-history.js';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -20,9 +20,20 @@ interface Entry {
   size: number;
 }
 
+/** Metrics of one run read ahead by prefetch (the first ones, in the order given). */
+const PREFETCH_METRICS = 8;
+/** A run is read ahead at most once in this long (its page polls runs/get while it is live). */
+const PREFETCH_AGAIN_MS = 60_000;
+/** Runs remembered as read ahead. */
+const PREFETCH_MEMORY = 256;
+
 export class MetricHistoryCache {
   private readonly entries = new Map<string, Entry>();
   private cachedPoints = 0;
+  /** The read of each history under way: a second caller waits for it instead of reading again. */
+  private readonly reading = new Map<string, Promise<MetricHistory>>();
+  /** Date.now() of each run's last prefetch. */
+  private readonly prefetched = new Map<string, number>();
 
   constructor(
     private readonly runDir: (runId: string) => Promise<string>,
@@ -32,6 +43,55 @@ export class MetricHistoryCache {
   /** The history of `key` in run `runId`; empty when the run has no such metric. */
   async get(runId: string, key: string): Promise<MetricHistory> {
     validateKey('metric', key);
+    const cacheKey = `${runId}\0${key}`;
+    const before = this.reading.get(cacheKey);
+    // After the read under way (whatever its outcome), check the file again: cheap when it was that read's.
+    const read = (before ?? Promise.resolve()).then(
+      () => this.load(runId, key),
+      () => this.load(runId, key),
+    );
+    this.reading.set(cacheKey, read);
+    try {
+      return await read;
+    } finally {
+      if (this.reading.get(cacheKey) === read) this.reading.delete(cacheKey);
+    }
+  }
+
+  /**
+   * Starts reading the first PREFETCH_METRICS of `keys` of a run in the background (one after the
+   * other), so the chart that asks next finds them read. Bounded: a run at most once per
+   * PREFETCH_AGAIN_MS, and never past half the cache's point budget (prefetch never evicts
+   * histories in use to make room for ones that may not be asked for). Failures are left for
+   * the request that asks to report: the promise (done reading ahead) never rejects.
+   */
+  prefetch(runId: string, keys: readonly string[]): Promise<void> {
+    const now = Date.now();
+    const last = this.prefetched.get(runId);
+    if (last !== undefined && now - last < PREFETCH_AGAIN_MS) return Promise.resolve();
+    this.prefetched.delete(runId);
+    this.prefetched.set(runId, now);
+    if (this.prefetched.size > PREFETCH_MEMORY) this.prefetched.delete(this.prefetched.keys().next().value!);
+    const wanted = keys.slice(0, PREFETCH_METRICS);
+    return (async () => {
+      for (const key of wanted) {
+        if (this.cachedPoints >= this.maxCachedPoints / 2) return;
+        await this.get(runId, key);
+      }
+    })().catch((err: unknown) => debug('runlog ui: reading ahead the metrics of run %s failed: %s', runId, (err as Error).message));
+  }
+
+  /** Points held in all (the budget's measure). */
+  get cachedPointCount(): number {
+    return this.cachedPoints;
+  }
+
+  /** Whether the history of `key` in run `runId` is held (read, and not evicted since). */
+  isCached(runId: string, key: string): boolean {
+    return this.entries.has(`${runId}\0${key}`);
+  }
+
+  private async load(runId: string, key: string): Promise<MetricHistory> {
     const file = join(await this.runDir(runId), 'metrics', ...key.split('/'));
     const cacheKey = `${runId}\0${key}`;
     const st = await stat(file).catch(() => undefined);

@@ -19,7 +19,7 @@
  */
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { Run, ViewType } from '@runlog/core';
+import type { ViewType } from '@runlog/core';
 import { CorruptStoreError } from '@runlog/core';
 import { debug } from '@runlog/core/internal';
 import { readIndexedRun, type IndexedRun } from './run-reader.js';
@@ -30,6 +30,8 @@ const SLICE_MS = 10;
 const MTIME_SLACK_MS = 1000;
 /** RUNNING runs checked per query, most recently started first; the sweep covers the rest. */
 const LIVE_CHECK_LIMIT = 100;
+/** runsOf answers kept (a page asks with one or two experiment sets and views). */
+const CACHED_LISTS = 8;
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces', 'models']);
 const NOT_EXPERIMENTS = new Set(['.trash', 'models']);
 
@@ -79,8 +81,6 @@ async function sliced<T>(items: readonly T[], fn: (item: T) => void): Promise<vo
 export class RunIndex {
   private readonly experiments = new Map<string, ExperimentEntry>();
   private readonly byRunId = new Map<string, { exp: ExperimentEntry; run: IndexedRun }>();
-  /** Each indexed Run object's entry (search results come back as Run objects). */
-  private readonly byRun = new WeakMap<Run, IndexedRun>();
   private rootListedAt = -Infinity;
   private ready: Promise<void> | undefined;
   private sweeping: Promise<void> | undefined;
@@ -92,6 +92,9 @@ export class RunIndex {
   private closed = false;
   /** Bumped on every change, so cached search results know they are stale. */
   generation = 0;
+  /** runsOf's answers (by experiments and view) and the RUNNING runs, valid for one generation. */
+  private readonly listCache = new Map<string, { generation: number; runs: IndexedRun[] }>();
+  private liveCache: { generation: number; live: Array<{ exp: ExperimentEntry; run: IndexedRun }> } | undefined;
 
   constructor(
     readonly rootDir: string,
@@ -111,7 +114,8 @@ export class RunIndex {
 
   /**
    * Brings the given experiments (all when undefined) up to date and returns their runs in `view`.
-   * Cheap when nothing changed.
+   * Cheap when nothing changed. The array is shared with later calls until the index changes:
+   * callers must not modify it.
    */
   async runsOf(experimentIds: readonly string[] | undefined, view: ViewType): Promise<IndexedRun[]> {
     await this.warm();
@@ -120,6 +124,10 @@ export class RunIndex {
     for (const e of entries) await this.syncExperiment(e);
     this.checkLive(entries);
     this.maybeSweep();
+    // The list is kept until the index changes: building it walks every run (milliseconds at 10,000).
+    const key = JSON.stringify([experimentIds ?? null, view]);
+    const hit = this.listCache.get(key);
+    if (hit && hit.generation === this.generation) return hit.runs;
     const out: IndexedRun[] = [];
     for (const e of entries) {
       for (const r of e.runs.values()) {
@@ -127,6 +135,9 @@ export class RunIndex {
         if (view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted')) out.push(r);
       }
     }
+    this.listCache.delete(key);
+    this.listCache.set(key, { generation: this.generation, runs: out });
+    if (this.listCache.size > CACHED_LISTS) this.listCache.delete(this.listCache.keys().next().value!);
     return out;
   }
 
@@ -149,11 +160,6 @@ export class RunIndex {
   async reload(runId: string): Promise<void> {
     const found = this.byRunId.get(runId);
     if (found) this.reread(found.exp, runId);
-  }
-
-  /** The index entry of a Run object this index returned. */
-  entryOf(run: Run): IndexedRun | undefined {
-    return this.byRun.get(run);
   }
 
   /** Runs the background sweep now and waits for it (tests; `runlog ui` lets queries start it). */
@@ -325,7 +331,6 @@ export class RunIndex {
     }
     entry.runs.set(runId, run);
     this.byRunId.set(runId, { exp: entry, run });
-    this.byRun.set(run.run, run);
     this.generation++;
     return true;
   }
@@ -351,11 +356,18 @@ export class RunIndex {
   }
 
   private checkLive(entries: readonly ExperimentEntry[]): void {
-    const live: Array<{ exp: ExperimentEntry; run: IndexedRun }> = [];
-    for (const exp of entries) for (const run of exp.runs.values()) if (run.run.info.status === 'RUNNING') live.push({ exp, run });
-    live.sort((a, b) => b.run.run.info.startTime - a.run.run.info.startTime);
-    for (const { exp, run } of live.slice(0, LIVE_CHECK_LIMIT)) {
-      if (this.changedSince(run, true)) this.reread(exp, run.run.info.runId);
+    if (this.liveCache?.generation !== this.generation) {
+      // All experiments' RUNNING runs, most recently started first, listed again only after a change.
+      const all: Array<{ exp: ExperimentEntry; run: IndexedRun }> = [];
+      for (const exp of this.experiments.values()) for (const run of exp.runs.values()) if (run.run.info.status === 'RUNNING') all.push({ exp, run });
+      all.sort((a, b) => b.run.run.info.startTime - a.run.run.info.startTime);
+      this.liveCache = { generation: this.generation, live: all };
+    }
+    const queried = new Set(entries);
+    const live = this.liveCache.live.filter(({ exp }) => queried.has(exp)).slice(0, LIVE_CHECK_LIMIT);
+    for (const { exp, run } of live) {
+      // Another check of this query may have re-read it already.
+      if (this.byRunId.get(run.run.info.runId)?.run === run && this.changedSince(run, true)) this.reread(exp, run.run.info.runId);
     }
   }
 

@@ -1,10 +1,14 @@
 /**
- * runs/search over the run index: MLflow's filter and order (core's applyRunSearch), server-side
- * paging with MLflow's offset page tokens. The filtered, sorted list of a query is cached until
- * the index changes, so the next pages and repeated queries cost a slice.
+ * runs/search over the run index: MLflow's filter and order (core's runSearchMatcher and
+ * runSearchOrder, the parts of applyRunSearch), server-side paging with MLflow's offset page tokens.
+ *
+ * The runs of a query's experiments, sorted by its order, are cached until the index changes, so a
+ * query with a new filter (the runs table sends one per keystroke or column filter) does not sort
+ * again: filtering the sorted list keeps its order, and the scan stops once the page is complete
+ * (one match past it tells whether a next page exists).
  */
 import type { PagedList, ViewType } from '@runlog/core';
-import { applyRunSearch, createPageToken, parsePageToken, resolveMaxResults } from '@runlog/core/internal';
+import { createPageToken, parsePageToken, resolveMaxResults, runSearchMatcher, runSearchOrder } from '@runlog/core/internal';
 import type { IndexedRun } from './run-reader.js';
 import type { RunIndex } from './run-index.js';
 
@@ -17,35 +21,47 @@ export interface IndexSearchRequest {
   pageToken?: string | undefined;
 }
 
-/** Sorted lists kept for repeated queries (the runs table pages through one). */
-const CACHED_QUERIES = 16;
+/** Sorted lists kept for repeated orders (a runs table sorts by one column at a time). */
+const CACHED_ORDERS = 16;
 /** The most runs one query considers (MLflow's largest page). */
 const MAX_MATCHES = 50_000;
 
 export class IndexedRunSearch {
-  private readonly cache = new Map<string, { generation: number; runs: IndexedRun[] }>();
+  private readonly sorted = new Map<string, { generation: number; runs: IndexedRun[] }>();
 
   constructor(private readonly index: RunIndex) {}
 
   async search(req: IndexSearchRequest): Promise<PagedList<IndexedRun>> {
     const maxResults = resolveMaxResults(req.maxResults);
     const start = parsePageToken(req.pageToken);
-    const entries = await this.index.runsOf([...new Set(req.experimentIds)], req.viewType);
-    const key = JSON.stringify([[...new Set(req.experimentIds)].sort(), req.filter ?? '', req.orderBy ?? [], req.viewType]);
-    let hit = this.cache.get(key);
-    if (!hit || hit.generation !== this.index.generation) {
-      const sorted = applyRunSearch(
-        entries.map((e) => e.run),
-        { filter: req.filter, orderBy: req.orderBy, maxResults: MAX_MATCHES },
-      ).items.map((run) => this.index.entryOf(run)!);
-      hit = { generation: this.index.generation, runs: sorted };
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      if (this.cache.size > CACHED_QUERIES) this.cache.delete(this.cache.keys().next().value!);
-    }
+    // Compiled first: a bad filter or order fails before any work.
+    const matches = runSearchMatcher(req.filter);
+    const order = runSearchOrder(req.orderBy);
+    const experimentIds = [...new Set(req.experimentIds)];
+    const entries = await this.index.runsOf(experimentIds, req.viewType);
+    const runs = this.sortedRuns(entries, { experimentIds, orderBy: req.orderBy, viewType: req.viewType }, order);
     const end = start + maxResults;
-    const page: PagedList<IndexedRun> = { items: hit.runs.slice(start, end) };
-    if (end < hit.runs.length) page.nextPageToken = createPageToken(end);
+    const wanted = Math.min(end + 1, MAX_MATCHES);
+    const found: IndexedRun[] = [];
+    for (let i = 0; i < runs.length && found.length < wanted; i++) if (matches(runs[i]!.run)) found.push(runs[i]!);
+    const page: PagedList<IndexedRun> = { items: found.slice(start, end) };
+    if (end < found.length) page.nextPageToken = createPageToken(end);
     return page;
+  }
+
+  /** `entries` sorted by `orderBy`, from the cache while the index is unchanged. */
+  private sortedRuns(
+    entries: IndexedRun[],
+    { experimentIds, orderBy, viewType }: { experimentIds: string[]; orderBy: string[] | undefined; viewType: ViewType },
+    order: ReturnType<typeof runSearchOrder>,
+  ): IndexedRun[] {
+    const key = JSON.stringify([[...experimentIds].sort(), orderBy ?? [], viewType]);
+    const hit = this.sorted.get(key);
+    if (hit && hit.generation === this.index.generation) return hit.runs;
+    const runs = [...entries].sort((a, b) => order(a.run, b.run));
+    this.sorted.delete(key);
+    this.sorted.set(key, { generation: this.index.generation, runs });
+    if (this.sorted.size > CACHED_ORDERS) this.sorted.delete(this.sorted.keys().next().value!);
+    return runs;
   }
 }
