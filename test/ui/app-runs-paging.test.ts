@@ -30,8 +30,10 @@ describe('runs table over many runs', { skip: browserUnavailable() }, () => {
     }
     assert.equal(await counts(), `${RUNS} runs`);
     assert.ok((await page.locator('[data-run-id]').count()) < 100);
-    // the last run (oldest first-started, by the server's default order) is drawn at the bottom
+    // the last run (oldest first-started, by the server's default order) is drawn at the bottom,
+    // once the table is scrolled there again (the last page may have arrived after the last scroll)
     const oldest = app.fx.runs[0]!.runId;
+    await page.getByTestId('runs-table').evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.locator(`[data-run-id="${oldest}"]`).waitFor();
     await page.context().close();
   });
