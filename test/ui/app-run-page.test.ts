@@ -66,6 +66,8 @@ describe('run page in the browser', { skip: browserUnavailable() }, () => {
     await page.locator('button[data-path="data/table.csv"]').click();
     const csv = page.getByRole('table', { name: 'Preview of data/table.csv' });
     await csv.waitFor();
+    // the table's cells may be drawn a render after the table itself: wait for the whole preview
+    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Preview of data/table.csv"] tbody td').length === 4);
     assert.deepEqual(await csv.locator('th').allInnerTexts(), ['a', 'b']);
     assert.deepEqual(await csv.locator('tbody td').allInnerTexts(), ['1', '2', '3', '4']);
 

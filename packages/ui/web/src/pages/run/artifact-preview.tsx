@@ -95,7 +95,7 @@ export function ArtifactPreview({ runId, file }: { runId: string; file: Artifact
       ) : tooLarge ? (
         <p class="muted">Too large to preview ({formatBytes(size)}).</p>
       ) : (
-        <TextPreview runId={runId} file={file} kind={kind} />
+        <TextPreview key={file.path} runId={runId} file={file} kind={kind} />
       )}
     </div>
   );
