@@ -16,11 +16,10 @@ import type { Browser, Page } from 'playwright-core';
 import { startUiServer } from '@runlog/ui';
 import { findChromium, launchBrowser } from '../test/support/browser.js';
 import { ensureMlflow, startMlflowServer } from '../test/support/mlflow-env.js';
+import { WEB_DIST } from '../test/support/ui-app.js';
 import { makeUiStoreFixture } from '../test/support/ui-store-fixture.js';
 import { line, ratio } from './stats.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const WEB_DIST = join(root, 'packages', 'ui', 'web-dist');
 const CHART_TIMEOUT_MS = 180_000;
 
 /** Bytes of the bundle the browser loads (maps excluded), raw and gzipped. */

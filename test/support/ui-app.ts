@@ -11,9 +11,12 @@ import { makeUiStoreFixture, type UiStoreFixture, type UiStoreFixtureOptions } f
 
 const UI_PACKAGE = fileURLToPath(new URL('../../packages/ui/', import.meta.url));
 
+/** The built browser app (what startUiServer serves). */
+export const WEB_DIST = join(UI_PACKAGE, 'web-dist');
+
 /** Builds the app bundle when it is missing (`npm test` builds it first; a lone test run may not). */
 export function ensureWebBundle(): void {
-  if (existsSync(join(UI_PACKAGE, 'web-dist', 'app.js'))) return;
+  if (existsSync(join(WEB_DIST, 'app.js'))) return;
   execFileSync(process.execPath, [join(UI_PACKAGE, 'scripts', 'build-web.mjs')], { stdio: 'inherit' });
 }
 
@@ -30,7 +33,7 @@ export interface AppHarness {
 export async function startAppHarness(fixture: UiStoreFixtureOptions, options: { readOnly?: boolean } = {}): Promise<AppHarness> {
   ensureWebBundle();
   const fx = await makeUiStoreFixture(fixture);
-  const ui = await startUiServer({ trackingUri: fx.rootDir, port: 0, readOnly: options.readOnly ?? false, webDir: join(UI_PACKAGE, 'web-dist') });
+  const ui = await startUiServer({ trackingUri: fx.rootDir, port: 0, readOnly: options.readOnly ?? false, webDir: WEB_DIST });
   const browser = await launchBrowser();
   const pages: Page[] = [];
   return {

@@ -6,7 +6,8 @@ import { startUiServer, type UiServer } from '@runlog/ui';
 import { RUN_COLORS } from '../../packages/ui/web/src/charts/colors.js';
 import { browserUnavailable, launchBrowser, screenshotDir } from '../support/browser.js';
 import { makeUiStoreFixture, type UiStoreFixture } from '../support/ui-store-fixture.js';
-import { WEB_DIST, chartSelector, ensureWebBuilt, hoverChart, legendValues, pixelsByColor, waitForChart } from './charts-page-helpers.js';
+import { chartSelector, hoverChart, legendValues, pixelsByColor, waitForChart } from './charts-page-helpers.js';
+import { WEB_DIST, ensureWebBundle } from '../support/ui-app.js';
 
 // Issue 14, "Compare view" and "Charts for people who read training curves", in real headless
 // Chromium against `runlog ui` over a generated local store.
@@ -18,7 +19,7 @@ describe('charts and the compare view in a browser (issue 14)', { skip: browserU
   let page: Page;
 
   before(async () => {
-    ensureWebBuilt();
+    ensureWebBundle();
     fx = await makeUiStoreFixture({ runs: 3, steps: 200, artifacts: false, bigMetricPoints: 50_000 });
     server = await startUiServer({ trackingUri: fx.rootDir, port: 0, webDir: WEB_DIST });
     browser = await launchBrowser();

@@ -7,7 +7,8 @@ import { startUiServer, type UiServer } from '@runlog/ui';
 import { formatValue } from '../../packages/ui/web/src/charts/format.js';
 import { browserUnavailable, launchBrowser, screenshotDir } from '../support/browser.js';
 import { makeUiStoreFixture, type UiStoreFixture } from '../support/ui-store-fixture.js';
-import { WEB_DIST, chartSelector, ensureWebBuilt, legendValues, waitForChart } from './charts-page-helpers.js';
+import { chartSelector, legendValues, waitForChart } from './charts-page-helpers.js';
+import { WEB_DIST, ensureWebBundle } from '../support/ui-app.js';
 
 // Issue 14, "Live": a RUNNING run's chart grows without a reload while a writer appends points to
 // the local store, and stops polling once the run has ended.
@@ -19,7 +20,7 @@ describe('a live run\'s chart in a browser (issue 14)', { skip: browserUnavailab
   let page: Page;
 
   before(async () => {
-    ensureWebBuilt();
+    ensureWebBundle();
     fx = await makeUiStoreFixture({ runs: 2, steps: 30, runningRuns: 1, artifacts: false });
     server = await startUiServer({ trackingUri: fx.rootDir, port: 0, webDir: WEB_DIST });
     browser = await launchBrowser();

@@ -1,23 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-// Shared steps of the charts' browser tests: a built app, and what a drawn chart looks like from
-// the outside (its canvas pixels, its legend).
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Shared steps of the charts' browser tests: what a drawn chart looks like from the outside (its
+// canvas pixels, its legend).
 import type { Page } from 'playwright-core';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The built browser app (passed to startUiServer as its webDir). */
-export const WEB_DIST = `${root}packages/ui/web-dist`;
-
-/** Builds the browser app when web-dist/ is missing (the root `npm test` builds it first). */
-export function ensureWebBuilt(): void {
-  if (!existsSync(`${WEB_DIST}/app.js`)) {
-    execFileSync(process.execPath, [`${root}packages/ui/scripts/build-web.mjs`], { stdio: 'inherit' });
-  }
-}
 
 /** The chart of one metric key, once its data has been drawn. */
 export function chartSelector(key: string): string {

@@ -5,7 +5,7 @@ import { compareByKeys, type SortKey } from './compare.js';
 import { compileFilter, own, type Getter } from './evaluate.js';
 import { parseFilter, type FilterClause } from './filter-parser.js';
 import { paginate } from './paginate.js';
-import type { EntityType, SearchDialect } from './search-dialect.js';
+import { ENTITY_PREFIXES, type EntityType, type SearchDialect } from './search-dialect.js';
 
 /** MLflow's default page size of `search_logged_models`. */
 export const SEARCH_LOGGED_MODELS_MAX_RESULTS_DEFAULT = 100;
@@ -16,19 +16,7 @@ const ATTRIBUTES = ['name', 'model_id', 'model_type', 'status', 'source_run_id',
 /** What MLflow 3.18's `SearchLoggedModelsUtils` accepts in a filter (mlflow/utils/search_utils.py). */
 export const LOGGED_MODEL_SEARCH: SearchDialect = {
   subject: 'logged models',
-  entities: new Map<string, EntityType>([
-    ['metric', 'metric'],
-    ['metrics', 'metric'],
-    ['parameter', 'param'],
-    ['parameters', 'param'],
-    ['param', 'param'],
-    ['params', 'param'],
-    ['tag', 'tag'],
-    ['tags', 'tag'],
-    ['attribute', 'attribute'],
-    ['attributes', 'attribute'],
-    ['attr', 'attribute'],
-  ]),
+  entities: new Map<string, EntityType>(ENTITY_PREFIXES),
   filterAttributes: new Set(ATTRIBUTES),
   orderAttributes: new Set(ATTRIBUTES),
   numericAttributes: new Set(NUMERIC),

@@ -34,12 +34,8 @@ export interface SearchDialect {
 /** Keys of `datasets.<key>` in a run filter. */
 export const DATASET_KEYS: ReadonlySet<string> = new Set(['name', 'digest', 'context']);
 
-const RUN_STRING_ATTRIBUTES = ['run_id', 'run_name', 'user_id', 'status', 'artifact_uri'];
-const RUN_NUMERIC_ATTRIBUTES = ['start_time', 'end_time', 'created', 'Created'];
-
-export const RUN_SEARCH: SearchDialect = {
-  subject: 'runs',
-  entities: new Map<string, EntityType>([
+/** The entity prefixes every MLflow search accepts (`metrics.x`, `params.x`, `tags.x`, `attributes.x` and their other spellings). */
+export const ENTITY_PREFIXES: ReadonlyArray<readonly [string, EntityType]> = [
     ['metric', 'metric'],
     ['metrics', 'metric'],
     ['parameter', 'param'],
@@ -51,6 +47,15 @@ export const RUN_SEARCH: SearchDialect = {
     ['attribute', 'attribute'],
     ['attributes', 'attribute'],
     ['attr', 'attribute'],
+];
+
+const RUN_STRING_ATTRIBUTES = ['run_id', 'run_name', 'user_id', 'status', 'artifact_uri'];
+const RUN_NUMERIC_ATTRIBUTES = ['start_time', 'end_time', 'created', 'Created'];
+
+export const RUN_SEARCH: SearchDialect = {
+  subject: 'runs',
+  entities: new Map<string, EntityType>([
+    ...ENTITY_PREFIXES,
     ['run', 'attribute'],
     ['dataset', 'dataset'],
     ['datasets', 'dataset'],
