@@ -31,5 +31,5 @@ console.log(`reloaded model predicts ${JSON.stringify((await reloaded.predict([[
 await reloaded.dispose();
 console.log(`tracking store: ${getTrackingUri()}`);
 console.log(`run directory:  ${getTrackingUri().replace(/^file:\/\//, '')}/${stored.info.experimentId}/${run.runId}`);
-console.log('browse it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ./mlruns');
+console.log('browse it with: npx runlog ui   (or, with Python: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ./mlruns)');
 await shutdown();
