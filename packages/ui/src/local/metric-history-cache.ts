@@ -7,8 +7,9 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptStoreError } from '@runlog/core';
-import { debug, parseMetricLine, validateKey } from '@runlog/core/internal';
+import { debug, validateKey } from '@runlog/core/internal';
 import { MetricHistory } from './metric-history.js';
+import { parseLines } from './metric-lines.js';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -140,14 +141,14 @@ export class MetricHistoryCache {
 
 /**
  * Parses the complete lines of `file` from byte `offset` into `history`; returns the offset after
- * the last complete line (a torn last line is left for the next read). Works on the bytes: a
- * 1,000,000-point history is read without making a string per line (see fastParse).
+ * the last complete line (a torn last line is left for the next read). The bytes are parsed in
+ * chunks by metric-lines.ts, without a string per line.
  */
 async function readLines(file: string, key: string, offset: number, history: MetricHistory): Promise<number> {
   const handle = await open(file, 'r');
   try {
     let pos = offset;
-    let lineNo = 0;
+    let linesBefore = 0;
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     // Bytes of an incomplete line carried from the previous chunk sit at the start of buf.
     let carried = 0;
@@ -157,75 +158,14 @@ async function readLines(file: string, key: string, offset: number, history: Met
       if (bytesRead === 0) break;
       pos += bytesRead;
       const end = carried + bytesRead;
-      let start = 0;
-      for (;;) {
-        const nl = buf.indexOf(NEWLINE, start);
-        if (nl === -1 || nl >= end) break;
-        lineNo++;
-        if (nl > start && !fastParse(buf, start, nl, history)) {
-          const p = parseMetricLine(buf.toString('latin1', start, nl));
-          if (typeof p === 'string') throw new CorruptStoreError(`Metric '${key}' is malformed in ${file}, line ${lineNo}: ${p}.`);
-          history.push(p.timestamp, p.value, p.step);
-        }
-        start = nl + 1;
-      }
-      carried = end - start;
-      buf.copy(buf, 0, start, end);
+      const parsed = parseLines(buf, end, history);
+      if ('reason' in parsed) throw new CorruptStoreError(`Metric '${key}' is malformed in ${file}, line ${linesBefore + parsed.line}: ${parsed.reason}.`);
+      linesBefore += parsed.lines;
+      carried = end - parsed.consumed;
+      buf.copy(buf, 0, parsed.consumed, end);
     }
     return pos - carried;
   } finally {
     await handle.close();
   }
-}
-
-const NEWLINE = 0x0a;
-const SPACE = 0x20;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
-
-/** The digits of buf[from, to) as a non-negative integer, or -1 when any byte is not a digit. */
-function digits(buf: Buffer, from: number, to: number): number {
-  if (from >= to || to - from > 15) return -1;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = buf[i]!;
-    if (c < ZERO || c > NINE) return -1;
-    n = n * 10 + (c - ZERO);
-  }
-  return n;
-}
-
-/** buf[from, to) holds only the characters of a decimal float: digits, '.', 'e', 'E', '+', '-'. */
-function plainDecimal(buf: Buffer, from: number, to: number): boolean {
-  if (from >= to) return false;
-  for (let i = from; i < to; i++) {
-    const c = buf[i]!;
-    if ((c < ZERO || c > NINE) && c !== 0x2e && c !== 0x65 && c !== 0x45 && c !== 0x2b && c !== MINUS) return false;
-  }
-  return true;
-}
-
-/**
- * The common `<timestamp> <value> <step>` line, pushed into `history`; false (nothing pushed) for
- * anything else, which the full parser (Python's float grammar, NaN, inf, extra fields) then reads.
- * The value goes through parseFloat, which reads a Python float repr exactly (correctly rounded,
- * as Number() is, and faster); plainDecimal first makes sure there is nothing after the number
- * that parseFloat would silently ignore.
- */
-function fastParse(buf: Buffer, from: number, to: number, history: MetricHistory): boolean {
-  const s1 = buf.indexOf(SPACE, from);
-  if (s1 === -1 || s1 >= to) return false;
-  const s2 = buf.indexOf(SPACE, s1 + 1);
-  if (s2 === -1 || s2 >= to || buf.indexOf(SPACE, s2 + 1) !== -1 && buf.indexOf(SPACE, s2 + 1) < to) return false;
-  const timestamp = digits(buf, from, s1);
-  if (timestamp < 0) return false;
-  const negative = buf[s2 + 1] === MINUS;
-  const stepAbs = digits(buf, negative ? s2 + 2 : s2 + 1, to);
-  if (stepAbs < 0) return false;
-  if (!plainDecimal(buf, s1 + 1, s2)) return false;
-  const value = parseFloat(buf.toString('latin1', s1 + 1, s2));
-  if (!Number.isFinite(value)) return false;
-  history.push(timestamp, value, negative ? -stepAbs : stepAbs);
-  return true;
 }

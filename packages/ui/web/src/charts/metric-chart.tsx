@@ -53,7 +53,8 @@ export function MetricChart({ runs, metricKey, settings, height = 240, syncKey, 
   const width = useWidth(box);
   const [zoom, setZoom] = useState<[number, number] | null>(null);
   const hoverX = useSignal<number | null>(null);
-  const buckets = bucketsFor(width || 800);
+  // Nothing is fetched before the chart's width is known: a guess would fetch twice.
+  const buckets = width > 0 ? bucketsFor(width) : 0;
   const { curves, phase, error, total, live } = useRunSeries(runs, metricKey, settings.xAxis, buckets, zoom, pollMs);
   const plot = buildPlotData(curves, settings);
   const drawn = plot.data[0].length;

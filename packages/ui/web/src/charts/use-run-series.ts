@@ -56,8 +56,10 @@ export function useRunSeries(
   const runsKey = runs.map((r) => `${r.id}:${r.status ?? ''}:${r.startTime ?? ''}`).join(',');
   const zoomKey = zoom ? `${zoom[0]}:${zoom[1]}` : '';
 
-  // Full (or zoomed) fetch whenever what is shown changes.
+  // Full (or zoomed) fetch whenever what is shown changes; none while `buckets` is 0 (the chart's
+  // width is not known yet).
   useEffect(() => {
+    if (buckets <= 0) return undefined;
     const abort = new AbortController();
     setPhase('loading');
     const load = async (run: ChartRun): Promise<[string, RunState]> => {
