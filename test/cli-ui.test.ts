@@ -1,8 +1,9 @@
-// `runlog ui`: starts, prints where it listens, warns on stderr for a non-loopback host, serves the
-// API with --read-only honoured, stops on SIGTERM with exit code 0; a bad port is a usage error.
+// `runlog ui`: starts, prints where it listens, warns on stderr for a non-loopback host and for a
+// web app not built yet, serves the API with --read-only honoured, stops on SIGTERM with exit code
+// 0; a bad port is a usage error.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,6 +34,8 @@ describe('runlog ui (the command)', () => {
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
       assert.ok(url, `no URL printed:\n${out}\n${err}`);
       assert.match(err, /warning: listening on 0\.0\.0\.0, not loopback/);
+      // the web app warning appears exactly when the app is not built (web-dist/ is built, not checked in)
+      assert.equal(/warning: the web app is not built.*npm run build/.test(err), !existsSync(join(REPO_ROOT, 'packages/ui/web-dist/index.html')), err);
       const info = (await (await fetch(`${url}/runlog-api/v1/info`)).json()) as { readOnly: boolean; mode: string };
       assert.deepEqual([info.mode, info.readOnly], ['local', true]);
       const runs = (await (await fetch(`${url}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_ids: fx.experimentIds }) })).json()) as { runs: unknown[] };

@@ -6,3 +6,4 @@
  * @packageDocumentation
  */
 export { startUiServer, type UiServer, type UiServerOptions } from './ui-server.js';
+export { WEB_APP_BUILD_HINT } from './http/web-app-missing.js';

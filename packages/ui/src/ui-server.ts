@@ -16,6 +16,7 @@ import { guardRequest, isLoopbackHost } from './http/request-guard.js';
 import { isWrite, matchMlflowRoute, MLFLOW_ROUTES } from './http/routes.js';
 import { RUNLOG_API_PREFIX, runlogApi, type ServerInfo } from './http/runlog-api.js';
 import { DEFAULT_WEB_DIR, serveStatic } from './http/static-files.js';
+import { hasWebApp, sendWebAppMissing } from './http/web-app-missing.js';
 import { LocalBackend } from './local/local-backend.js';
 import { RemoteBackend } from './remote/remote-backend.js';
 import { RESPONDED, type UiBackend } from './ui-backend.js';
@@ -47,6 +48,11 @@ export interface UiServer {
   readonly mode: 'local' | 'server';
   /** The tracking URI served, for display (never with credentials). */
   readonly trackingUri: string;
+  /**
+   * Whether the web folder held the browser app (index.html) at start. Without it the server
+   * still runs: the API answers and `/` is a 503 page saying how to build the app.
+   */
+  readonly webAppBuilt: boolean;
   /** Stops accepting connections, ends idle ones and releases the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -116,6 +122,11 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     }
     if (pathname.startsWith('/api/') || pathname.startsWith('/ajax-api/')) throw endpointNotFound(method, pathname);
     if (await serveStatic(req, res, pathname, webDir)) return;
+    // Checked per request, so building the app while the server runs is enough.
+    if (pathname === '/' && (method === 'GET' || method === 'HEAD') && !(await hasWebApp(webDir))) {
+      sendWebAppMissing(res, webDir, method === 'HEAD');
+      return;
+    }
     throw endpointNotFound(method, pathname);
   }
 
@@ -131,6 +142,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     await backend.close();
     throw err;
   }
+  const webAppBuilt = await hasWebApp(webDir);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' || host.includes(':') ? `[${address.address}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closing: Promise<void> | undefined;
@@ -138,6 +150,7 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
     url: `http://${urlHost}:${address.port}`,
     mode: backend.mode,
     trackingUri: backend.displayUri,
+    webAppBuilt,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {

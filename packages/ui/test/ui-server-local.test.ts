@@ -35,6 +35,7 @@ describe('runlog ui over a local store: MLflow read routes', () => {
   });
 
   it('serves the app from its web folder, with ETag revalidation', async () => {
+    assert.equal(ui.webAppBuilt, true);
     const res = await fetch(ui.url + '/');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /text\/html/);

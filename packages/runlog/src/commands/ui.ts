@@ -29,7 +29,8 @@ function openBrowser(url: string): void {
 
 /**
  * `runlog ui`: the web UI over the local store or in front of an MLflow server (@runlog/ui).
- * Binds to loopback unless told otherwise, with a warning on stderr for any other host.
+ * Binds to loopback unless told otherwise, with a warning on stderr for any other host, and
+ * warns when the browser app is not built (a clone before `npm run build`).
  * SIGTERM / SIGINT stop it (exit code 0); a second signal exits at once.
  */
 export function registerUiCommand(program: Command): void {
@@ -42,7 +43,7 @@ export function registerUiCommand(program: Command): void {
     .option('--open', 'open the UI in the default browser', false)
     .option('--read-only', 'refuse every change (rename, tags, delete, aliases)', false)
     .action(async (opts: UiCliOptions) => {
-      const { startUiServer } = await import('@runlog/ui');
+      const { startUiServer, WEB_APP_BUILD_HINT } = await import('@runlog/ui');
       if (!LOOPBACK.test(opts.host)) {
         console.error(
           `runlog ui: warning: listening on ${opts.host}, not loopback: anyone who can reach this machine can read your runs` +
@@ -56,6 +57,9 @@ export function registerUiCommand(program: Command): void {
         throw listenFailure(err, opts.host, opts.port);
       }
       const running = server;
+      if (!running.webAppBuilt) {
+        console.error(`runlog ui: warning: the web app is not built, so / only says how to build it: ${WEB_APP_BUILD_HINT}. The API works meanwhile.`);
+      }
       console.log(`runlog ui: ${running.mode === 'local' ? 'local store' : 'MLflow server'} ${running.trackingUri}${opts.readOnly ? ' (read-only)' : ''}`);
       console.log(`runlog ui: listening on ${running.url}`);
       if (opts.open) openBrowser(running.url);

@@ -1,5 +1,6 @@
 // The model registry routes: registered models, their versions and aliases.
 import { deleteJson, getJson, MLFLOW_API, postJson } from './http.js';
+import { nameFilter, sameName } from './name-filter.js';
 import type { ModelVersion, RegisteredModel } from './types.js';
 
 export async function searchRegisteredModels(): Promise<RegisteredModel[]> {
@@ -21,20 +22,15 @@ export async function getRegisteredModel(name: string): Promise<RegisteredModel>
     .registered_model;
 }
 
-/** Quotes a value for MLflow's filter syntax. */
-export function quoteFilterValue(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 export async function searchModelVersions(name: string): Promise<ModelVersion[]> {
   const all: ModelVersion[] = [];
   let pageToken: string | undefined;
   do {
     const page = await getJson<{ model_versions?: ModelVersion[]; next_page_token?: string }>(
       `${MLFLOW_API}/model-versions/search`,
-      { filter: `name=${quoteFilterValue(name)}`, max_results: 1000, page_token: pageToken },
+      { filter: nameFilter(name), max_results: 1000, page_token: pageToken },
     );
-    all.push(...(page.model_versions ?? []));
+    all.push(...sameName(name, page.model_versions ?? []));
     pageToken = page.next_page_token || undefined;
   } while (pageToken);
   return all.sort((a, b) => Number(b.version) - Number(a.version));
