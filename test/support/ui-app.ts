@@ -1,7 +1,7 @@
 // Shared set-up of the browser-app tests: a generated local store, `runlog ui` over it in-process
 // on port 0, headless Chromium, and helpers to open a page of the app and keep a screenshot.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startUiServer, type UiServer } from '@runlog/ui';
@@ -14,9 +14,22 @@ const UI_PACKAGE = fileURLToPath(new URL('../../packages/ui/', import.meta.url))
 /** The built browser app (what startUiServer serves). */
 export const WEB_DIST = join(UI_PACKAGE, 'web-dist');
 
-/** Builds the app bundle when it is missing (`npm test` builds it first; a lone test run may not). */
+/** Newest modification time of the files under `dir`, in ms (0 when there are none). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds the app bundle when it is missing or older than the app's sources (`npm test` builds it
+ * first; a lone test run after an edit of the app would otherwise test the old bundle).
+ */
 export function ensureWebBundle(): void {
-  if (existsSync(join(WEB_DIST, 'app.js'))) return;
+  const bundle = join(WEB_DIST, 'app.js');
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestMtime(join(UI_PACKAGE, 'web', 'src'))) return;
   execFileSync(process.execPath, [join(UI_PACKAGE, 'scripts', 'build-web.mjs')], { stdio: 'inherit' });
 }
 
