@@ -18,7 +18,7 @@
 // shared-mlflow-host.ts, and every file that asks for it gets it (RUNLOG_TEST_MLFLOW_SHARED names
 // the file where its address appears). It is stopped when the run ends, also on a failure, Ctrl-C
 // or SIGTERM; if this process is killed outright, the host sees its stdin close and stops it too.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -52,6 +52,15 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = Math.max(1, Number(process.env.RUNLOG_TEST_CONCURRENCY) || Math.min(2, availableParallelism()));
+
+// Test files import the packages' sources, but the children they start (the CLI, fixtures, example
+// scripts) run on the built packages (test/support/child-node.ts): build first, so a child never
+// runs code older than the sources. Incremental: a second or two when nothing changed.
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('run-tests: `tsc -b` failed; the packages must build before the tests run');
+  process.exit(1);
+}
 
 // Longest first, by the durations of the last run; files never timed count as long when they are
 // interop files (each waits on MLflow), short otherwise.

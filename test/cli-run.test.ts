@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RunlogClient } from 'runlog';
+import { cliNodeArgs } from './support/child-node.js';
 import { REPO_ROOT, runCli, STACK_LINE } from './support/run-cli.js';
 
 const MLPROJECT = `entry_points:
@@ -68,7 +69,7 @@ describe('runlog run (CLI)', () => {
   });
 
   it('forwards SIGTERM to the command, marks the run KILLED and exits with 143', async () => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'packages/runlog/src/cli.ts'), 'run', dir, '-e', 'trap', '--tracking-uri', store], {
+    const child = spawn(process.execPath, cliNodeArgs('run', dir, '-e', 'trap', '--tracking-uri', store), {
       cwd: REPO_ROOT,
       env: { ...process.env, MLFLOW_TRACKING_URI: undefined, MLFLOW_RUN_ID: undefined },
       stdio: ['ignore', 'pipe', 'pipe'],

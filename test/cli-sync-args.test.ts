@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cliNodeArgs } from './support/child-node.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(root, 'packages', 'runlog', 'src', 'cli.ts');
 
 function runCli(args: string[], env: Record<string, string | undefined> = {}) {
-  const res = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
+  const res = spawnSync(process.execPath, cliNodeArgs(...args), {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, RUNLOG_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'runlog-cli-')), MLFLOW_TRACKING_URI: undefined, ...env },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT, runCli, STACK_LINE } from './support/run-cli.js';
 import { makeUiStoreFixture, type UiStoreFixture } from './support/ui-store-fixture.js';
+import { cliNodeArgs } from './support/child-node.js';
 
 describe('runlog ui (the command)', () => {
   let fx: UiStoreFixture;
@@ -20,7 +21,7 @@ describe('runlog ui (the command)', () => {
   it('serves the store, warns about a non-loopback host, refuses writes with --read-only, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'packages/runlog/src/cli.ts'), 'ui', '--tracking-uri', fx.rootDir, '--port', '0', '--host', '0.0.0.0', '--read-only'],
+      cliNodeArgs('ui', '--tracking-uri', fx.rootDir, '--port', '0', '--host', '0.0.0.0', '--read-only'),
       { cwd: REPO_ROOT, env: { ...process.env, RUNLOG_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'runlog-cli-')) }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

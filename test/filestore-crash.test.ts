@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FileStore } from '@runlog/core/internal';
 import { RunlogClient } from 'runlog';
 import { ensureMlflow, runPython } from './support/mlflow-env.js';
+import { childNodeArgs } from './support/child-node.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/filestore-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -19,7 +20,7 @@ const RACERS = 6;
 const TRIALS = 5;
 
 function startChild(root: string, mode: string): { proc: ChildProcess; lines: AsyncIterator<string>; exited: Promise<void> } {
-  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, root, mode], {
+  const proc = spawn(process.execPath, childNodeArgs(CHILD, root, mode), {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RunlogClient } from 'runlog';
+import { childNodeArgs } from './support/child-node.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/system-metrics-exit-child.ts', import.meta.url));
 
@@ -17,7 +18,7 @@ describe('system metrics and process exit', () => {
 
   it('never keeps a process alive: a run left open with system metrics ends FINISHED when the program ends', async () => {
     dir = await mkdtemp(join(tmpdir(), 'runlog-sysm-exit-'));
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, childNodeArgs(CHILD, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

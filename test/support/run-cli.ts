@@ -1,13 +1,13 @@
-// Runs the `runlog` CLI from its sources in a child process (tsx, source conditions), as a user
-// would run it, and returns its exit code and output.
+// Runs the built `runlog` CLI in a child process, as a user would run it, and returns its exit
+// code and output.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliNodeArgs } from './child-node.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(REPO_ROOT, 'packages', 'runlog', 'src', 'cli.ts');
 
 export interface CliResult {
   code: number | null;
@@ -20,7 +20,7 @@ export const STACK_LINE = /^\s+at /m;
 
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, cliNodeArgs(...args), {
       cwd: opts.cwd ?? REPO_ROOT,
       env: {
         ...process.env,
