@@ -99,6 +99,9 @@ export class SegmentAppender {
         if (this.failure !== undefined) return;
         this.writeSyncNow(waiting);
       }
+      // Everything is written: a drain() that waited on the op taken over above resolves now
+      // (that op's own completion is ignored, so nothing else would wake it).
+      this.pump();
       return;
     }
     this.queue.push(op);
