@@ -8,10 +8,9 @@
 // RUNLOG_TEST_CONCURRENCY (default 2) files run at once: they use temp dirs and port-0 servers.
 // (4 at once made time-bounded interop tests fail on a machine loaded by others.) The longest files
 // start first (durations of the last run are kept in node_modules/.cache/runlog-tests/), so none is
-// left running alone at the end. The files in SERIAL run afterwards one at a time, alone: they
-// measure wall-clock time or sleep for a fixed while and expect the other side to have moved, which
-// a busy neighbour can break. A file's output is printed whole when it ends, then a table of the
-// slowest files, the harness's counts and the totals.
+// left running alone at the end. No file needs the machine to itself: a test that waits for another
+// process waits for what that process says (a handshake), not for a fixed while. A file's output is
+// printed whole when it ends, then a table of the slowest files, the harness's counts and the totals.
 //
 // Shared MLflow server: when a selected file calls sharedMlflowServer() (test/support/mlflow-env.ts),
 // one plain `mlflow server` is started here, beside the first files, by test/support/
@@ -25,13 +24,6 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** Files that must not share the machine with another test file, and why. */
-const SERIAL = new Map([
-  ['test/exit-behaviour.test.ts', 'sends SIGTERM 300 ms after start and expects the child still logging'],
-  ['test/interop/journal-exit.test.ts', 'sends SIGTERM 200 ms after the first line and expects it mid-run'],
-  ['test/interop/journal-durability.test.ts', 'ends runs with 200-500 ms deadlines while the server is down'],
-]);
 
 function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -67,8 +59,7 @@ if (build.status !== 0) {
 const durationsFile = join(root, 'node_modules', '.cache', 'runlog-tests', 'durations.json');
 const lastDurations = readJson(durationsFile) ?? {};
 const expected = (f) => lastDurations[f] ?? (f.includes('/interop/') ? 120 : 5);
-const parallel = selected.filter((f) => !SERIAL.has(f)).sort((a, b) => expected(b) - expected(a));
-const serial = selected.filter((f) => SERIAL.has(f));
+const ordered = [...selected].sort((a, b) => expected(b) - expected(a));
 
 // Journals of runs logged to test servers go to throw-away directories, never the user's own.
 const scratch = mkdtempSync(join(tmpdir(), 'runlog-test-run-'));
@@ -143,13 +134,13 @@ function runFile(file, index) {
   });
 }
 
-async function runAll(list, limit, offset) {
+async function runAll(list, limit) {
   const results = [];
   let next = 0;
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
-      results.push(await runFile(list[i], offset + i));
+      results.push(await runFile(list[i], i));
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
@@ -159,10 +150,7 @@ async function runAll(list, limit, offset) {
 const started = Date.now();
 let results;
 try {
-  results = [...(await runAll(parallel, concurrency, 0))];
-  // The serial files do not use the shared server: stop it before they run alone.
-  if (!serial.some((f) => readFileSync(join(root, f), 'utf8').includes('sharedMlflowServer('))) await shared?.stop();
-  results.push(...(await runAll(serial, 1, parallel.length)));
+  results = await runAll(ordered, concurrency);
 } finally {
   await shared?.stop();
 }
@@ -196,9 +184,9 @@ const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 15);
 process.stdout.write(
   [
     '',
-    `# ==== ${results.length} files (${parallel.length} at ${concurrency} at a time, ${serial.length} alone) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `# ==== ${results.length} files (${concurrency} at a time) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     '# slowest files:',
-    ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}${SERIAL.has(r.file) ? '  (alone)' : ''}`),
+    ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}`),
     `# harness: ${stats.get('server-start') ?? 0} mlflow server starts (restarts included), ${stats.get('shared-server-use') ?? 0} uses of the shared server, ` +
       `${stats.get('python-fork-server') ?? 0} python fork servers, ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
     ...failed.map((r) => `# FAILED ${r.file}`),

@@ -30,6 +30,15 @@ print(json.dumps({'n': len(h), 'distinct': len(set(steps)), 'contiguous': steps 
   );
 }
 
+/**
+ * Resolves once the client has nothing pending: the background applier applies a journaled run
+ * end once the run's records are in. Looks every 100 ms; the bound only guards against a hang.
+ */
+async function untilSettled(client: RunlogClient): Promise<void> {
+  const giveUp = Date.now() + 120_000;
+  while (client.pendingRecords > 0 && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 100));
+}
+
 function runCli(args: string[], journalDir: string) {
   const res = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
     cwd: root,
@@ -70,7 +79,7 @@ describe('journal durability against a real MLflow 3.18 server', { skip: env ? f
     await server.restart();
     assert.equal(await client.flush(180_000), true);
     // The end is applied by the background applier once the records are in: wait for it.
-    for (let i = 0; i < 200 && client.pendingRecords > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await untilSettled(client);
     assert.equal(client.pendingRecords, 0);
     const py = await pyHistory(server, id);
     assert.deepEqual(py, { n: 50_000, distinct: 50_000, contiguous: true, values_match: true, status: 'FINISHED', name: 'outage-50k' });
@@ -88,7 +97,7 @@ describe('journal durability against a real MLflow 3.18 server', { skip: env ? f
     await client.setTerminated(run.info.runId, 'FINISHED', { timeoutMs: 200 });
     await server.restart();
     assert.equal(await client.flush(120_000), true);
-    for (let i = 0; i < 200 && client.pendingRecords > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await untilSettled(client);
     const found = await runPython(
       env!,
       `import json
@@ -119,7 +128,7 @@ print(json.dumps({'ids': [r.info.run_id for r in runs], 'lr': [r.data.params.get
       await server.restart();
       assert.equal(await core.flush(60_000), true);
       const client = core.getClient();
-      for (let i = 0; i < 200 && client.pendingRecords > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await untilSettled(client);
       assert.equal(client.pendingRecords, 0);
       const py = await runPython(
         env!,

@@ -71,6 +71,8 @@ export function openDurableTracking(opts: {
     segmentBytes: j.segmentBytes,
     fs: j.fs,
     exitLine: j.exitLine,
+    // One clock for the whole journaled path: the writer's timers, the queue's and the uploader's.
+    clock: opts.uploader.clock,
     onError: opts.onError,
   });
   const store = new FailoverStore(opts.store, {

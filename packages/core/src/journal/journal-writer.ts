@@ -1,3 +1,4 @@
+import { realClock, type Clock, type ClockTimer } from '../clock.js';
 import { addShutdownHook } from '../shutdown-hooks.js';
 import { countStaged } from './artifact-staging.js';
 import { encodeFrame } from './frame-codec.js';
@@ -34,6 +35,8 @@ export interface JournalWriterOptions {
   fs?: AppenderFs;
   /** Where the exit line goes. Default: stderr, written synchronously. */
   exitLine?: (line: string) => void;
+  /** Time for the commit and fsync timers (unref'd: they never keep the process alive). Default: the real clock. */
+  clock?: Clock | undefined;
 }
 
 /**
@@ -49,13 +52,14 @@ export interface JournalWriterOptions {
  */
 export class JournalWriter {
   readonly sessionDir: string;
-  private readonly opts: Required<Omit<JournalWriterOptions, 'onError' | 'fs' | 'exitLine'>> & Pick<JournalWriterOptions, 'onError'>;
+  private readonly opts: Required<Omit<JournalWriterOptions, 'onError' | 'fs' | 'exitLine' | 'clock'>> & Pick<JournalWriterOptions, 'onError'>;
   private readonly exitLine: (line: string) => void;
+  private readonly clock: Clock;
   private readonly records = new JournalRecords();
   private readonly segments: JournalSegments;
   private journalOnlyFrom = Infinity;
   private readonly appender: SegmentAppender;
-  private commitTimer: NodeJS.Timeout | undefined;
+  private commitTimer: ClockTimer | undefined;
   private commitSoon = false;
   private failed: Error | undefined;
   private closed = false;
@@ -76,10 +80,12 @@ export class JournalWriter {
       onError: opts.onError,
     };
     this.exitLine = opts.exitLine ?? stderrLine;
+    this.clock = opts.clock ?? realClock;
     this.appender = new SegmentAppender({
       fsync: this.opts.fsync,
       fsyncIntervalMs: this.opts.fsyncIntervalMs,
       fs: opts.fs ?? realFs,
+      clock: this.clock,
       onFail: (err) => this.fail(err),
     });
     this.sessionDir = openSessionDir(opts.journalDir);
@@ -202,11 +208,10 @@ export class JournalWriter {
 
   private wake(): void {
     if (this.commitTimer !== undefined || this.closed) return;
-    this.commitTimer = setTimeout(() => {
+    this.commitTimer = this.clock.setTimeout(() => {
       this.commitTimer = undefined;
       this.commit();
     }, this.opts.commitIntervalMs);
-    this.commitTimer.unref();
   }
 
   // ---- writing ----
@@ -219,7 +224,7 @@ export class JournalWriter {
   commit(): boolean {
     if (this.closed || this.failed !== undefined) return false;
     if (this.commitTimer !== undefined) {
-      clearTimeout(this.commitTimer);
+      this.clock.clearTimeout(this.commitTimer);
       this.commitTimer = undefined;
     }
     // Records are kept until written only if the uploader does not have them (see takeUnwritten).
@@ -265,7 +270,7 @@ export class JournalWriter {
     this.failed = err;
     // The appender cut the file back to its last whole group: nothing past it will be written.
     this.segments.cutToWritten();
-    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+    if (this.commitTimer !== undefined) this.clock.clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     this.opts.onError?.(
       new Error(
@@ -301,7 +306,7 @@ export class JournalWriter {
       }
     }
     this.closed = true;
-    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+    if (this.commitTimer !== undefined) this.clock.clearTimeout(this.commitTimer);
     this.appender.finishSync();
     this.segments.closeFiles();
     releaseSessionDir(this.sessionDir, this.records.waitingOnDisk() === 0 && staged === 0);

@@ -1,4 +1,5 @@
 import * as nodeFs from 'node:fs';
+import { realClock, type Clock, type ClockTimer } from '../clock.js';
 import { debug } from '../debug.js';
 
 /** The file calls the appender makes: the seam where tests inject a failing disk. */
@@ -36,6 +37,8 @@ export interface SegmentAppenderOptions {
   fsync: 'interval' | 'commit';
   fsyncIntervalMs: number;
   fs: AppenderFs;
+  /** Time for the interval fsync's timer (unref'd). Default: the real clock. */
+  clock?: Clock | undefined;
   /** The first failure, after the file was cut back to the failed op's offset. Ops after it are not written. */
   onFail: (err: Error) => void;
 }
@@ -55,12 +58,16 @@ export class SegmentAppender {
   private idleWaiters: Array<() => void> = [];
   /** The file written since its last fsync (interval mode). */
   private dirtyFd: number | undefined;
-  private fsyncTimer: NodeJS.Timeout | undefined;
+  private fsyncTimer: ClockTimer | undefined;
   private stopped = false;
   /** A write still in the thread pool when finishSync() ran: its file is closed when it returns. */
   private lateFd: number | undefined;
 
-  constructor(private readonly opts: SegmentAppenderOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: SegmentAppenderOptions) {
+    this.clock = opts.clock ?? realClock;
+  }
 
   get failed(): Error | undefined {
     return this.failure;
@@ -92,6 +99,9 @@ export class SegmentAppender {
         if (this.failure !== undefined) return;
         this.writeSyncNow(waiting);
       }
+      // Everything is written: a drain() that waited on the op taken over above resolves now
+      // (that op's own completion is ignored, so nothing else would wake it).
+      this.pump();
       return;
     }
     this.queue.push(op);
@@ -222,7 +232,7 @@ export class SegmentAppender {
   private scheduleFsync(fd: number): void {
     this.dirtyFd = fd;
     if (this.fsyncTimer !== undefined) return;
-    this.fsyncTimer = setTimeout(() => {
+    this.fsyncTimer = this.clock.setTimeout(() => {
       this.fsyncTimer = undefined;
       const dirty = this.dirtyFd;
       if (dirty === undefined || this.stopped || this.failure !== undefined) return;
@@ -231,7 +241,6 @@ export class SegmentAppender {
         if (err && !this.stopped) this.fail(err, undefined);
       });
     }, this.opts.fsyncIntervalMs);
-    this.fsyncTimer.unref();
   }
 
   /**
@@ -241,7 +250,7 @@ export class SegmentAppender {
   finishSync(): Error | undefined {
     if (this.stopped) return this.failure;
     this.stopped = true;
-    if (this.fsyncTimer !== undefined) clearTimeout(this.fsyncTimer);
+    this.clock.clearTimeout(this.fsyncTimer);
     const ops = this.inflight !== undefined ? [this.inflight, ...this.queue] : [...this.queue];
     if (this.inflight !== undefined && this.inflight.buf.length > 0) this.lateFd = this.inflight.fd;
     this.inflight = undefined;
