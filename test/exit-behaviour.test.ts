@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RunlogClient } from 'runlog';
+import { childNodeArgs } from './support/child-node.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/exit-child.ts', import.meta.url));
 
 function startChild(dir: string, mode: string) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, dir, mode], {
+  const child = spawn(process.execPath, childNodeArgs(CHILD, dir, mode), {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

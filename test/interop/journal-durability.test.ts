@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import * as core from '@runlog/core';
 import { RunlogClient } from '@runlog/core';
+import { childNodeArgs, cliNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = join(root, 'test', 'fixtures', 'journal-child.ts');
-const CLI = join(root, 'packages', 'runlog', 'src', 'cli.ts');
 
 /** Metric 'm' of a run as the Python client reads it: count, distinct steps, contiguity, status. */
 async function pyHistory(server: MlflowServer, runId: string) {
@@ -40,7 +40,7 @@ async function untilSettled(client: RunlogClient): Promise<void> {
 }
 
 function runCli(args: string[], journalDir: string) {
-  const res = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
+  const res = spawnSync(process.execPath, cliNodeArgs(...args), {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
@@ -152,7 +152,7 @@ print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status,
 
   it('a training process killed with SIGKILL: `runlog sync` lands every journaled point once, skips a torn tail with a warning, and a second sync adds nothing', async () => {
     const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, server.uri], {
+    const child = spawn(process.execPath, childNodeArgs(CHILD, server.uri), {
       cwd: root,
       env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
       stdio: ['ignore', 'pipe', 'inherit'],

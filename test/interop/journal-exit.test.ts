@@ -5,17 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { childNodeArgs, cliNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = join(root, 'test', 'fixtures', 'journal-exit-child.ts');
-const CLI = join(root, 'packages', 'runlog', 'src', 'cli.ts');
 
 /** Runs the child against a stopped server until it exits ('sigterm' mode: SIGTERM once it says it is mid-run). */
 function runChild(uri: string, mode: 'normal' | 'sigterm', journalDir: string) {
   return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, uri, mode], {
+    const child = spawn(process.execPath, childNodeArgs(CHILD, uri, mode), {
       cwd: root,
       env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
     });
@@ -62,8 +62,8 @@ describe('exit with the server down: records stay in the journal and one line sa
       const waiting = Number(m[1]);
       assert.ok(waiting >= (mode === 'normal' ? 1000 : 1101), `${waiting} records waiting`);
       assert.ok(readdirSync(m[2]!).some((n) => n.endsWith('.wal')));
-      // The command as printed (minus npx: the CLI is run from source here).
-      const sync = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'sync', '--journal', JSON.parse(m[3]!)], { cwd: root, encoding: 'utf8' });
+      // The command as printed (minus npx: the built CLI is run directly here).
+      const sync = spawnSync(process.execPath, cliNodeArgs('sync', '--journal', JSON.parse(m[3]!)), { cwd: root, encoding: 'utf8' });
       assert.equal(sync.status, 0, sync.stdout + sync.stderr);
       assert.match(sync.stdout, /^synced \d+ record\(s\) of 1 run\(s\)/m);
       const runId = /^run (\S+)$/m.exec(child.stdout)![1]!;
