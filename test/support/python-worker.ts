@@ -112,9 +112,13 @@ function socketChannel(sock: Socket): Channel {
 
 const SIGNAL_NAMES: Record<number, NodeJS.Signals> = { 9: 'SIGKILL', 15: 'SIGTERM', 6: 'SIGABRT', 11: 'SIGSEGV', 2: 'SIGINT' };
 
-class ForkServer {
+let serverCount = 0;
+
+export class ForkServer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Names this server's snippet output files apart from another server's of this process. */
+  private readonly serial = ++serverCount;
   private buffered = '';
   private dead: Error | undefined;
   readonly ready: Promise<void>;
@@ -196,8 +200,8 @@ class ForkServer {
   async run(script: string, cwd: string, env: NodeJS.ProcessEnv, tmpDir: string, timeoutMs: number): Promise<ForkResult> {
     if (this.dead) throw this.dead;
     const id = this.nextId++;
-    const stdoutPath = join(tmpDir, `snippet-${process.pid}-${id}.out`);
-    const stderrPath = join(tmpDir, `snippet-${process.pid}-${id}.err`);
+    const stdoutPath = join(tmpDir, `snippet-${process.pid}-${this.serial}-${id}.out`);
+    const stderrPath = join(tmpDir, `snippet-${process.pid}-${this.serial}-${id}.err`);
     let entry!: Pending;
     const exited = new Promise<{ code?: number; signal?: number }>((resolve, reject) => {
       entry = { resolve, reject };
@@ -270,6 +274,11 @@ function recordStat(event: string): void {
   if (process.env.RUNLOG_TEST_STATS) appendFileSync(process.env.RUNLOG_TEST_STATS, `${event}\n`);
 }
 
+/** A connection to a fork server listening on `socketPath` (python_fork_server.py --listen). */
+export function connectForkServer(socketPath: string, groups: GroupTracker): ForkServer {
+  return new ForkServer(socketChannel(connect(socketPath)), groups);
+}
+
 /** The run's shared fork server, once per process; null when there is none or it does not fit. */
 let shared: Promise<{ server: ForkServer; info: SharedForkServerInfo } | null> | undefined;
 
@@ -291,7 +300,7 @@ async function sharedServer(python: string, groups: GroupTracker): Promise<{ ser
     }
     if (info.error) throw new Error(info.error);
     if (info.python !== python) return null;
-    const server = new ForkServer(socketChannel(connect(info.socket)), groups);
+    const server = connectForkServer(info.socket, groups);
     await server.whenReady();
     recordStat('shared-python-use');
     return { server, info };
