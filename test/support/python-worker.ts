@@ -1,7 +1,7 @@
-// One long-lived Python per test process that runs `runPython` snippets by forking
-// (test/support/python_fork_server.py): mlflow is imported once instead of once per snippet
-// (seconds of CPU each), while every snippet still starts from a fresh interpreter's state and
-// keeps its own cwd, environment, stdout/stderr, exit code and process group.
+// One long-lived Python per test process (one per run under the runner, see "Shared" below) that
+// runs `runPython` snippets by forking (test/support/python_fork_server.py): mlflow is imported once
+// instead of once per snippet (seconds of CPU each), while every snippet still starts from a fresh
+// interpreter's state and keeps its own cwd, environment, stdout/stderr, exit code and process group.
 //
 // Contract: `forkPython()` resolves like a spawn of `python -` would (code/signal/stdout/stderr,
 // never rejecting for a non-zero exit), or resolves to null when no fork server can be had (no
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-export const SERVER_SCRIPT = fileURLToPath(new URL('./python_fork_server.py', import.meta.url));
+const SERVER_SCRIPT = fileURLToPath(new URL('./python_fork_server.py', import.meta.url));
 /** Bound on the fork server's imports; a loaded 2-core machine needs tens of seconds. */
 const READY_TIMEOUT_MS = 240_000;
 
