@@ -17,6 +17,9 @@
 // shared-mlflow-host.ts, and every file that asks for it gets it (RUNLOG_TEST_MLFLOW_SHARED names
 // the file where its address appears). It is stopped when the run ends, also on a failure, Ctrl-C
 // or SIGTERM; if this process is killed outright, the host sees its stdin close and stops it too.
+// The same for Python: when a selected file runs Python snippets (runPython()), one fork server
+// (test/support/shared-python-host.ts) imports mlflow once for the whole run and every file's
+// snippets are forked from it over a unix socket (RUNLOG_TEST_PY_SHARED names its info file).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -65,20 +68,30 @@ const ordered = [...selected].sort((a, b) => expected(b) - expected(a));
 const scratch = mkdtempSync(join(tmpdir(), 'runlog-test-run-'));
 const journalRoot = process.env.RUNLOG_JOURNAL_DIR ?? join(scratch, 'journals');
 const statsFile = join(scratch, 'harness-stats.txt');
-const shared = selected.some((f) => readFileSync(join(root, f), 'utf8').includes('sharedMlflowServer(')) ? startSharedServer() : undefined;
+const uses = (file, call) => readFileSync(join(root, file), 'utf8').includes(call);
+const shared = selected.some((f) => uses(f, 'sharedMlflowServer(')) ? startHost('shared-mlflow-host.ts', 'RUNLOG_TEST_MLFLOW_SHARED', []) : undefined;
+const sharedPython =
+  selected.some((f) => uses(f, 'runPython(')) && process.env.RUNLOG_PY_FORK_SERVER !== '0' && process.platform !== 'win32'
+    ? startHost('shared-python-host.ts', 'RUNLOG_TEST_PY_SHARED', [join(scratch, 'python-fork.sock')])
+    : undefined;
+const sharedEnv = { ...shared?.env, ...sharedPython?.env };
+const stopHosts = () => Promise.all([shared?.stop(), sharedPython?.stop()]);
 const running = new Set();
 
-/** Starts the shared MLflow server's host; children learn its info file from the environment. */
-function startSharedServer() {
-  const infoFile = join(scratch, 'shared-mlflow.json');
-  const host = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'test/support/shared-mlflow-host.ts', infoFile], {
+/**
+ * Starts a host of something shared (test/support/<script>); children learn its info file from
+ * the environment variable `name` and its pid from `${name}_PID`.
+ */
+function startHost(script, name, args) {
+  const infoFile = join(scratch, `${script}.json`);
+  const host = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', `test/support/${script}`, infoFile, ...args], {
     cwd: root,
     env: { ...process.env, RUNLOG_TEST_STATS: statsFile },
     stdio: ['pipe', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => host.once('close', resolve));
   return {
-    env: { RUNLOG_TEST_MLFLOW_SHARED: infoFile, RUNLOG_TEST_MLFLOW_SHARED_PID: String(host.pid) },
+    env: { [name]: infoFile, [`${name}_PID`]: String(host.pid) },
     /** Closing its stdin makes the host exit, and its exit hook kills the server; SIGKILL if it hangs. */
     async stop() {
       host.stdin.end();
@@ -97,11 +110,11 @@ function readJson(path) {
   }
 }
 
-// Ctrl-C or SIGTERM: stop the files that run and the shared server, then leave with the signal's code.
+// Ctrl-C or SIGTERM: stop the files that run and the shared hosts, then leave with the signal's code.
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
   process.once(sig, () => {
     for (const child of running) child.kill('SIGTERM');
-    void (shared?.stop() ?? Promise.resolve()).finally(() => {
+    void stopHosts().finally(() => {
       rmSync(scratch, { recursive: true, force: true });
       process.exit(code);
     });
@@ -114,7 +127,7 @@ function runFile(file, index) {
   const journalDir = process.env.RUNLOG_JOURNAL_DIR ?? join(journalRoot, String(index));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', ...flags, file], {
     cwd: root,
-    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir, RUNLOG_TEST_STATS: statsFile, ...shared?.env },
+    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir, RUNLOG_TEST_STATS: statsFile, ...sharedEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -152,7 +165,7 @@ let results;
 try {
   results = await runAll(ordered, concurrency);
 } finally {
-  await shared?.stop();
+  await stopHosts();
 }
 const stats = (readText(statsFile) ?? '').split('\n').filter(Boolean).reduce((m, e) => m.set(e, (m.get(e) ?? 0) + 1), new Map());
 rmSync(scratch, { recursive: true, force: true });
@@ -188,7 +201,7 @@ process.stdout.write(
     '# slowest files:',
     ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}`),
     `# harness: ${stats.get('server-start') ?? 0} mlflow server starts (restarts included), ${stats.get('shared-server-use') ?? 0} uses of the shared server, ` +
-      `${stats.get('python-fork-server') ?? 0} python fork servers, ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
+      `${stats.get('python-fork-server') ?? 0} python fork servers (${stats.get('shared-python-use') ?? 0} files on the shared one), ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
     ...failed.map((r) => `# FAILED ${r.file}`),
     // The closing line, in the plain form any CI reads: a file that failed without a failing test
     // (it crashed at import, or a test was cancelled) counts as one failure.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as runlog from 'runlog';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
@@ -154,8 +154,8 @@ describe('dataset inputs read by Python MLflow 3.18, and Python-logged ones read
   });
 
   it('from a real MLflow server: logInput, logInputs and TF.js autolog train/eval', async () => {
-    server = await startMlflowServer(env!);
-    const logged = await logDatasets(server.uri, 'datasets-rest', csv);
+    server = await sharedMlflowServer(env!);
+    const logged = await logDatasets(server.uri, uniqueName('datasets-rest'), csv);
     checkReadBack(await runPython(env!, pythonReadBack(server.uri, logged, csv)), logged);
     await checkRunlogReadsPython(server.uri);
   });

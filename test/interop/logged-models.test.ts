@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { RunlogClient } from '@runlog/core';
 import { loadModel, logModel, registerModel } from '@runlog/models';
 import 'runlog'; // registers the onnx flavor
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 const pexec = promisify(execFile);
@@ -163,25 +163,24 @@ describe('LoggedModels on the local store and real MLflow 3.18, both ways', { sk
   });
 
   describe('against a server', () => {
+    // The run's shared server: experiment and model names of this file's own.
     let server: MlflowServer;
+    const name = { exp: uniqueName('lm-server'), pyExp: uniqueName('lm-server-python'), fromPython: uniqueName('server-from-python'), fromRunlog: uniqueName('server-from-runlog') };
     before(async () => {
-      server = await startMlflowServer(env!);
-    });
-    after(async () => {
-      await server?.stop();
+      server = await sharedMlflowServer(env!);
     });
 
     it('Python searches and registers runlog models; runlog loads, registers and serves runs:/<run>/model of its own and Python models (issue #13)', async () => {
       const client = new RunlogClient({ trackingUri: server.uri, durability: 'memory' });
       try {
-        const ids = await runlogLogsModel(client, 'lm-server');
-        checkPythonView(await runPython(env!, pythonReads(server.uri, ids.expId, ids.runId, 'server-from-python'), { timeoutMs: 180_000 }), ids);
+        const ids = await runlogLogsModel(client, name.exp);
+        checkPythonView(await runPython(env!, pythonReads(server.uri, ids.expId, ids.runId, name.fromPython), { timeoutMs: 180_000 }), ids);
 
         // The reported bug: an MLflow 3 model reached through runs:/<run>/model.
         const loaded = await loadModel(`runs:/${ids.runId}/model`, { client });
         assert.deepEqual(Object.keys(await loaded.predict(X)), ['y']);
         await loaded.dispose();
-        const mv = await registerModel(`runs:/${ids.runId}/model`, 'server-from-runlog', { client });
+        const mv = await registerModel(`runs:/${ids.runId}/model`, name.fromRunlog, { client });
         assert.equal(mv.source, `models:/${ids.modelId}`);
         // MLflow's SQL registry keeps no model_id on a version (Python's mv.model_id is None too).
         assert.equal(mv.runId, ids.runId);
@@ -191,8 +190,8 @@ describe('LoggedModels on the local store and real MLflow 3.18, both ways', { sk
         await client.deleteLoggedModelTag(ids.modelId, 'reviewed');
         assert.equal((await client.getLoggedModel(ids.modelId)).tags.reviewed, undefined);
 
-        const py = await runPython(env!, pythonLogsModel(server.uri, 'lm-server-python'), { timeoutMs: 180_000 });
-        const exp = (await client.getExperimentByName('lm-server-python'))!;
+        const py = await runPython(env!, pythonLogsModel(server.uri, name.pyExp), { timeoutMs: 180_000 });
+        const exp = (await client.getExperimentByName(name.pyExp))!;
         await checkPythonModelInRunlog(client, exp.experimentId, py);
       } finally {
         await client.close();

@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ensureMlflow, runMlflowCli, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runMlflowCli, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 import { REPO_ROOT, runCli, STACK_LINE } from '../support/run-cli.js';
 import { execFileSync } from 'node:child_process';
 
 const env = await ensureMlflow();
 const EXAMPLE = fileURLToPath(new URL('../../examples/mlproject', import.meta.url));
-const EXPERIMENT = 'projects-interop';
+// The run's shared server holds other files' experiments too: this file counts runs of its own.
+const EXPERIMENT = uniqueName('projects-interop');
 // The example imports `runlog`: from this repository's sources, through tsx.
 const NODE_OPTIONS = '--conditions=source --import tsx';
 // The tags `mlflow run` sets on a local project in a git work tree.
@@ -53,7 +54,7 @@ print(json.dumps([{"run_id": r.info.run_id, "status": r.info.status, "params": r
     );
 
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
     // The example in a git work tree of its own, so both tools see the same source and commit.
     project = join(mkdtempSync(join(tmpdir(), 'runlog-projects-interop-')), 'mlproject');
     cpSync(EXAMPLE, project, { recursive: true });

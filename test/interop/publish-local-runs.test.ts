@@ -5,10 +5,10 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { publishLocalRuns, RunlogClient, SOURCE_RUN_TAG } from '@runlog/core';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
 
 const env = await ensureMlflow();
@@ -16,18 +16,19 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'packages', 'runlog', 'src', 'cli.ts');
 
 describe('publishLocalRuns: a local ./mlruns published to a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
+  // The run's shared server: experiments named for this file alone; of Default, which other files
+  // write too, only the runs published from this file's local runs are read (every run the
+  // publisher creates carries SOURCE_RUN_TAG from runs/create on, duplicates included).
   let server: MlflowServer;
   before(async () => {
-    server = await startMlflowServer(env!);
-  });
-  after(async () => {
-    await server?.stop();
+    server = await sharedMlflowServer(env!);
   });
 
   it('lands every run, param, tag, metric point and artifact; a second publish creates nothing and duplicates no point', async () => {
     const mlruns = join(await mkdtemp(join(tmpdir(), 'runlog-publish-')), 'mlruns');
     const local = new RunlogClient({ trackingUri: mlruns });
-    const expId = await local.createExperiment('offline-work', { tags: { origin: 'laptop' } });
+    const expName = uniqueName('offline-work');
+    const expId = await local.createExperiment(expName, { tags: { origin: 'laptop' } });
     const t0 = 1_700_000_000_000;
     const parent = await local.createRun(expId, { runName: 'parent', startTime: t0, tags: { team: 'ml', 'mlflow.user': 'alice' } });
     const pid = parent.info.runId;
@@ -71,8 +72,9 @@ describe('publishLocalRuns: a local ./mlruns published to a real MLflow 3.18 ser
 
     const readBack = `${PY_VALUE_PRELUDE}
 c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
-exp = c.get_experiment_by_name('offline-work')
-runs = c.search_runs([exp.experiment_id, '0'], run_view_type=3, max_results=1000)
+exp = c.get_experiment_by_name(${JSON.stringify(expName)})
+runs = c.search_runs([exp.experiment_id], run_view_type=3, max_results=1000) + c.search_runs(
+    ['0'], filter_string="tags.\`${SOURCE_RUN_TAG}\` = '${inDefault.info.runId}'", run_view_type=3, max_results=1000)
 r = c.get_run(${JSON.stringify(serverParent)})
 ch = c.get_run(${JSON.stringify(serverChild)})
 d = c.get_run(${JSON.stringify(serverDefault)})
@@ -140,7 +142,8 @@ print(json.dumps({
   it('publishes once through a lost runs/create answer, 429s and dropped log-batch connections', async () => {
     const mlruns = join(await mkdtemp(join(tmpdir(), 'runlog-publish-')), 'mlruns');
     const local = new RunlogClient({ trackingUri: mlruns });
-    const expId = await local.createExperiment('offline-faults');
+    const expName = uniqueName('offline-faults');
+    const expId = await local.createExperiment(expName);
     const run = await local.createRun(expId, { runName: 'through-faults', startTime: 1_700_000_000_000 });
     for (let step = 0; step < 2500; step++) local.logMetric(run.info.runId, 'loss', 1 / (step + 1), { step, timestamp: 1_700_000_000_000 + step });
     local.logParam(run.info.runId, 'lr', 0.1);
@@ -166,7 +169,7 @@ print(json.dumps({
         env!,
         `${PY_VALUE_PRELUDE}
 c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
-exp = c.get_experiment_by_name('offline-faults')
+exp = c.get_experiment_by_name(${JSON.stringify(expName)})
 runs = c.search_runs([exp.experiment_id], run_view_type=3)
 print(json.dumps({
   'runs': sorted([[r.info.run_id, r.info.lifecycle_stage] for r in runs]),

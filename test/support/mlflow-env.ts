@@ -16,8 +16,9 @@
 //   process group. Every server (and every runPython child) is killed when this process exits.
 // - `runPython()` runs a snippet with the venv's interpreter and returns the JSON object printed
 //   on its last stdout line. The snippet runs in a fork of one long-lived interpreter per test
-//   process that imported mlflow once (python-worker.ts): it still starts from a fresh
-//   interpreter's state, with its own cwd, environment, exit code and process group.
+//   process that imported mlflow once (python-worker.ts; under scripts/run-tests.mjs one for the
+//   whole run): it still starts from a fresh interpreter's state, with its own cwd, environment,
+//   exit code and process group.
 //   RUNLOG_PY_FORK_SERVER=0 spawns a fresh `python -` per snippet instead, as does an opts.env
 //   that changes a variable read only at interpreter start (PYTHON*, PATH, ...).
 // - Opt-in, for tests that need "a plain server" and never stop, restart or reconfigure it:
@@ -744,6 +745,11 @@ async function waitGroupGone(pgid: number, leaderExited: Promise<void>, timeoutM
 // Python snippets
 // ---------------------------------------------------------------------------------------------
 
+/** The environment a snippet starts from (and its fork server runs with): this process's plus PY_CHILD_ENV. */
+export function pythonBaseEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, ...PY_CHILD_ENV, MLFLOW_ALLOW_FILE_STORE: 'true' };
+}
+
 /**
  * Runs `script` with the venv's Python (fed on stdin) and resolves to the JSON value printed on
  * the LAST non-empty stdout line. Rejects on non-zero exit, timeout, or unparsable output, with
@@ -753,7 +759,7 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
   installExitHooks();
   const cwd = opts.cwd ?? (await processTempDir());
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const baseEnv = { ...process.env, ...PY_CHILD_ENV, MLFLOW_ALLOW_FILE_STORE: 'true' };
+  const baseEnv = pythonBaseEnv();
   const childEnv = { ...baseEnv, ...opts.env };
   // A fork of one long-lived interpreter that imported mlflow once (see python-worker.ts); null
   // when that is off or unavailable, and then a fresh `python -` as before.

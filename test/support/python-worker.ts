@@ -1,17 +1,25 @@
-// One long-lived Python per test process that runs `runPython` snippets by forking
-// (test/support/python_fork_server.py): mlflow is imported once instead of once per snippet
-// (seconds of CPU each), while every snippet still starts from a fresh interpreter's state and
-// keeps its own cwd, environment, stdout/stderr, exit code and process group.
+// One long-lived Python per test process (one per run under the runner, see "Shared" below) that
+// runs `runPython` snippets by forking (test/support/python_fork_server.py): mlflow is imported once
+// instead of once per snippet (seconds of CPU each), while every snippet still starts from a fresh
+// interpreter's state and keeps its own cwd, environment, stdout/stderr, exit code and process group.
 //
 // Contract: `forkPython()` resolves like a spawn of `python -` would (code/signal/stdout/stderr,
 // never rejecting for a non-zero exit), or resolves to null when no fork server can be had (no
 // fork on this platform, the server failed to start), in which case the caller spawns as before.
 // A fork server that dies mid-snippet fails that snippet (it is never re-run: snippets write).
 // RUNLOG_PY_FORK_SERVER=0 turns it off.
+//
+// Shared: under scripts/run-tests.mjs, one fork server serves every test process of the run
+// (shared-python-host.ts starts it; RUNLOG_TEST_PY_SHARED names the file with its unix socket),
+// so mlflow is imported once per run. A snippet forked there is the same fresh interpreter; the
+// process groups it reports are killed by this process as before. When the shared server cannot
+// be had, or runs another interpreter or start-up environment, this process starts its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./python_fork_server.py', import.meta.url));
@@ -39,18 +47,84 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/** What shared-python-host.ts writes once its fork server listens. */
+export interface SharedForkServerInfo {
+  socket: string;
+  python: string;
+  /** The server's values of the variables only interpreter start-up reads (STARTUP_ONLY). */
+  startupEnv: Record<string, string>;
+  error?: string;
+}
+
+/** A line channel to a fork server: a child's stdin/stdout, or a unix-socket connection. */
+interface Channel {
+  write(line: string): void;
+  onData(cb: (chunk: Buffer) => void): void;
+  onGone(cb: (why: string) => void): void;
+  /** Whether it keeps this process alive (only while someone waits on it). */
+  ref(on: boolean): void;
+  close(): void;
+  errTail(): string;
+}
+
+function childChannel(proc: ChildProcess, groups: GroupTracker): Channel {
+  let errTail = '';
+  proc.stderr?.on('data', (c: Buffer) => {
+    errTail = (errTail + c.toString('utf8')).slice(-4000);
+  });
+  proc.stdin?.on('error', () => undefined); // EPIPE when it died; 'exit' tells
+  return {
+    write: (line) => proc.stdin!.write(line),
+    onData: (cb) => proc.stdout?.on('data', cb),
+    onGone: (cb) => {
+      proc.once('exit', (code, signal) => cb(`exited (${code ?? signal})`));
+      proc.once('error', (err) => cb(`could not start: ${err.message}`));
+    },
+    ref: (on) => {
+      const s = proc.stdout as { ref?: () => void; unref?: () => void } | null;
+      if (on) s?.ref?.();
+      else s?.unref?.();
+    },
+    close: () => {
+      if (proc.pid !== undefined) groups.finished(proc.pid);
+    },
+    errTail: () => errTail,
+  };
+}
+
+function socketChannel(sock: Socket): Channel {
+  sock.unref();
+  return {
+    write: (line) => sock.write(line),
+    onData: (cb) => sock.on('data', cb),
+    onGone: (cb) => {
+      sock.once('close', () => cb('closed the connection (the shared fork server is gone)'));
+      sock.once('error', (err) => cb(`connection failed: ${err.message}`));
+    },
+    ref: (on) => {
+      if (on) sock.ref();
+      else sock.unref();
+    },
+    close: () => sock.destroy(),
+    errTail: () => "(the shared fork server's stderr goes to the test runner's output)",
+  };
+}
+
 const SIGNAL_NAMES: Record<number, NodeJS.Signals> = { 9: 'SIGKILL', 15: 'SIGTERM', 6: 'SIGABRT', 11: 'SIGSEGV', 2: 'SIGINT' };
 
-class ForkServer {
+let serverCount = 0;
+
+export class ForkServer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Names this server's snippet output files apart from another server's of this process. */
+  private readonly serial = ++serverCount;
   private buffered = '';
-  private errTail = '';
   private dead: Error | undefined;
   readonly ready: Promise<void>;
 
   constructor(
-    private readonly proc: ChildProcess,
+    private readonly channel: Channel,
     private readonly groups: GroupTracker,
   ) {
     let markReady!: () => void;
@@ -62,10 +136,7 @@ class ForkServer {
     const timer = setTimeout(() => failReady(new Error(`fork server not ready after ${READY_TIMEOUT_MS / 1000}s`)), READY_TIMEOUT_MS);
     timer.unref();
     this.ready.catch(() => undefined); // awaited through whenReady(); never an unhandled rejection
-    proc.stderr?.on('data', (c: Buffer) => {
-      this.errTail = (this.errTail + c.toString('utf8')).slice(-4000);
-    });
-    proc.stdout?.on('data', (c: Buffer) => {
+    channel.onData((c: Buffer) => {
       this.buffered += c.toString('utf8');
       let nl: number;
       while ((nl = this.buffered.indexOf('\n')) >= 0) {
@@ -89,30 +160,27 @@ class ForkServer {
         p.resolve(msg);
       }
     });
-    const onGone = (why: string): void => {
+    channel.onGone((why) => {
       clearTimeout(timer);
-      this.dead ??= new Error(`python fork server ${why}\n--- its stderr tail ---\n${this.errTail}`);
+      this.dead ??= new Error(`python fork server ${why}\n--- its stderr tail ---\n${channel.errTail()}`);
       failReady(this.dead);
       for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
-    };
-    proc.once('exit', (code, signal) => onGone(`exited (${code ?? signal})`));
-    proc.once('error', (err) => onGone(`could not start: ${err.message}`));
-    proc.stdin?.on('error', () => undefined); // EPIPE when it died; 'exit' tells
+    });
   }
 
-  /** Kills the server and what it forked that still runs in its group. */
+  /** Lets go of the server: kills it and its group when it is this process's own. */
   close(): void {
-    if (this.proc.pid !== undefined) this.groups.finished(this.proc.pid);
+    this.channel.close();
   }
 
   /** Keeps the test process alive while someone waits on this server (it is unref'd otherwise). */
   private holds = 0;
   private hold(): void {
-    if (this.holds++ === 0) (this.proc.stdout as { ref?: () => void } | null)?.ref?.();
+    if (this.holds++ === 0) this.channel.ref(true);
   }
   private release(): void {
-    if (--this.holds === 0) (this.proc.stdout as { unref?: () => void } | null)?.unref?.();
+    if (--this.holds === 0) this.channel.ref(false);
   }
 
   /** Resolves once the imports are done; rejects when the server died or never got ready. */
@@ -132,8 +200,8 @@ class ForkServer {
   async run(script: string, cwd: string, env: NodeJS.ProcessEnv, tmpDir: string, timeoutMs: number): Promise<ForkResult> {
     if (this.dead) throw this.dead;
     const id = this.nextId++;
-    const stdoutPath = join(tmpDir, `snippet-${process.pid}-${id}.out`);
-    const stderrPath = join(tmpDir, `snippet-${process.pid}-${id}.err`);
+    const stdoutPath = join(tmpDir, `snippet-${process.pid}-${this.serial}-${id}.out`);
+    const stderrPath = join(tmpDir, `snippet-${process.pid}-${this.serial}-${id}.err`);
     let entry!: Pending;
     const exited = new Promise<{ code?: number; signal?: number }>((resolve, reject) => {
       entry = { resolve, reject };
@@ -146,7 +214,7 @@ class ForkServer {
       if (entry.pid !== undefined) killGroup(entry.pid);
     }, timeoutMs);
     try {
-      this.proc.stdin!.write(`${JSON.stringify({ id, script, cwd, env, stdout: stdoutPath, stderr: stderrPath })}\n`);
+      this.channel.write(`${JSON.stringify({ id, script, cwd, env, stdout: stdoutPath, stderr: stderrPath })}\n`);
       const msg = await exited;
       const [stdout, stderr] = await Promise.all([readText(stdoutPath), readText(stderrPath)]);
       return {
@@ -182,13 +250,87 @@ function killGroup(pgid: number): void {
   }
 }
 
-/** One fork server per interpreter path and base environment, started on first use. */
+/** One fork server per interpreter path, started on first use. */
 const servers = new Map<string, ForkServer>();
 /** Interpreters whose fork server could not start: they spawn per snippet from then on. */
 const broken = new Set<string>();
 
 /** Environment variables read only at interpreter start: a snippet that sets them needs a real spawn. */
 const STARTUP_ONLY = /^(PYTHON\w*|LD_\w+|VIRTUAL_ENV|PATH)$/;
+
+/** The variables of `env` that only interpreter start-up reads. */
+export function startupEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => STARTUP_ONLY.test(e[0]) && e[1] !== undefined));
+}
+
+function sameStartup(env: NodeJS.ProcessEnv, serverEnv: Record<string, string | undefined>): boolean {
+  for (const key of new Set([...Object.keys(env), ...Object.keys(serverEnv)])) {
+    if (STARTUP_ONLY.test(key) && env[key] !== serverEnv[key]) return false;
+  }
+  return true;
+}
+
+function recordStat(event: string): void {
+  if (process.env.RUNLOG_TEST_STATS) appendFileSync(process.env.RUNLOG_TEST_STATS, `${event}\n`);
+}
+
+/** A connection to a fork server listening on `socketPath` (python_fork_server.py --listen). */
+export function connectForkServer(socketPath: string, groups: GroupTracker): ForkServer {
+  return new ForkServer(socketChannel(connect(socketPath)), groups);
+}
+
+/** The run's shared fork server, once per process; null when there is none or it does not fit. */
+let shared: Promise<{ server: ForkServer; info: SharedForkServerInfo } | null> | undefined;
+
+async function sharedServer(python: string, groups: GroupTracker): Promise<{ server: ForkServer; info: SharedForkServerInfo } | null> {
+  const infoFile = process.env.RUNLOG_TEST_PY_SHARED;
+  if (!infoFile) return null;
+  const hostPid = Number(process.env.RUNLOG_TEST_PY_SHARED_PID);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let info: SharedForkServerInfo | undefined;
+  try {
+    while (!info) {
+      try {
+        info = JSON.parse(await readFile(infoFile, 'utf8')) as SharedForkServerInfo;
+      } catch {
+        if (hostPid && !pidAlive(hostPid)) throw new Error(`its host (pid ${hostPid}) is gone without starting it`);
+        if (Date.now() > deadline) throw new Error(`not up within ${READY_TIMEOUT_MS / 1000} s (${infoFile})`);
+        await sleep(200);
+      }
+    }
+    if (info.error) throw new Error(info.error);
+    if (info.python !== python) return null;
+    const server = connectForkServer(info.socket, groups);
+    await server.whenReady();
+    recordStat('shared-python-use');
+    return { server, info };
+  } catch (err) {
+    process.emitWarning(`shared python fork server unavailable, starting one of this process's own: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Starts a fork server as a child of this process (its own process group, killed at exit). */
+export function startForkServer(python: string, opts: { env: NodeJS.ProcessEnv; cwd: string; groups: GroupTracker; args?: string[] }): ChildProcess {
+  const proc = spawn(python, [SERVER_SCRIPT, ...(opts.args ?? [])], {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (proc.pid !== undefined) opts.groups.started(proc.pid);
+  recordStat('python-fork-server');
+  return proc;
+}
 
 /**
  * Runs `script` in a fork of a long-lived interpreter, or resolves to null when the caller should
@@ -201,23 +343,20 @@ export async function forkPython(
   opts: { cwd: string; env: NodeJS.ProcessEnv; baseEnv: NodeJS.ProcessEnv; tmpDir: string; timeoutMs: number; groups: GroupTracker },
 ): Promise<ForkResult | null> {
   if (process.env.RUNLOG_PY_FORK_SERVER === '0' || process.platform === 'win32' || broken.has(python)) return null;
-  for (const key of new Set([...Object.keys(opts.env), ...Object.keys(opts.baseEnv)])) {
-    if (STARTUP_ONLY.test(key) && opts.env[key] !== opts.baseEnv[key]) return null;
+  // The run's shared server when it fits this snippet; a server that died there fails the
+  // snippet (below) and is not asked again.
+  const fromRun = await (shared ??= sharedServer(python, opts.groups));
+  if (fromRun?.server.alive && sameStartup(opts.env, fromRun.info.startupEnv)) {
+    return fromRun.server.run(script, opts.cwd, opts.env, opts.tmpDir, opts.timeoutMs);
   }
+  if (!sameStartup(opts.env, opts.baseEnv)) return null;
   let server = servers.get(python);
   if (!server?.alive) {
-    const proc = spawn(python, [SERVER_SCRIPT], {
-      cwd: opts.tmpDir,
-      env: opts.baseEnv,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    if (proc.pid !== undefined) opts.groups.started(proc.pid);
-    if (process.env.RUNLOG_TEST_STATS) appendFileSync(process.env.RUNLOG_TEST_STATS, 'python-fork-server\n');
+    const proc = startForkServer(python, { env: opts.baseEnv, cwd: opts.tmpDir, groups: opts.groups });
     // The server never keeps the test process alive; a running snippet's timer does.
     proc.unref();
     for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as { unref?: () => void } | null)?.unref?.();
-    server = new ForkServer(proc, opts.groups);
+    server = new ForkServer(childChannel(proc, opts.groups), opts.groups);
     servers.set(python, server);
   }
   try {

@@ -7,43 +7,68 @@
 # (sys.exit(n) -> n, an uncaught exception -> traceback on stderr and 1), exit handlers run at the
 # end, and its own process group so the caller can kill it and anything it spawned.
 #
-# Protocol, one JSON object per line:
-#   stdin  <- {"id", "script", "cwd", "env", "stdout", "stderr"}   (stdout/stderr: file paths)
-#   stdout -> {"ready": true, "python": "3.x.y"} once, after the imports
-#             {"id", "pid"} when the child is forked
-#             {"id", "code"} or {"id", "signal"} when it has exited
-# The server exits when its stdin closes.
+# Protocol, one JSON object per line, on a channel: stdin/stdout, or one connection of the unix
+# socket given as `--listen <path>` (then several test processes share this one interpreter):
+#   in  <- {"id", "script", "cwd", "env", "stdout", "stderr"}   (stdout/stderr: file paths)
+#   out -> {"ready": true, "python": "3.x.y"} once, after the imports (on stdout: once listening;
+#          on a connection: when it is accepted)
+#          {"id", "pid"} when the child is forked
+#          {"id", "code"} or {"id", "signal"} when it has exited
+# ids are per channel. A connection that closes only loses its answers: its owner kills the
+# process groups it was told about. The server exits when its stdin closes (its owner is gone).
 import json
 import os
 import select
 import signal
+import socket
 import sys
 
 PRELOAD = [m for m in os.environ.get("RUNLOG_PY_PRELOAD", "mlflow,mlflow.tracking").split(",") if m]
 for _name in PRELOAD:
     __import__(_name)
 
-_out = os.fdopen(os.dup(1), "w", buffering=1)
-# Messages go only through _out; nothing the imports print later may corrupt the protocol.
+_out_fd = os.dup(1)
+# Messages go only through _out_fd; nothing the imports print later may corrupt the protocol.
 _devnull = os.open(os.devnull, os.O_RDWR)
 os.dup2(_devnull, 1)
 
 
-def send(obj):
-    _out.write(json.dumps(obj) + "\n")
-    _out.flush()
+class Channel:
+    """One peer: reads requests from rfd, writes answers to wfd."""
+
+    def __init__(self, rfd, wfd, sock=None):
+        self.rfd, self.wfd, self.sock = rfd, wfd, sock
+        self.buf = b""
+        self.open = True
+
+    def send(self, obj):
+        if not self.open:
+            return
+        data = (json.dumps(obj) + "\n").encode()
+        try:
+            while data:
+                data = data[os.write(self.wfd, data):]
+        except OSError:
+            self.open = False  # the peer is gone; its owner reaps what it started
+
+    def close(self):
+        self.open = False
+        if self.sock is not None:
+            self.sock.close()
 
 
-def run_child(req, wake_r, wake_w):
+def run_child(req, inherited):
     """In the forked child: become a fresh `python -` running req["script"]; never returns."""
     code = 1
     try:
         os.setpgid(0, 0)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for fd in (wake_r, wake_w, 0):
-            os.close(fd)
-        _out.close()
+        for fd in set(inherited) | {0, _out_fd}:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
         fd_in = os.open(os.devnull, os.O_RDONLY)
         os.dup2(fd_in, 0)
         out_fd = os.open(req["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -108,17 +133,26 @@ def exit_code(e):
 
 
 def main():
+    listen = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--listen" else None
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    send({"ready": True, "python": sys.version.split()[0]})
-    ids = {}
-    buf = b""
-    stdin_open = True
-    while stdin_open or ids:
-        readers = [wake_r] + ([0] if stdin_open else [])
+    hello = {"ready": True, "python": sys.version.split()[0]}
+    channels = {}  # rfd -> Channel
+    listener = None
+    if listen:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(listen)
+        listener.listen(64)
+        Channel(0, _out_fd).send(hello)
+    else:
+        channels[0] = Channel(0, _out_fd)
+        channels[0].send(hello)
+    ids = {}  # child pid -> (channel, request id)
+    while True:
+        readers = [wake_r, 0] + [fd for fd in channels if fd != 0] + ([listener] if listener else [])
         try:
             ready, _, _ = select.select(readers, [], [], 1.0)
         except InterruptedError:
@@ -129,22 +163,44 @@ def main():
                     pass
             except BlockingIOError:
                 pass
-        if 0 in ready:
-            chunk = os.read(0, 1 << 16)
+        if listener is not None and listener in ready:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                conn = None
+            if conn is not None:
+                ch = Channel(conn.fileno(), conn.fileno(), conn)
+                channels[ch.rfd] = ch
+                ch.send(hello)
+        if 0 in ready and listener is not None:
+            if not os.read(0, 1 << 16):
+                break  # the owner is gone
+        for fd in [fd for fd in ready if fd in channels]:
+            ch = channels[fd]
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                chunk = b""
             if not chunk:
-                stdin_open = False
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
+                del channels[fd]
+                ch.close()
+                if fd == 0:
+                    # The caller is gone: nobody will read the answers; leave the children to their group.
+                    return
+                continue
+            ch.buf += chunk
+            while b"\n" in ch.buf:
+                line, ch.buf = ch.buf.split(b"\n", 1)
                 if not line.strip():
                     continue
                 req = json.loads(line)
                 sys.stderr.flush()
+                inherited = [wake_r, wake_w] + list(channels) + ([listener.fileno()] if listener else [])
                 pid = os.fork()
                 if pid == 0:
-                    run_child(req, wake_r, wake_w)
-                ids[pid] = req["id"]
-                send({"id": req["id"], "pid": pid})
+                    run_child(req, inherited)
+                ids[pid] = (ch, req["id"])
+                ch.send({"id": req["id"], "pid": pid})
         while ids:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -152,16 +208,19 @@ def main():
                 break
             if pid == 0:
                 break
-            rid = ids.pop(pid, None)
-            if rid is None:
+            entry = ids.pop(pid, None)
+            if entry is None:
                 continue
+            ch, rid = entry
             if os.WIFSIGNALED(status):
-                send({"id": rid, "signal": os.WTERMSIG(status)})
+                ch.send({"id": rid, "signal": os.WTERMSIG(status)})
             else:
-                send({"id": rid, "code": os.WEXITSTATUS(status)})
-        if not stdin_open:
-            # The caller is gone: nobody will read the answers; leave the children to their group.
-            break
+                ch.send({"id": rid, "code": os.WEXITSTATUS(status)})
+    if listen:
+        try:
+            os.unlink(listen)
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":
