@@ -6,16 +6,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { PY_VALUE_PRELUDE } from '../support/python-values.js';
+import { childNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
-const TSX = import.meta.resolve('tsx');
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
 
 /** Runs an example script as a user would (tsx), in `cwd`, with extra environment. */
 function runExample(name: string, cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, example(name)], {
+    const child = spawn(process.execPath, childNodeArgs(example(name)), {
       cwd,
       env: { ...process.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from '@runlog/core';
+import { cliNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'packages', 'runlog', 'src', 'cli.ts');
 
 describe('issue 10: a damaged journal against a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
@@ -50,7 +50,7 @@ describe('issue 10: a damaged journal against a real MLflow 3.18 server', { skip
     }
     writeFileSync(segment, bytes);
 
-    const sync = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'sync', '--journal', journalDir], { cwd: root, encoding: 'utf8' });
+    const sync = spawnSync(process.execPath, cliNodeArgs('sync', '--journal', journalDir), { cwd: root, encoding: 'utf8' });
     assert.equal(sync.status, 1, sync.stdout + sync.stderr);
     assert.match(sync.stdout, /^synced 2500 record\(s\) of 1 run\(s\)/m);
     assert.match(sync.stdout, /500 record\(s\) lost in 1 damaged frame\(s\); damaged segment\(s\) kept in /);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from '@runlog/core';
+import { childNodeArgs, cliNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 // Issue 10, "Training never waits on an absent server": with the server down, fit() under
@@ -16,11 +17,10 @@ import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '.
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = join(root, 'test', 'fixtures', 'offline-autolog-child.ts');
-const CLI = join(root, 'packages', 'runlog', 'src', 'cli.ts');
 
 function runChild(uri: string, file: string, journalDir: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, uri, file], {
+    const child = spawn(process.execPath, childNodeArgs(CHILD, uri, file), {
       cwd: root,
       env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
     });
@@ -91,7 +91,7 @@ describe('artifacts logged while the server is away reach a real MLflow 3.18 ser
     assert.equal(lines.length, 1, child.stderr);
     assert.match(lines[0]!, /record\(s\), 1 run end\(s\) and 4 artifact upload\(s\) for \S+ wait in the journal \S+; upload them with: npx runlog sync --journal /);
 
-    const sync = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'sync', '--journal', journalDir], {
+    const sync = spawnSync(process.execPath, cliNodeArgs('sync', '--journal', journalDir), {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { assertPackagesBuilt } from '../support/child-node.js';
 import { ensureMlflow, runMlflowCli, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 import { REPO_ROOT, runCli, STACK_LINE } from '../support/run-cli.js';
 import { execFileSync } from 'node:child_process';
@@ -17,8 +18,9 @@ const env = await ensureMlflow();
 const EXAMPLE = fileURLToPath(new URL('../../examples/mlproject', import.meta.url));
 // The run's shared server holds other files' experiments too: this file counts runs of its own.
 const EXPERIMENT = uniqueName('projects-interop');
-// The example imports `runlog`: from this repository's sources, through tsx.
-const NODE_OPTIONS = '--conditions=source --import tsx';
+// The example imports `runlog`: this repository's built packages; tsx runs its TypeScript.
+const NODE_OPTIONS = `--import ${import.meta.resolve('tsx')}`;
+assertPackagesBuilt();
 // The tags `mlflow run` sets on a local project in a git work tree.
 const PROJECT_TAGS = ['mlflow.user', 'mlflow.source.name', 'mlflow.source.type', 'mlflow.project.entryPoint', 'mlflow.source.git.commit', 'mlflow.project.backend'];
 

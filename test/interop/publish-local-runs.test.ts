@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { publishLocalRuns, RunlogClient, SOURCE_RUN_TAG } from '@runlog/core';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { cliNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
 
 const env = await ensureMlflow();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'packages', 'runlog', 'src', 'cli.ts');
 
 describe('publishLocalRuns: a local ./mlruns published to a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   // The run's shared server: experiments named for this file alone; of Default, which other files
@@ -122,7 +122,7 @@ print(json.dumps({
     check(await runPython(env!, readBack));
 
     // The second publish goes through the CLI, as a user runs it: it reuses every run and sends no record.
-    const cli = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'sync', '--from', mlruns, '--to', server.uri], {
+    const cli = spawnSync(process.execPath, cliNodeArgs('sync', '--from', mlruns, '--to', server.uri), {
       cwd: ROOT,
       encoding: 'utf8',
       // The CLI's progress marks go to a throw-away state directory, not the user's.

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { saveModel } from 'runlog';
+import { cliNodeArgs } from '../support/child-node.js';
 import { ensureMlflow, freePort } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
@@ -178,7 +179,7 @@ describe('runlog serve vs mlflow models serve (MLflow 3.18, same models)', { ski
         })(),
         (async () => {
           const port = await freePort();
-          runlogServers[name] = await startServer(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'serve', '-m', dir, '-p', String(port), ...(name === 'linear' ? ['--max-wait-ms', '200'] : [])], port, {
+          runlogServers[name] = await startServer(process.execPath, cliNodeArgs('serve', '-m', dir, '-p', String(port), ...(name === 'linear' ? ['--max-wait-ms', '200'] : [])), port, {
             NODE_DEBUG: 'runlog',
           });
         })(),

@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGES = join(REPO_ROOT, 'packages');
 
+/** tsx's loader, by URL: a child's working directory may be anywhere. */
+const TSX = import.meta.resolve('tsx');
+
 /** The built `runlog` command (what the package's bin shim runs). */
 export const BUILT_CLI = join(PACKAGES, 'runlog', 'dist', 'cli.js');
 
@@ -48,7 +51,7 @@ export function assertPackagesBuilt(): void {
  */
 export function childNodeArgs(script: string, ...args: string[]): string[] {
   assertPackagesBuilt();
-  return /\.(c|m)?js$/.test(script) ? [script, ...args] : ['--import', 'tsx', script, ...args];
+  return /\.(c|m)?js$/.test(script) ? [script, ...args] : ['--import', TSX, script, ...args];
 }
 
 /** The node arguments that run the built `runlog` command with `args`. */
