@@ -55,6 +55,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { forkPython, type GroupTracker } from './python-worker.js';
+import { pidAlive } from './pid-alive.js';
 
 /** The MLflow release runlog is wire- and file-compatible with. */
 export const MLFLOW_VERSION = '3.18.0';
@@ -292,15 +293,6 @@ async function lockIsStale(lockDir: string): Promise<boolean> {
     return Date.now() - mtimeMs > 60_000;
   }
   return false;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function buildVenv(venvDir: string): Promise<MlflowEnv> {

@@ -21,6 +21,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { pidAlive } from './pid-alive.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./python_fork_server.py', import.meta.url));
 /** Bound on the fork server's imports; a loaded 2-core machine needs tens of seconds. */
@@ -307,15 +308,6 @@ async function sharedServer(python: string, groups: GroupTracker): Promise<{ ser
   } catch (err) {
     process.emitWarning(`shared python fork server unavailable, starting one of this process's own: ${(err as Error).message}`);
     return null;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
