@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from '@runlog/core';
 import { cliNodeArgs } from '../support/child-node.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { withOutageSwitch } from '../support/outage-switch.js';
+import { runCli } from '../support/run-cli.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,7 +16,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 describe('issue 10: a damaged journal against a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await withOutageSwitch(await sharedMlflowServer(env!));
   });
   after(async () => {
     await server?.stop();
@@ -50,10 +51,11 @@ describe('issue 10: a damaged journal against a real MLflow 3.18 server', { skip
     }
     writeFileSync(segment, bytes);
 
-    const sync = spawnSync(process.execPath, cliNodeArgs('sync', '--journal', journalDir), { cwd: root, encoding: 'utf8' });
-    assert.equal(sync.status, 1, sync.stdout + sync.stderr);
-    assert.match(sync.stdout, /^synced 2500 record\(s\) of 1 run\(s\)/m);
-    assert.match(sync.stdout, /500 record\(s\) lost in 1 damaged frame\(s\); damaged segment\(s\) kept in /);
+    // Not spawnSync: the outage switch in front of the server lives in this process's event loop.
+    const sync = await runCli(['sync', '--journal', journalDir], { cwd: root });
+    assert.equal(sync.code, 1, sync.out + sync.err);
+    assert.match(sync.out, /^synced 2500 record\(s\) of 1 run\(s\)/m);
+    assert.match(sync.out, /500 record\(s\) lost in 1 damaged frame\(s\); damaged segment\(s\) kept in /);
     assert.ok(existsSync(join(journalDir, 'quarantine', session!, '000001.wal')), 'the damaged segment is kept');
     const py = await runPython(
       env!,

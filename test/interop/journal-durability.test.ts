@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import * as core from '@runlog/core';
 import { RunlogClient } from '@runlog/core';
 import { childNodeArgs, cliNodeArgs } from '../support/child-node.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
+import { withOutageSwitch } from '../support/outage-switch.js';
+import { runCli } from '../support/run-cli.js';
 
 const env = await ensureMlflow();
+// On the run's shared MLflow server: an experiment name of this file's own.
+const OFFLINE_EXPERIMENT = uniqueName('born-offline-exp');
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = join(root, 'test', 'fixtures', 'journal-child.ts');
 
@@ -39,19 +43,15 @@ async function untilSettled(client: RunlogClient): Promise<void> {
   while (client.pendingRecords > 0 && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 100));
 }
 
-function runCli(args: string[], journalDir: string) {
-  const res = spawnSync(process.execPath, cliNodeArgs(...args), {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
-  });
-  return { code: res.status, out: res.stdout, err: res.stderr };
+/** The CLI with this journal root. Not spawnSync: the outage switch lives in this process's event loop. */
+function cli(args: string[], journalDir: string) {
+  return runCli(args, { cwd: root, env: { RUNLOG_JOURNAL_DIR: journalDir } });
 }
 
 describe('journal durability against a real MLflow 3.18 server', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await withOutageSwitch(await sharedMlflowServer(env!));
   });
   after(async () => {
     await server?.stop();
@@ -120,7 +120,7 @@ print(json.dumps({'ids': [r.info.run_id for r in runs], 'lr': [r.data.params.get
     core.configure({ journal: { dir: journalDir }, onError: () => undefined });
     core.setTrackingUri(server.uri);
     try {
-      const exp = await core.setExperiment('born-offline-exp');
+      const exp = await core.setExperiment(OFFLINE_EXPERIMENT);
       assert.equal(exp.experimentId, '', 'known by name only while the server is away');
       const run = await core.startRun({ runName: 'offline-named' });
       for (let step = 0; step < 500; step++) core.logMetric('m', step, { step });
@@ -135,7 +135,7 @@ print(json.dumps({'ids': [r.info.run_id for r in runs], 'lr': [r.data.params.get
         `import json
 from mlflow.tracking import MlflowClient
 c = MlflowClient(tracking_uri=${JSON.stringify(server.uri)})
-e = c.get_experiment_by_name('born-offline-exp')
+e = c.get_experiment_by_name(${JSON.stringify(OFFLINE_EXPERIMENT)})
 runs = c.search_runs([e.experiment_id], filter_string="tags.\`runlog.clientRunId\` = '${run.runId}'")
 h = c.get_metric_history(runs[0].info.run_id, 'm')
 print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status, 'name': runs[0].info.run_name}))
@@ -143,7 +143,7 @@ print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status,
       );
       assert.deepEqual(py, { runs: 1, n: 500, status: 'FINISHED', name: 'offline-named' });
       // Back online, setExperiment resolves the real id.
-      assert.notEqual((await core.setExperiment('born-offline-exp')).experimentId, '');
+      assert.notEqual((await core.setExperiment(OFFLINE_EXPERIMENT)).experimentId, '');
     } finally {
       await core.shutdown(5000);
       core.configure({});
@@ -191,7 +191,7 @@ print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status,
     const segments = readdirSync(session).filter((n) => n.endsWith('.wal')).sort();
     appendFileSync(join(session, segments.at(-1)!), '1234abcd {"t":"m","r":"');
 
-    const first = runCli(['sync'], journalDir);
+    const first = await cli(['sync'], journalDir);
     assert.equal(first.code, 0, first.out + first.err);
     assert.match(first.out, /^synced \d+ record\(s\) of 1 run\(s\)/m);
     assert.match(first.err, /truncated record/);
@@ -202,7 +202,7 @@ print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status,
     assert.equal(py.values_match, true);
     assert.equal(py.status, 'KILLED', 'a run whose process died is ended KILLED');
 
-    const second = runCli(['sync'], journalDir);
+    const second = await cli(['sync'], journalDir);
     assert.equal(second.code, 0, second.out + second.err);
     assert.match(second.out, /Nothing to sync/);
     assert.deepEqual(await pyHistory(server, runId), py);
@@ -210,7 +210,7 @@ print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status,
 
   it('`runlog status` reports the server, its version and auth, and the journal backlog', async () => {
     const journalDir = mkdtempSync(join(tmpdir(), 'runlog-journal-'));
-    const ok = runCli(['status', '--tracking-uri', server.uri], journalDir);
+    const ok = await cli(['status', '--tracking-uri', server.uri], journalDir);
     assert.equal(ok.code, 0, ok.out + ok.err);
     assert.match(ok.out, /server +reachable, MLflow 3\.18\.0/);
     assert.match(ok.out, /auth +ok/);
@@ -221,7 +221,7 @@ print(json.dumps({'runs': len(runs), 'n': len(h), 'status': runs[0].info.status,
       const run = await client.createRun('0');
       for (let i = 0; i < 10; i++) client.logMetric(run.info.runId, 'm', i, { step: i });
       await client.close(100);
-      const down = runCli(['status', '--tracking-uri', server.uri], journalDir);
+      const down = await cli(['status', '--tracking-uri', server.uri], journalDir);
       assert.equal(down.code, 1);
       assert.match(down.out, /server +UNREACHABLE/);
       assert.match(down.out, /journal .*: 10 record\(s\) waiting in 1 session\(s\); upload with: npx runlog sync/);

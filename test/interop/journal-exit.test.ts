@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { childNodeArgs, cliNodeArgs } from '../support/child-node.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { withOutageSwitch } from '../support/outage-switch.js';
+import { runCli } from '../support/run-cli.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,7 +39,7 @@ function runChild(uri: string, mode: 'normal' | 'sigterm', journalDir: string) {
 describe('exit with the server down: records stay in the journal and one line says how to upload them', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await withOutageSwitch(await sharedMlflowServer(env!));
   });
   after(async () => {
     await server?.stop();
@@ -63,9 +65,10 @@ describe('exit with the server down: records stay in the journal and one line sa
       assert.ok(waiting >= (mode === 'normal' ? 1000 : 1101), `${waiting} records waiting`);
       assert.ok(readdirSync(m[2]!).some((n) => n.endsWith('.wal')));
       // The command as printed (minus npx: the built CLI is run directly here).
-      const sync = spawnSync(process.execPath, cliNodeArgs('sync', '--journal', JSON.parse(m[3]!)), { cwd: root, encoding: 'utf8' });
-      assert.equal(sync.status, 0, sync.stdout + sync.stderr);
-      assert.match(sync.stdout, /^synced \d+ record\(s\) of 1 run\(s\)/m);
+      // Not spawnSync: the outage switch in front of the server lives in this process's event loop.
+      const sync = await runCli(['sync', '--journal', JSON.parse(m[3]!) as string], { cwd: root });
+      assert.equal(sync.code, 0, sync.out + sync.err);
+      assert.match(sync.out, /^synced \d+ record\(s\) of 1 run\(s\)/m);
       const runId = /^run (\S+)$/m.exec(child.stdout)![1]!;
       const py = await runPython(
         env!,

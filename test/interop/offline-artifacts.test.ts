@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RunlogClient } from '@runlog/core';
 import { childNodeArgs, cliNodeArgs } from '../support/child-node.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { withOutageSwitch } from '../support/outage-switch.js';
+import { runCli } from '../support/run-cli.js';
 
 // Issue 10, "Training never waits on an absent server": with the server down, fit() under
 // autolog returns right after its last epoch, its model and summary (and other artifacts) are
@@ -66,7 +68,7 @@ describe('artifacts logged while the server is away reach a real MLflow 3.18 ser
   let server: MlflowServer;
   before(async () => {
     // A generous bound: the shared test machine can be slow to start Python.
-    server = await startMlflowServer(env!, { startTimeoutMs: 300_000 });
+    server = await withOutageSwitch(await sharedMlflowServer(env!));
   });
   after(async () => {
     await server?.stop();
@@ -91,12 +93,9 @@ describe('artifacts logged while the server is away reach a real MLflow 3.18 ser
     assert.equal(lines.length, 1, child.stderr);
     assert.match(lines[0]!, /record\(s\), 1 run end\(s\) and 4 artifact upload\(s\) for \S+ wait in the journal \S+; upload them with: npx runlog sync --journal /);
 
-    const sync = spawnSync(process.execPath, cliNodeArgs('sync', '--journal', journalDir), {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir },
-    });
-    assert.equal(sync.status, 0, sync.stdout + sync.stderr);
+    // Not spawnSync: the outage switch in front of the server lives in this process's event loop.
+    const sync = await runCli(['sync', '--journal', journalDir], { cwd: root, env: { RUNLOG_JOURNAL_DIR: journalDir } });
+    assert.equal(sync.code, 0, sync.out + sync.err);
     assert.deepEqual(readdirSync(journalDir), [], 'the synced session is deleted');
 
     const py = await pyView(server, out.runId);

@@ -6,16 +6,22 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as runlog from 'runlog';
 import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
+import { withOutageSwitch } from '../support/outage-switch.js';
 
 const env = await ensureMlflow();
+// The run's shared MLflow server holds other files' experiments too: names of this file's own.
+const EXP_REST = uniqueName('interop-rest');
+const EXP_SEARCH = uniqueName('interop-search');
+const EXP_OUTAGE = uniqueName('interop-outage');
+const EXP_LOGGED_MODEL = uniqueName('interop-logged-model');
 
 
 
 describe('tracking against a real MLflow 3.18 server (REST + proxied artifacts)', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await withOutageSwitch(await sharedMlflowServer(env!));
     runlog.setTrackingUri(server.uri);
   });
   after(async () => {
@@ -24,7 +30,7 @@ describe('tracking against a real MLflow 3.18 server (REST + proxied artifacts)'
   });
 
   it('logs params, 12k metric points, tags, a nested run and artifacts that Python MlflowClient reads back exactly', async () => {
-    const exp = await runlog.setExperiment('interop-rest');
+    const exp = await runlog.setExperiment(EXP_REST);
     const parent = await runlog.startRun({ runName: 'parent', tags: { team: 'ml' } });
     runlog.logParams({ lr: 0.01, layers: 3, optimizer: 'adam' });
     runlog.logParam('lr', 0.01); // same value again: a no-op, as in MLflow
@@ -122,7 +128,7 @@ print(json.dumps({
   });
 
   it('searches runs with MLflow filter syntax on the server, the same way as Python', async () => {
-    await runlog.setExperiment('interop-search');
+    await runlog.setExperiment(EXP_SEARCH);
     for (const [name, acc, lr] of [['a', 0.95, '0.1'], ['b', 0.85, '0.1'], ['c', 0.97, '0.2']] as const) {
       await runlog.withRun({ runName: name }, async () => {
         runlog.logMetric('acc', acc);
@@ -130,11 +136,11 @@ print(json.dumps({
       });
     }
     const page = await runlog.searchRuns({
-      experimentNames: ['interop-search'],
+      experimentNames: [EXP_SEARCH],
       filter: "metrics.acc > 0.9 and params.lr = '0.1'",
     });
     assert.deepEqual(page.items.map((r) => r.info.runName), ['a']);
-    const ordered = await runlog.searchRuns({ experimentNames: ['interop-search'], orderBy: ['metrics.acc DESC'] });
+    const ordered = await runlog.searchRuns({ experimentNames: [EXP_SEARCH], orderBy: ['metrics.acc DESC'] });
     assert.deepEqual(ordered.items.map((r) => r.info.runName), ['c', 'a', 'b']);
   });
 
@@ -142,7 +148,7 @@ print(json.dumps({
     // The journaled default is covered by test/interop/journal-*.test.ts; this is the in-memory mode.
     runlog.configure({ durability: 'memory' });
     runlog.setTrackingUri(server.uri);
-    await runlog.setExperiment('interop-outage');
+    await runlog.setExperiment(EXP_OUTAGE);
     const run = await runlog.startRun({ runName: 'outage' });
     for (let i = 0; i < 1000; i++) runlog.logMetric('m', i, { step: i });
     assert.equal(await runlog.flush(30_000), true);
@@ -178,7 +184,7 @@ print(json.dumps({'n': len(h), 'steps': sorted(set(m.step for m in h)) == list(r
   it('creates an MLflow 3 LoggedModel, uploads its files, links it to the run and finalizes it READY, as Python sees it', async () => {
     const client = runlog.getClient();
     assert.equal(await client.supportsLoggedModels(), true);
-    const exp = await runlog.setExperiment('interop-logged-model');
+    const exp = await runlog.setExperiment(EXP_LOGGED_MODEL);
     const run = await runlog.startRun({ runName: 'with-model' });
     runlog.logParam('alpha', 0.5);
     await client.getRun(run.runId);
