@@ -243,7 +243,8 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-function killGroup(pgid: number): void {
+/** SIGKILL to a process group (gone already: nothing to do). */
+export function killGroup(pgid: number): void {
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {
