@@ -4,13 +4,22 @@
 // the files are listed here. Arguments without a leading '-' select files by substring; the others
 // are passed to node (e.g. --test-name-pattern=...).
 //
-// Each file runs in its own `node --test` process with its own journal directory, and up to
-// RUNLOG_TEST_CONCURRENCY (default 2) files run at once: they use temp dirs and port-0 servers.
-// (4 at once made time-bounded interop tests fail on a machine loaded by others.) The longest files
-// start first (durations of the last run are kept in node_modules/.cache/runlog-tests/), so none is
-// left running alone at the end. No file needs the machine to itself: a test that waits for another
-// process waits for what that process says (a handshake), not for a fixed while. A file's output is
-// printed whole when it ends, then a table of the slowest files, the harness's counts and the totals.
+// Units: the test files of one package (packages/<name>/test/*.test.ts) run together in one Node
+// process, imported by one generated entry module; each cross-package file (test/) runs in a
+// process of its own. Starting Node with the TypeScript loader and loading the packages costs
+// about half a CPU-second a process, more than most unit-test files take to run, so one process a
+// package saves most of that. The contract this puts on package tests: a file leaves no global
+// state behind (autolog disabled, patches undone, listeners removed, env restored), and captures
+// what it compares against before any test runs (all files of a unit are loaded before the first
+// test starts, since the entry imports them statically).
+//
+// Each unit has its own journal directory, and up to RUNLOG_TEST_CONCURRENCY (default 2) units run
+// at once: they use temp dirs and port-0 servers. (4 at once made time-bounded interop tests fail
+// on a machine loaded by others.) The longest units start first (durations of the last run are kept
+// in node_modules/.cache/runlog-tests/), so none is left running alone at the end. No test needs
+// the machine to itself: a test that waits for another process waits for what that process says (a
+// handshake), not for a fixed while. A unit's TAP output is printed whole when it ends, then a
+// table of the slowest units, the harness's counts and the totals.
 //
 // Shared MLflow server: when a selected file calls sharedMlflowServer() (test/support/mlflow-env.ts),
 // one plain `mlflow server` is started here, beside the first files, by test/support/
@@ -24,7 +33,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,12 +66,31 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
-// Longest first, by the durations of the last run; files never timed count as long when they are
+/** A package's test files form one unit, named after their folder; any other file is a unit alone. */
+function toUnits(list) {
+  const byPackage = new Map();
+  const units = [];
+  for (const file of list) {
+    const dir = /^packages\/[^/]+\/test\/[^/]+\.test\.ts$/.test(file) ? file.slice(0, file.lastIndexOf('/')) : undefined;
+    if (dir === undefined) units.push({ name: file, files: [file] });
+    else if (byPackage.has(dir)) byPackage.get(dir).files.push(file);
+    else {
+      const unit = { name: dir, files: [file] };
+      byPackage.set(dir, unit);
+      units.push(unit);
+    }
+  }
+  // a package unit of one selected file keeps the file's own name
+  for (const u of byPackage.values()) if (u.files.length === 1) u.name = u.files[0];
+  return units;
+}
+
+// Longest first, by the durations of the last run; units never timed count as long when they are
 // interop files (each waits on MLflow), short otherwise.
 const durationsFile = join(root, 'node_modules', '.cache', 'runlog-tests', 'durations.json');
 const lastDurations = readJson(durationsFile) ?? {};
-const expected = (f) => lastDurations[f] ?? (f.includes('/interop/') ? 120 : 5);
-const ordered = [...selected].sort((a, b) => expected(b) - expected(a));
+const expected = (u) => lastDurations[u.name] ?? (u.name.includes('/interop/') ? 120 : 5 * u.files.length);
+const ordered = toUnits(selected).sort((a, b) => expected(b) - expected(a));
 
 // Journals of runs logged to test servers go to throw-away directories, never the user's own.
 const scratch = mkdtempSync(join(tmpdir(), 'runlog-test-run-'));
@@ -121,11 +149,22 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) 
   });
 }
 
-/** Runs one file; resolves to its exit code, duration and counts once its output is printed. */
-function runFile(file, index) {
+/**
+ * The module a unit's process runs: the file itself, or for several files an entry that imports
+ * them all statically, so that every file is loaded before the first test starts.
+ */
+function entryOf(unit, index) {
+  if (unit.files.length === 1) return unit.files[0];
+  const entry = join(scratch, `unit-${index}.mjs`);
+  writeFileSync(entry, unit.files.map((f) => `import ${JSON.stringify(pathToFileURL(join(root, f)).href)};\n`).join(''));
+  return entry;
+}
+
+/** Runs one unit; resolves to its exit code, duration and counts once its output is printed. */
+function runUnit(unit, index) {
   const started = Date.now();
   const journalDir = process.env.RUNLOG_JOURNAL_DIR ?? join(journalRoot, String(index));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', ...flags, file], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--test-reporter=tap', ...flags, entryOf(unit, index)], {
     cwd: root,
     env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir, RUNLOG_TEST_STATS: statsFile, ...sharedEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,8 +180,9 @@ function runFile(file, index) {
       const seconds = (Date.now() - started) / 1000;
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
       const ok = code === 0;
-      process.stdout.write(`\n# ==== ${file} (${seconds.toFixed(1)} s, ${ok ? 'ok' : `FAILED: exit ${code ?? signal}`})\n${output}`);
-      resolve({ file, ok, seconds, tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped') });
+      const what = unit.files.length === 1 ? unit.name : `${unit.name} (${unit.files.length} files)`;
+      process.stdout.write(`\n# ==== ${what} (${seconds.toFixed(1)} s, ${ok ? 'ok' : `FAILED: exit ${code ?? signal}`})\n${output}`);
+      resolve({ name: unit.name, files: unit.files.length, ok, seconds, tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped') });
     });
   });
 }
@@ -153,7 +193,7 @@ async function runAll(list, limit) {
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
-      results.push(await runFile(list[i], i));
+      results.push(await runUnit(list[i], i));
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
@@ -183,7 +223,7 @@ function readText(path) {
 function saveDurations(list) {
   try {
     const next = { ...lastDurations };
-    for (const r of list) next[r.file] = Math.round(r.seconds * 10) / 10;
+    for (const r of list) next[r.name] = Math.round(r.seconds * 10) / 10;
     mkdirSync(join(durationsFile, '..'), { recursive: true });
     writeFileSync(durationsFile, JSON.stringify(next, null, 1));
   } catch {
@@ -197,13 +237,13 @@ const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 15);
 process.stdout.write(
   [
     '',
-    `# ==== ${results.length} files (${concurrency} at a time) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    '# slowest files:',
-    ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}`),
+    `# ==== ${sum('files')} files in ${results.length} processes (${concurrency} at a time) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    '# slowest:',
+    ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}${r.files > 1 ? ` (${r.files} files)` : ''}`),
     `# harness: ${stats.get('server-start') ?? 0} mlflow server starts (restarts included), ${stats.get('shared-server-use') ?? 0} uses of the shared server, ` +
       `${stats.get('python-fork-server') ?? 0} python fork servers (${stats.get('shared-python-use') ?? 0} files on the shared one), ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
-    ...failed.map((r) => `# FAILED ${r.file}`),
-    // The closing line, in the plain form any CI reads: a file that failed without a failing test
+    ...failed.map((r) => `# FAILED ${r.name}`),
+    // The closing line, in the plain form any CI reads: a unit that failed without a failing test
     // (it crashed at import, or a test was cancelled) counts as one failure.
     `tests: ${sum('pass')} passed, ${sum('fail') + sum('cancelled') + failed.filter((r) => r.fail + r.cancelled === 0).length} failed, ${sum('skipped')} skipped`,
     '',

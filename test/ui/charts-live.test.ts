@@ -66,7 +66,9 @@ describe('a live run\'s chart in a browser (issue 14)', { skip: browserUnavailab
 
     // the run ends: the next poll sees it and the chart stops asking
     await fx.store.updateRun(live.runId, { status: 'FINISHED', endTime: Date.now() });
+    // every chart on the page (loss and val_loss) polls on its own timer: wait until none is live
     await page.waitForSelector(`${chartSelector('loss')}:not([data-live])`, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('.runlog-chart[data-live]') === null, undefined, { timeout: 30_000 });
     const polls: string[] = [];
     const onRequest = (r: Request) => {
       if (r.url().includes('metric-series')) polls.push(r.url());
