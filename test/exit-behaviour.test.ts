@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RunlogClient } from 'runlog';
 import { childNodeArgs } from './support/child-node.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/exit-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/exit-child.mjs', import.meta.url));
 
 function startChild(dir: string, mode: string) {
   const child = spawn(process.execPath, childNodeArgs(CHILD, dir, mode), {

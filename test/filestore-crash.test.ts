@@ -13,17 +13,21 @@ import { RunlogClient } from 'runlog';
 import { ensureMlflow, runPython } from './support/mlflow-env.js';
 import { childNodeArgs } from './support/child-node.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/filestore-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/filestore-child.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KILLS = 12;
 const RACERS = 6;
 const TRIALS = 5;
+
+/** Every child started; those still running when the tests end (one left waiting by a failure) are killed. */
+const started = new Set<ChildProcess>();
 
 function startChild(root: string, mode: string): { proc: ChildProcess; lines: AsyncIterator<string>; exited: Promise<void> } {
   const proc = spawn(process.execPath, childNodeArgs(CHILD, root, mode), {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  started.add(proc);
   const queue: string[] = [];
   const waiting: Array<(line: string) => void> = [];
   let buffer = '';
@@ -37,7 +41,12 @@ function startChild(root: string, mode: string): { proc: ChildProcess; lines: As
       else queue.push(line);
     }
   });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      started.delete(proc);
+      resolve();
+    }),
+  );
   const lines: AsyncIterator<string> = {
     next: () =>
       new Promise((resolve, reject) => {
@@ -73,17 +82,24 @@ describe('the local store after SIGKILL and under racing processes (issue 10)', 
     dir = await mkdtemp(join(tmpdir(), 'runlog-fs-crash-'));
   });
   after(async () => {
+    for (const proc of started) proc.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
 
   it(`leaves only well-formed metric, param and tag files after ${KILLS} SIGKILLs of a process logging in a tight loop`, async () => {
     const root = join(dir, 'killed');
     const runIds: string[] = [];
+    // One process logs at a time. The next one starts (Node and runlog loading) while the current
+    // one logs, and waits at 'ready' until the current one is killed and gone.
+    let next = startChild(root, 'log');
     for (let k = 0; k < KILLS; k++) {
-      const child = startChild(root, 'log');
+      const child = next;
+      assert.equal(await nextLine(child.lines), 'ready');
+      child.proc.stdin!.write('go\n');
       const line = await nextLine(child.lines);
       assert.match(line, /^run [0-9a-f]{32}$/);
       runIds.push(line.slice(4));
+      if (k + 1 < KILLS) next = startChild(root, 'log');
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 500));
       child.proc.kill('SIGKILL');
       await child.exited;
@@ -155,39 +171,57 @@ print(json.dumps({'runs': sorted(r.info.run_id for r in runs), 'points': points,
     assert.equal(py.empty_params, 0);
   });
 
-  async function race(mode: 'experiment' | 'model', root: string): Promise<string[]> {
-    const children = Array.from({ length: RACERS }, () => startChild(root, mode));
+  type Child = ReturnType<typeof startChild>;
+
+  /** RACERS processes for a fresh store at `root`, started: each loads and waits at 'ready'. */
+  function racers(mode: 'experiment' | 'model', root: string): Child[] {
+    return Array.from({ length: RACERS }, () => startChild(root, mode));
+  }
+
+  /** Once every racer is ready, tells them all to go at once; resolves what each printed. */
+  async function race(children: Child[]): Promise<string[]> {
     for (const c of children) assert.equal(await nextLine(c.lines), 'ready');
     for (const c of children) c.proc.stdin!.write('go\n');
-    const out = await Promise.all(children.map((c) => nextLine(c.lines)));
-    await Promise.all(children.map((c) => c.exited));
-    return out;
+    return Promise.all(children.map((c) => nextLine(c.lines)));
+  }
+
+  /**
+   * Runs `trials` races of `mode`, each on a fresh store, and hands each trial's store and answers
+   * to `check`. A trial's racers are started once the previous race is over (every racer has
+   * answered), so they load while the previous racers exit and their store is checked.
+   */
+  async function trials(mode: 'experiment' | 'model', count: number, check: (trial: number, root: string, outcomes: string[]) => Promise<void>): Promise<void> {
+    const root = (trial: number) => join(dir, `race-${mode}-${trial}`);
+    let next = racers(mode, root(0));
+    for (let trial = 0; trial < count; trial++) {
+      const children = next;
+      const outcomes = await race(children);
+      if (trial + 1 < count) next = racers(mode, root(trial + 1));
+      await Promise.all(children.map((c) => c.exited));
+      await check(trial, root(trial), outcomes);
+    }
   }
 
   it(`creates one experiment when ${RACERS} processes call setExperiment('x') at once on a fresh store`, async () => {
     const counts: number[] = [];
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const root = join(dir, `race-exp-${trial}`);
-      const ids = await race('experiment', root);
+    await trials('experiment', TRIALS, async (trial, root, ids) => {
       const store = new FileStore(root);
       const named = (await store.searchExperiments({ filter: "name = 'x'", viewType: 'ALL' })).items;
       counts.push(named.length);
       assert.equal(new Set(ids).size, 1, `trial ${trial}: every process got the same experiment (${ids.join(', ')})`);
       assert.deepEqual(named.map((e) => e.experimentId), [ids[0]]);
       assert.equal((await store.searchExperiments({ viewType: 'ALL' })).items.filter((e) => e.name === 'Default').length, 1);
-    }
+    });
     process.stdout.write(`# setExperiment race: experiments named 'x' per trial: ${counts.join(', ')}\n`);
   });
 
   it(`creates one registered model when ${RACERS} processes call createRegisteredModel('m') at once`, async () => {
-    for (let trial = 0; trial < 2; trial++) {
-      const root = join(dir, `race-model-${trial}`);
-      const outcomes = await race('model', root);
+    await trials('model', 2, async (_trial, root, outcomes) => {
       assert.equal(outcomes.filter((o) => o === 'created').length, 1, outcomes.join(', '));
       assert.ok(outcomes.every((o) => o === 'created' || o === 'RUNLOG_ERR_ALREADY_EXISTS'), outcomes.join(', '));
       const client = new RunlogClient({ trackingUri: root });
       assert.deepEqual((await client.searchRegisteredModels()).items.map((m) => m.name), ['m']);
       await client.close();
-    }
+    });
   });
 });

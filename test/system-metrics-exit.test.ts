@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RunlogClient } from 'runlog';
 import { childNodeArgs } from './support/child-node.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/system-metrics-exit-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/system-metrics-exit-child.mjs', import.meta.url));
 
 describe('system metrics and process exit', () => {
   let dir: string | undefined;

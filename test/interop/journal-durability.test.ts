@@ -16,7 +16,7 @@ const env = await ensureMlflow();
 // On the run's shared MLflow server: an experiment name of this file's own.
 const OFFLINE_EXPERIMENT = uniqueName('born-offline-exp');
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHILD = join(root, 'test', 'fixtures', 'journal-child.ts');
+const CHILD = join(root, 'test', 'fixtures', 'journal-child.mjs');
 
 /** Metric 'm' of a run as the Python client reads it: count, distinct steps, contiguity, status. */
 async function pyHistory(server: MlflowServer, runId: string) {

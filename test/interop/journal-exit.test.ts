@@ -12,7 +12,7 @@ import { runCli } from '../support/run-cli.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHILD = join(root, 'test', 'fixtures', 'journal-exit-child.ts');
+const CHILD = join(root, 'test', 'fixtures', 'journal-exit-child.mjs');
 
 /** Runs the child against a stopped server until it exits ('sigterm' mode: SIGTERM once it says it is mid-run). */
 function runChild(uri: string, mode: 'normal' | 'sigterm', journalDir: string) {

@@ -18,7 +18,7 @@ import { runCli } from '../support/run-cli.js';
 
 const env = await ensureMlflow();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHILD = join(root, 'test', 'fixtures', 'offline-autolog-child.ts');
+const CHILD = join(root, 'test', 'fixtures', 'offline-autolog-child.mjs');
 
 function runChild(uri: string, file: string, journalDir: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

@@ -2,7 +2,9 @@
 // logs and gets killed): on the built packages, as an installed user runs them. Loading the
 // packages' TypeScript sources through tsx in every child costs about a second of CPU each, and
 // the suite starts a few hundred children; the built JavaScript loads in a fraction of that.
-// A fixture written in TypeScript still goes through tsx, but only the fixture itself: its
+// The fixtures in test/fixtures that run as children are plain JavaScript (.mjs) for the same
+// reason: tsx in a child costs more CPU than loading runlog itself. A TypeScript script (the
+// examples, as users write them) still goes through tsx, but only the script itself: its
 // `import … from 'runlog'` resolves to dist/ (no `source` export condition).
 //
 // Contract: the packages must be built (`npx tsc -b`; `npm test` and scripts/run-tests.mjs build
