@@ -52,7 +52,7 @@ function verdaccioBin(): string {
 
 function config(): string {
   // Everything relative to the config file's folder. No uplinks: third-party packages a test
-  // needs are published into it too (see seed-registry.ts).
+  // needs are written into its storage too (see seed-registry.ts).
   return [
     'storage: ./storage',
     'auth:',

@@ -169,8 +169,8 @@ export interface SeedResult {
 }
 
 /**
- * Writes `pkgs` into the storage folder of a Verdaccio serving at `registryUrl` (see the top of this
- * file), before anything asks it for them.
+ * Writes `pkgs` into the storage folder of the Verdaccio serving at `registry.url` (see the top of
+ * this file). Call it before anything asks the registry for these names.
  */
 export async function seedRegistry(repoRoot: string, registry: { url: string; storage: string }, pkgs: readonly ThirdPartyPackage[]): Promise<SeedResult> {
   const tarballs = cachedTarballs(pkgs);
