@@ -51,14 +51,15 @@ describe('runlog published to a registry and installed into a new project (issue
   it('publishes every workspace package with npm publish, each tarball holding its built dist/ (JS and .d.ts)', async (t) => {
     const reg = registry!;
     const publisher = await npmSandbox(join(work, 'publisher'), reg.url, reg.authLine);
-    // The third-party packages and ours go in side by side (different names; nothing is installed yet).
-    const [seeding, publishing] = await Promise.allSettled([
-      seedRegistry(REPO_ROOT, reg, thirdPartyClosure(REPO_ROOT, ['@tensorflow/tfjs'])),
+    // Ours and the third-party packages go in side by side (different names; nothing is installed
+    // yet). npm is started first: the seeding reads the lock file and npm's cache synchronously.
+    const [publishing, seeding] = await Promise.allSettled([
       publishWorkspaces(publisher.env),
+      seedRegistry(REPO_ROOT, reg, thirdPartyClosure(REPO_ROOT, ['@tensorflow/tfjs'])),
     ]);
-    if (seeding.status === 'rejected') throw seeding.reason;
     if (publishing.status === 'rejected') throw publishing.reason;
-    const [seeded, published] = [seeding.value, publishing.value];
+    if (seeding.status === 'rejected') throw seeding.reason;
+    const [published, seeded] = [publishing.value, seeding.value];
     tarballs = published.tarballs;
 
     const expected = workspacePackages().packages.map((p) => `${p.manifest.name}@${p.manifest.version}`).sort();
