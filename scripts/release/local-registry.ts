@@ -14,6 +14,8 @@ export interface LocalRegistry {
   token: string;
   /** `//127.0.0.1:<port>/:_authToken=<token>`: the .npmrc line that authenticates npm. */
   authLine: string;
+  /** Verdaccio's storage folder (its local storage: one folder per package name). */
+  storage: string;
   /** The last lines Verdaccio printed, for error messages. */
   outputTail(): string;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s). Idempotent. */
@@ -50,7 +52,7 @@ function verdaccioBin(): string {
 
 function config(): string {
   // Everything relative to the config file's folder. No uplinks: third-party packages a test
-  // needs are published into it too (see seed-registry.ts).
+  // needs are written into its storage too (see seed-registry.ts).
   return [
     'storage: ./storage',
     'auth:',
@@ -126,7 +128,7 @@ export async function startLocalRegistry(dir: string): Promise<LocalRegistry> {
     await waitForPing(url, child, () => output);
     const token = await addUser(url);
     const authLine = `//127.0.0.1:${port}/:_authToken=${token}`;
-    return { url, token, authLine, outputTail: () => output, stop };
+    return { url, token, authLine, storage: join(dir, 'storage'), outputTail: () => output, stop };
   } catch (err) {
     await stop();
     if (err instanceof RegistryStartError) throw err;

@@ -1,12 +1,19 @@
-// Publishes the third-party packages a user's install needs into the loopback registry, so the
-// install test is hermetic: the exact versions of the repository's package-lock.json, their tarballs
-// taken from npm's local cache (filled by `npm ci`), their manifests from the installed copies.
-// What a user's `npm install runlog @tensorflow/tfjs` resolves is then decided by semver against
-// these versions alone, as it would be against the public registry.
+// Puts the third-party packages a user's install needs into the loopback registry, so the install
+// test is hermetic: the exact versions of the repository's package-lock.json, their tarballs taken
+// from npm's local cache (filled by `npm ci`), their manifests from the installed copies. What a
+// user's `npm install runlog @tensorflow/tfjs` resolves is then decided by semver against these
+// versions alone, as it would be against the public registry.
+//
+// They are written straight into Verdaccio's storage folder, in the layout its local storage keeps
+// for a published package (<name>/package.json beside <name>/<file>.tgz), not uploaded: uploading
+// 57 MB as base64 JSON cost seconds of CPU on both ends, and how third-party packages get into the
+// registry is not what the install test checks (runlog's own packages go through `npm publish`).
+// Verdaccio reads a package's folder on each request, so npm gets the same documents and tarballs
+// over HTTP either way.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 interface LockEntry {
@@ -97,47 +104,63 @@ function npmCacheDir(): string {
   return out.stdout.trim();
 }
 
-/** Reads each package's tarball from npm's cache, adding the ones it lacks with `npm cache add`. */
-function readTarballs(pkgs: readonly ThirdPartyPackage[]): Map<ThirdPartyPackage, Buffer> {
+/** Each package's tarball file in npm's cache, adding the ones it lacks with `npm cache add`. */
+function cachedTarballs(pkgs: readonly ThirdPartyPackage[]): Map<ThirdPartyPackage, string> {
   const cacheDir = npmCacheDir();
   const absent = pkgs.filter((p) => !existsSync(cachedTarballPath(cacheDir, p.integrity) ?? ''));
   if (absent.length) {
     const add = spawnSync('npm', ['cache', 'add', '--prefer-offline', ...absent.map((p) => `${p.name}@${p.version}`)], { encoding: 'utf8' });
     if (add.status !== 0) throw new Error(`npm cache add failed: ${add.stderr}`);
   }
-  const out = new Map<ThirdPartyPackage, Buffer>();
+  const out = new Map<ThirdPartyPackage, string>();
   for (const p of pkgs) {
     const path = cachedTarballPath(cacheDir, p.integrity);
     if (!path || !existsSync(path)) throw new Error(`tarball of ${p.name}@${p.version} not in npm's cache (${p.integrity})`);
-    out.set(p, readFileSync(path));
+    out.set(p, path);
   }
   return out;
 }
 
-/** The request body `npm publish` sends (libnpmpublish's shape) for one version of a package. */
-export function publishBody(registryUrl: string, manifest: Record<string, unknown>, tarball: Buffer, integrity: string): unknown {
-  const name = manifest.name as string;
-  const version = manifest.version as string;
-  const tarballName = `${name}-${version}.tgz`;
-  return {
-    _id: name,
+/** The installed manifest of `p` in the repository (a lock key), checked against the lock's version. */
+function installedManifest(repoRoot: string, p: ThirdPartyPackage): Record<string, unknown> {
+  const manifestPath = join(repoRoot, p.lockPath, 'package.json');
+  if (!existsSync(manifestPath)) throw new Error(`${p.name}@${p.version} is not installed at ${p.lockPath}: run npm ci`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+  if (manifest.version !== p.version) throw new Error(`${p.lockPath} holds ${p.name}@${String(manifest.version)}, the lock says ${p.version}: run npm ci`);
+  return manifest;
+}
+
+/**
+ * The package document Verdaccio keeps in `<storage>/<name>/package.json` for these versions of one
+ * name, published in this order (so the last one is `latest`, as after one publish each), with the
+ * tarball file name it keeps beside it for each version.
+ */
+function storedPackument(registryUrl: string, name: string, versions: readonly { manifest: Record<string, unknown>; integrity: string; shasum: string }[]) {
+  const now = new Date().toISOString();
+  const unscoped = name.slice(name.indexOf('/') + 1);
+  const doc = {
     name,
-    description: manifest.description,
-    'dist-tags': { latest: version },
-    versions: {
-      [version]: {
-        ...manifest,
-        _id: `${name}@${version}`,
-        dist: {
-          integrity,
-          shasum: createHash('sha1').update(tarball).digest('hex'),
-          tarball: `${registryUrl}${name}/-/${tarballName}`,
-        },
-      },
-    },
-    access: null,
-    _attachments: { [tarballName]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+    versions: {} as Record<string, unknown>,
+    time: { modified: now, created: now } as Record<string, string>,
+    users: {},
+    'dist-tags': { latest: versions.at(-1)!.manifest.version as string },
+    _uplinks: {},
+    _distfiles: {},
+    _attachments: {} as Record<string, { shasum: string; version: string }>,
+    _rev: `${versions.length}-${createHash('sha1').update(name).digest('hex').slice(0, 16)}`,
+    _id: name,
+    readme: '',
   };
+  const files: string[] = [];
+  for (const { manifest, integrity, shasum } of versions) {
+    const version = manifest.version as string;
+    const file = `${unscoped}-${version}.tgz`;
+    doc.versions[version] = { ...manifest, _id: `${name}@${version}`, dist: { integrity, shasum, tarball: `${registryUrl}${name}/-/${name}-${version}.tgz` } };
+    doc.time[version] = now;
+    doc._attachments[file] = { shasum, version };
+    files.push(file);
+  }
+  return { doc, files };
 }
 
 export interface SeedResult {
@@ -146,52 +169,28 @@ export interface SeedResult {
 }
 
 /**
- * One PUT on its own connection. (fetch's pooled keep-alive connections met EPIPE here: a large
- * body sent on a connection the server had just closed.)
+ * Writes `pkgs` into the storage folder of the Verdaccio serving at `registry.url` (see the top of
+ * this file). Call it before anything asks the registry for these names.
  */
-function put(url: string, token: string, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'PUT',
-      agent: false,
-      timeout: 120_000,
-      headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${token}` },
-    });
-    req.once('timeout', () => req.destroy(new Error(`PUT ${url} timed out`)));
-    req.once('error', reject);
-    req.once('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      res.once('error', reject);
-    });
-    req.end(body);
-  });
-}
-
-/** Publishes `pkgs` into the registry (token: a publisher's), versions of one name in sequence. */
-export async function seedRegistry(repoRoot: string, registryUrl: string, token: string, pkgs: readonly ThirdPartyPackage[]): Promise<SeedResult> {
-  const tarballs = readTarballs(pkgs);
+export async function seedRegistry(repoRoot: string, registry: { url: string; storage: string }, pkgs: readonly ThirdPartyPackage[]): Promise<SeedResult> {
+  const tarballs = cachedTarballs(pkgs);
   const byName = new Map<string, ThirdPartyPackage[]>();
   for (const p of pkgs) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
   let bytes = 0;
-  const publishOne = async (p: ThirdPartyPackage) => {
-    const manifestPath = join(repoRoot, p.lockPath, 'package.json');
-    if (!existsSync(manifestPath)) throw new Error(`${p.name}@${p.version} is not installed at ${p.lockPath}: run npm ci`);
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
-    if (manifest.version !== p.version) throw new Error(`${p.lockPath} holds ${p.name}@${String(manifest.version)}, the lock says ${p.version}: run npm ci`);
-    const tarball = tarballs.get(p)!;
-    bytes += tarball.length;
-    const body = Buffer.from(JSON.stringify(publishBody(registryUrl, manifest, tarball, p.integrity)));
-    const { status, text } = await put(`${registryUrl}${p.name.replace('/', '%2f')}`, token, body);
-    if (status !== 201 && status !== 200) throw new Error(`seeding ${p.name}@${p.version}: HTTP ${status} ${text}`);
-  };
-  // A few names at a time; the versions of one name one after the other (each PUT rewrites its packument).
-  const queue = [...byName.values()];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) for (const p of next) await publishOne(p);
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  await Promise.all(
+    [...byName].map(async ([name, versions]) => {
+      const dir = join(registry.storage, name);
+      await mkdir(dir, { recursive: true });
+      const contents = await Promise.all(versions.map((p) => readFile(tarballs.get(p)!)));
+      const { doc, files } = storedPackument(
+        registry.url,
+        name,
+        versions.map((p, i) => ({ manifest: installedManifest(repoRoot, p), integrity: p.integrity, shasum: createHash('sha1').update(contents[i]!).digest('hex') })),
+      );
+      await Promise.all(files.map((file, i) => writeFile(join(dir, file), contents[i]!)));
+      for (const c of contents) bytes += c.length;
+      await writeFile(join(dir, 'package.json'), JSON.stringify(doc, null, 2));
+    }),
+  );
   return { packages: pkgs.length, bytes };
 }

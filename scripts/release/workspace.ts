@@ -1,8 +1,8 @@
 // The repository's publishable packages: their manifests, and publishing them with npm itself.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { runOk } from './npm-env.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,6 +37,8 @@ export interface WorkspacePackage {
 }
 
 function tsBuildInfoFileOf(tsconfigPath: string): string | undefined {
+  // Loaded here, not imported: the compiler takes half a second to load, and only this field needs it.
+  const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
   const { config } = ts.readConfigFile(tsconfigPath, ts.sys.readFile) as { config?: { compilerOptions?: { tsBuildInfoFile?: string } } };
   return config?.compilerOptions?.tsBuildInfoFile;
 }
@@ -48,11 +50,16 @@ export function readManifest(path: string): PackageManifest {
 /** The root manifest and every workspace package, in the root's `workspaces` order. */
 export function workspacePackages(root = REPO_ROOT): { root: PackageManifest; packages: WorkspacePackage[] } {
   const rootManifest = readManifest(join(root, 'package.json'));
-  const packages = (rootManifest.workspaces ?? []).map((dir) => ({
-    dir,
-    manifest: readManifest(join(root, dir, 'package.json')),
-    tsBuildInfoFile: tsBuildInfoFileOf(join(root, dir, 'tsconfig.json')),
-  }));
+  const packages = (rootManifest.workspaces ?? []).map(
+    (dir): WorkspacePackage => ({
+      dir,
+      manifest: readManifest(join(root, dir, 'package.json')),
+      // Read when asked for (see tsBuildInfoFileOf).
+      get tsBuildInfoFile() {
+        return tsBuildInfoFileOf(join(root, dir, 'tsconfig.json'));
+      },
+    }),
+  );
   return { root: rootManifest, packages };
 }
 

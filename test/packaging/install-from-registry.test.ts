@@ -50,9 +50,16 @@ describe('runlog published to a registry and installed into a new project (issue
 
   it('publishes every workspace package with npm publish, each tarball holding its built dist/ (JS and .d.ts)', async (t) => {
     const reg = registry!;
-    const seeded = await seedRegistry(REPO_ROOT, reg.url, reg.token, thirdPartyClosure(REPO_ROOT, ['@tensorflow/tfjs']));
     const publisher = await npmSandbox(join(work, 'publisher'), reg.url, reg.authLine);
-    const published = await publishWorkspaces(publisher.env);
+    // Ours and the third-party packages go in side by side (different names; nothing is installed
+    // yet). npm is started first: the seeding reads the lock file and npm's cache synchronously.
+    const [publishing, seeding] = await Promise.allSettled([
+      publishWorkspaces(publisher.env),
+      seedRegistry(REPO_ROOT, reg, thirdPartyClosure(REPO_ROOT, ['@tensorflow/tfjs'])),
+    ]);
+    if (publishing.status === 'rejected') throw publishing.reason;
+    if (seeding.status === 'rejected') throw seeding.reason;
+    const [published, seeded] = [publishing.value, seeding.value];
     tarballs = published.tarballs;
 
     const expected = workspacePackages().packages.map((p) => `${p.manifest.name}@${p.manifest.version}`).sort();
@@ -92,34 +99,38 @@ describe('runlog published to a registry and installed into a new project (issue
     assert.match(esmRun.mlmodel ?? '', /^ {2}tfjs:/m, 'the model is logged with the tfjs flavor');
   });
 
-  it('a CommonJS training script (require of runlog) logs a finished run and its model too', async () => {
-    assert.ok(project, 'install failed');
-    const cjsRun = await train(project, 'cjs');
-    assert.notEqual(cjsRun.runId, esmRun?.runId);
-    assert.match(cjsRun.meta, /^status: 3$/m);
-    assert.equal(cjsRun.lossPoints, 5);
-    assert.match(cjsRun.mlmodel ?? '', /^ {2}tfjs:/m);
-    assert.doesNotMatch(cjsRun.stderr, /Error|could not/i, cjsRun.stderr);
-  });
+  // The rest only reads the install and the ES-module run, so it runs at once: the served model's
+  // wait for its server to start and stop overlaps the CommonJS run and the CLI runs.
+  describe('the installed project, once trained', { concurrency: true }, () => {
+    it('a CommonJS training script (require of runlog) logs a finished run and its model too', async () => {
+      assert.ok(project, 'install failed');
+      const cjsRun = await train(project, 'cjs');
+      assert.notEqual(cjsRun.runId, esmRun?.runId);
+      assert.match(cjsRun.meta, /^status: 3$/m);
+      assert.equal(cjsRun.lossPoints, 5);
+      assert.match(cjsRun.mlmodel ?? '', /^ {2}tfjs:/m);
+      assert.doesNotMatch(cjsRun.stderr, /Error|could not/i, cjsRun.stderr);
+    });
 
-  it('npx runlog --version and --help run the installed CLI', async () => {
-    assert.ok(project, 'install failed');
-    const version = await npxRunlog(project, ['--version']);
-    const { version: published } = JSON.parse(readFileSync(join(project.dir, 'node_modules', 'runlog', 'package.json'), 'utf8')) as { version: string };
-    assert.equal(version.stdout.trim(), published);
-    const help = await npxRunlog(project, ['--help']);
-    for (const command of ['runs', 'experiments', 'models', 'serve', 'sync', 'status']) assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
-  });
+    it('npx runlog --version and --help run the installed CLI', async () => {
+      assert.ok(project, 'install failed');
+      const version = await npxRunlog(project, ['--version']);
+      const { version: published } = JSON.parse(readFileSync(join(project.dir, 'node_modules', 'runlog', 'package.json'), 'utf8')) as { version: string };
+      assert.equal(version.stdout.trim(), published);
+      const help = await npxRunlog(project, ['--help']);
+      for (const command of ['runs', 'experiments', 'models', 'serve', 'sync', 'status']) assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'));
+    });
 
-  it('npx runlog serve answers with the logged model, and SIGTERM to npx leaves no server behind', async () => {
-    assert.ok(project && esmRun, 'training failed');
-    const served = await serveAndStop(project, esmRun.runId, [[2], [3]]);
-    assert.equal(served.status, 200, JSON.stringify(served.body));
-    const predictions = Object.values((served.body as { predictions: Record<string, number[][]> }).predictions)[0]!;
-    assert.equal(predictions.length, 2);
-    assert.ok(predictions.every((row) => Number.isFinite(row[0])), JSON.stringify(served.body));
-    assert.equal(served.stillServing, false, `the server outlived npx:\n${served.output}`);
-    assert.match(served.output, /runlog serve: stopped/, served.output);
+    it('npx runlog serve answers with the logged model, and SIGTERM to npx leaves no server behind', async () => {
+      assert.ok(project && esmRun, 'training failed');
+      const served = await serveAndStop(project, esmRun.runId, [[2], [3]]);
+      assert.equal(served.status, 200, JSON.stringify(served.body));
+      const predictions = Object.values((served.body as { predictions: Record<string, number[][]> }).predictions)[0]!;
+      assert.equal(predictions.length, 2);
+      assert.ok(predictions.every((row) => Number.isFinite(row[0])), JSON.stringify(served.body));
+      assert.equal(served.stillServing, false, `the server outlived npx:\n${served.output}`);
+      assert.match(served.output, /runlog serve: stopped/, served.output);
+    });
   });
 
   it('reports the whole check', (t) => {
