@@ -29,8 +29,8 @@
 //   starts its own on first use). Other files write to it at the same time, so use names no other
 //   file uses (`uniqueName('my-exp')`), read back by id or within your own experiment, and never
 //   assert on "everything" (all runs of Default, all registered models). Its stop() is a no-op.
-//   A file that pushes heavy traffic under a time bound (e.g. fault injection) keeps its own
-//   server: on a loaded machine, one server's CPU shared by several files stretches every answer.
+//   Heavy traffic alone is no reason for a server of one's own: fault injection's 20k points share
+//   it with the journal tests' 50k well inside their bounds, and a second server costs more CPU.
 // - RUNLOG_TEST_STATS=<file>: each server start, shared-server use and Python process is counted
 //   there, one line per event (the runner prints the totals).
 //
