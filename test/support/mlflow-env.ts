@@ -20,7 +20,7 @@
 //   whole run): it still starts from a fresh interpreter's state, with its own cwd, environment,
 //   exit code and process group.
 //   RUNLOG_PY_FORK_SERVER=0 spawns a fresh `python -` per snippet instead, as does an opts.env
-//   that changes a variable read only at interpreter start (PYTHON*, PATH, ...).
+//   that changes a variable read only at interpreter start (PYTHON*, LD_*, VIRTUAL_ENV).
 // - `runMlflowCli()` runs an `mlflow` command the same way: what the console script runs, in a
 //   fork of that interpreter (or the console script itself, when a snippet would be spawned).
 // - Opt-in, for tests that need "a plain server" and never stop, restart or reconfigure it:
@@ -785,8 +785,9 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
  * It runs what the `mlflow` console script runs (`sys.exit(mlflow.cli.cli())` with the same argv),
  * in a fork of the interpreter that imported mlflow once (see runPython), so each command skips a
  * fresh interpreter's `import mlflow` (over a second of CPU); the command itself, its
- * subprocesses, exit code and output are the CLI's. With RUNLOG_PY_FORK_SERVER=0, or an opts.env that changes a variable
- * read only at interpreter start (PATH, PYTHON*, ...), the console script is spawned instead.
+ * subprocesses, exit code and output are the CLI's. With RUNLOG_PY_FORK_SERVER=0, or an opts.env
+ * that changes a variable read only at interpreter start (PYTHON*, LD_*, VIRTUAL_ENV), the console
+ * script is spawned instead.
  */
 export async function runMlflowCli(
   env: MlflowEnv,

@@ -257,8 +257,12 @@ const servers = new Map<string, ForkServer>();
 /** Interpreters whose fork server could not start: they spawn per snippet from then on. */
 const broken = new Set<string>();
 
-/** Environment variables read only at interpreter start: a snippet that sets them needs a real spawn. */
-const STARTUP_ONLY = /^(PYTHON\w*|LD_\w+|VIRTUAL_ENV|PATH)$/;
+/**
+ * Environment variables read only at interpreter start: a snippet that sets them needs a real spawn.
+ * Not PATH: the interpreter is started by its absolute path, so PATH plays no part in its start,
+ * and a forked snippet's subprocesses look commands up in the PATH of its own environment.
+ */
+const STARTUP_ONLY = /^(PYTHON\w*|LD_\w+|VIRTUAL_ENV)$/;
 
 /** The variables of `env` that only interpreter start-up reads. */
 export function startupEnv(env: NodeJS.ProcessEnv): Record<string, string> {
