@@ -777,6 +777,21 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
   }
 }
 
+export interface MlflowCliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Default 180 s; the command's process group is killed when exceeded. */
+  timeoutMs?: number;
+  /** Learns the id of the command's process group once it runs. */
+  onStart?: (pgid: number) => void;
+}
+
+export interface MlflowCliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 /**
  * Runs the venv's `mlflow` command line (e.g. `mlflow run <dir> --env-manager local`) with the
  * harness's Python child environment plus `opts.env`, in its own process group (killed at the
@@ -789,21 +804,50 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
  * that changes a variable read only at interpreter start (PYTHON*, LD_*, VIRTUAL_ENV), the console
  * script is spawned instead.
  */
-export async function runMlflowCli(
-  env: MlflowEnv,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runMlflowCli(env: MlflowEnv, args: string[], opts: MlflowCliOptions = {}): Promise<MlflowCliResult> {
   installExitHooks();
   const cwd = opts.cwd ?? (await processTempDir());
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...PY_CHILD_ENV, ...opts.env };
   const script = `import sys\nfrom mlflow.cli import cli\nsys.argv = ${JSON.stringify([env.mlflowBin, ...args])}\nsys.exit(cli())\n`;
-  const forked = await forkPython(env.python, script, { cwd, env: childEnv, baseEnv: pythonBaseEnv(), tmpDir: await processTempDir(), timeoutMs, groups: GROUP_TRACKER });
+  const { onStart } = opts;
+  const forked = await forkPython(env.python, script, { cwd, env: childEnv, baseEnv: pythonBaseEnv(), tmpDir: await processTempDir(), timeoutMs, groups: GROUP_TRACKER, onStart });
   recordStat(forked ? 'python-fork' : 'python-spawn');
-  const res = forked ?? (await runCapture(env.mlflowBin, args, { cwd, timeoutMs, env: childEnv }));
+  const res = forked ?? (await runCapture(env.mlflowBin, args, { cwd, timeoutMs, env: childEnv, onStart }));
   if (res.timedOut) return { code: null, stdout: res.stdout, stderr: `${res.stderr}\n[timed out after ${timeoutMs / 1000} s]` };
   return { code: res.code, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A long-running `mlflow` command (e.g. `mlflow models serve`) started by startMlflowCli(). */
+export interface MlflowCliProcess {
+  /** Resolves once the command has exited, with its exit code and output. */
+  exited: Promise<MlflowCliResult>;
+  /** SIGTERM to the command's process group, then waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts an `mlflow` command as runMlflowCli() runs it, without waiting for it to end. */
+export function startMlflowCli(env: MlflowEnv, args: string[], opts: Omit<MlflowCliOptions, 'onStart'> = {}): MlflowCliProcess {
+  let pgid: number | undefined;
+  let stopping = false;
+  const terminate = () => {
+    if (pgid !== undefined) killGroup(pgid, 'SIGTERM');
+  };
+  const exited = runMlflowCli(env, args, {
+    ...opts,
+    onStart: (id) => {
+      pgid = id;
+      if (stopping) terminate();
+    },
+  });
+  return {
+    exited,
+    stop: async () => {
+      stopping = true;
+      terminate();
+      await exited;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -825,7 +869,7 @@ interface CaptureResult {
 function runCapture(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; heartbeat?: string },
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; heartbeat?: string; onStart?: (pgid: number) => void },
 ): Promise<CaptureResult> {
   return new Promise((resolve) => {
     installExitHooks();
@@ -837,7 +881,10 @@ function runCapture(
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const pgid = proc.pid;
-    if (pgid !== undefined) liveGroups.add(pgid);
+    if (pgid !== undefined) {
+      liveGroups.add(pgid);
+      opts.onStart?.(pgid);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     proc.stdout?.on('data', (c: Buffer) => out.push(c));
