@@ -76,7 +76,10 @@ async function startMlflowServe(dir: string, port: number): Promise<{ url: strin
     timeoutMs: 30 * 60_000,
   });
   let gone: Promise<string> | undefined;
-  void cli.exited.then((r) => (gone = Promise.resolve(`exit ${r.code}\n${r.stdout}${r.stderr}`)));
+  void cli.exited.then(
+    (r) => (gone = Promise.resolve(`exit ${r.code}\n${r.stdout}${r.stderr}`)),
+    (err: Error) => (gone = Promise.resolve(err.message)),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await untilPing(url, 'mlflow models serve', () => gone);
