@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { RunlogClient, type RunlogClientOptions } from '@runlog/core';
 import { startFaultProxy, type Fault, type FaultProxy, type ProxyLogEntry } from '../support/fault-proxy.js';
-import { ensureMlflow, runPython, startMlflowServer, type MlflowEnv, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowEnv, type MlflowServer } from '../support/mlflow-env.js';
 import { PY_VALUE_PRELUDE } from '../support/python-values.js';
 
 // Issue #5, proof 3: a proxy in front of a real MLflow server injects 429 with Retry-After, 503s,
@@ -139,7 +139,7 @@ describe('fault injection between runlog and a real MLflow 3.18 server', { skip:
   let proxy: FaultProxy | undefined;
   let client: RunlogClient | undefined;
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await sharedMlflowServer(env!);
   });
   afterEach(async () => {
     await client?.close(5000);
@@ -154,7 +154,7 @@ describe('fault injection between runlog and a real MLflow 3.18 server', { skip:
   async function setup(pattern: Fault[], others: Record<string, Fault[]> = {}, options: Omit<RunlogClientOptions, 'trackingUri'> = {}) {
     proxy = await startFaultProxy(server.uri, logBatchSchedule(pattern, others));
     client = new RunlogClient({ trackingUri: proxy.url, ...options });
-    const expId = await client.createExperiment(`faults-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+    const expId = await client.createExperiment(uniqueName('faults'));
     return { proxy, client, expId };
   }
 

@@ -7,12 +7,17 @@ import { after, before, describe, test } from 'node:test';
 import { MLFLOW_VERSION, ensureMlflow, runPython, startMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
+// Both servers of this file start at once, each awaited by its own suite: the file-backend server
+// is up when its suite comes, instead of starting only after the first suite (restart included).
+const starting = env ? { sqlite: startMlflowServer(env), file: startMlflowServer(env, { backend: 'file' }) } : undefined;
+// A start that fails rejects in the suite that awaits it, not as an unhandled rejection.
+for (const start of Object.values(starting ?? {})) start.catch(() => undefined);
 
 describe('interop harness', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let server: MlflowServer;
 
   before(async () => {
-    server = await startMlflowServer(env!);
+    server = await starting!.sqlite;
   });
 
   after(async () => {
@@ -93,7 +98,7 @@ describe('interop harness, file backend', { skip: env ? false : 'MLflow interop 
   let server: MlflowServer;
 
   before(async () => {
-    server = await startMlflowServer(env!, { backend: 'file' });
+    server = await starting!.file;
   });
 
   after(async () => {

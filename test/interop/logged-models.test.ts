@@ -3,20 +3,17 @@
 // runs:/<run>/model) from ./mlruns, after migrate-filestore, and from a server; runlog finds,
 // loads and registers Python's logged models and its own through runs:/ and models:/ URIs.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { RunlogClient } from '@runlog/core';
 import { loadModel, logModel, registerModel } from '@runlog/models';
 import 'runlog'; // registers the onnx flavor
-import { ensureMlflow, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runMlflowCli, runPython, sharedMlflowServer, uniqueName, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
-const pexec = promisify(execFile);
 const LINEAR = fileURLToPath(new URL('../fixtures/onnx-linear.onnx', import.meta.url));
 const X = [[1, 2, 3, 4]];
 
@@ -131,11 +128,12 @@ describe('LoggedModels on the local store and real MLflow 3.18, both ways', { sk
     assert.deepEqual(mv, { source: `models:/${ids.modelId}`, model_id: ids.modelId, run_id: ids.runId });
 
     const db = join(dir, 'migrated.db');
-    await pexec(env!.mlflowBin, ['migrate-filestore', '--source', dir, '--target', `sqlite:///${db}`], {
-      env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true', MLFLOW_DISABLE_TELEMETRY: 'true' },
+    const migrate = await runMlflowCli(env!, ['migrate-filestore', '--source', dir, '--target', `sqlite:///${db}`], {
+      env: { MLFLOW_ALLOW_FILE_STORE: 'true' },
       cwd: dir,
-      timeout: 300_000,
+      timeoutMs: 300_000,
     });
+    assert.equal(migrate.code, 0, migrate.stderr.slice(-3000));
     const migrated = await runPython(env!, pythonReads(`sqlite:///${db}`, '', ids.runId, null).replace(
       /experiment_ids=\[""\]/g,
       `experiment_ids=[mlflow.get_experiment_by_name('lm-local').experiment_id]`,

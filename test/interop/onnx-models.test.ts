@@ -12,7 +12,7 @@ import { loadModel, logModel, saveModel } from '@runlog/models';
 import { loadOnnxSession } from '@runlog/onnx';
 import * as ort from 'onnxruntime-node';
 import * as runlog from 'runlog';
-import { ensureMlflow, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
+import { ensureMlflow, runMlflowCli, runPython, sharedMlflowServer, type MlflowServer } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
@@ -137,27 +137,20 @@ print(json.dumps(out))
       cases.push([dir, name, await m.predict(example)]);
       await m.dispose();
     }
-    const py = await runPython(
-      env!,
-      `
-import json, os, subprocess, sys
-out = {}
-for d in ${JSON.stringify(cases.map((c) => c[0]))}:
-    o = os.path.join(d, 'predictions.json')
-    p = subprocess.run([sys.executable, '-m', 'mlflow', 'models', 'predict', '-m', d,
-                        '-i', os.path.join(d, 'serving_input_example.json'), '-t', 'json',
-                        '-o', o, '--env-manager', 'local'], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(p.stderr[-3000:])
-    out[d] = json.load(open(o))
-print(json.dumps(out))
-`,
-      { timeoutMs: 240_000 },
+    // The three commands run side by side; each is its own `mlflow models predict`.
+    const predicted = await Promise.all(
+      cases.map(async ([dir, name]) => {
+        const out = join(dir, 'predictions.json');
+        const args = ['models', 'predict', '-m', dir, '-i', join(dir, 'serving_input_example.json'), '-t', 'json', '-o', out, '--env-manager', 'local'];
+        const res = await runMlflowCli(env!, args, { timeoutMs: 240_000 });
+        assert.equal(res.code, 0, `${name}: ${res.stderr.slice(-3000)}`);
+        return JSON.parse(await readFile(out, 'utf8')) as unknown;
+      }),
     );
-    for (const [dir, name, nodeOut] of cases) {
+    for (const [i, [dir, name, nodeOut]] of cases.entries()) {
       const serving = JSON.parse(await readFile(join(dir, 'serving_input_example.json'), 'utf8')) as Record<string, unknown>;
       assert.deepEqual(Object.keys(serving), ['inputs'], `${name}: serving input is an {"inputs": ...} body`);
-      assertClose(py[dir], { predictions: nodeOut }, name);
+      assertClose(predicted[i], { predictions: nodeOut }, name);
     }
   });
 

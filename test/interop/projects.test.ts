@@ -18,8 +18,8 @@ const env = await ensureMlflow();
 const EXAMPLE = fileURLToPath(new URL('../../examples/mlproject', import.meta.url));
 // The run's shared server holds other files' experiments too: this file counts runs of its own.
 const EXPERIMENT = uniqueName('projects-interop');
-// The example imports `runlog`: this repository's built packages; tsx runs its TypeScript.
-const NODE_OPTIONS = `--import ${import.meta.resolve('tsx')}`;
+// The example's `import … from 'runlog'` resolves, through the node_modules link below, to this
+// repository's built packages: plain Node runs it and the CLI, as a user's install would.
 assertPackagesBuilt();
 // The tags `mlflow run` sets on a local project in a git work tree.
 const PROJECT_TAGS = ['mlflow.user', 'mlflow.source.name', 'mlflow.source.type', 'mlflow.project.entryPoint', 'mlflow.source.git.commit', 'mlflow.project.backend'];
@@ -66,7 +66,6 @@ print(json.dumps([{"run_id": r.info.run_id, "status": r.info.status, "params": r
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
     childEnv = {
       MLFLOW_TRACKING_URI: server.uri,
-      NODE_OPTIONS,
       // `python` of the MLflow venv for the Python entry point; `node` for the Node one.
       PATH: [dirname(env!.python), dirname(process.execPath), process.env.PATH].join(delimiter),
       MLFLOW_DISABLE_TELEMETRY: 'true',

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { saveModel } from 'runlog';
 import { cliNodeArgs } from '../support/child-node.js';
-import { ensureMlflow, freePort } from '../support/mlflow-env.js';
+import { ensureMlflow, freePort, startMlflowCli, type MlflowCliProcess } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
 
@@ -31,6 +31,22 @@ process.on('exit', () => {
   for (const c of children) if (c.pid !== undefined && c.exitCode === null) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
 });
 
+/**
+ * Resolves once GET /ping at `url` answers 200; rejects when `exited()` says why the server is gone
+ * (it exited during startup) or after 120 s.
+ */
+async function untilPing(url: string, what: string, exited: () => Promise<string> | undefined): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const gone = exited();
+    if (gone) throw new Error(`${what} exited during startup:\n${(await gone).slice(-3000)}`);
+    const ok = await fetch(`${url}/ping`).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not answer /ping within 120 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Spawns a server in its own process group and waits until GET /ping answers 200. */
 async function startServer(cmd: string, args: string[], port: number, extraEnv: Record<string, string> = {}): Promise<Served> {
   const proc = spawn(cmd, args, {
@@ -44,15 +60,34 @@ async function startServer(cmd: string, args: string[], port: number, extraEnv: 
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${cmd} exited during startup:\n${out.slice(-3000)}`);
-    const ok = await fetch(`${url}/ping`).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`${cmd} did not answer /ping within 120 s:\n${out.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await untilPing(url, cmd, () => (proc.exitCode !== null ? Promise.resolve(out) : undefined));
   return { url, proc, output: () => out };
+}
+
+/**
+ * `mlflow models serve -m <dir> --env-manager local` (run as runMlflowCli runs the CLI; the venv's
+ * uvicorn, which it starts, found on PATH), once GET /ping answers 200.
+ */
+async function startMlflowServe(dir: string, port: number): Promise<{ url: string; cli: MlflowCliProcess }> {
+  const cli = startMlflowCli(env!, ['models', 'serve', '-m', dir, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)], {
+    cwd: ROOT,
+    env: { PATH: `${dirname(env!.python)}:${process.env.PATH ?? ''}` },
+    // A hang guard for the whole file; after() stops it long before.
+    timeoutMs: 30 * 60_000,
+  });
+  let gone: Promise<string> | undefined;
+  void cli.exited.then(
+    (r) => (gone = Promise.resolve(`exit ${r.code}\n${r.stdout}${r.stderr}`)),
+    (err: Error) => (gone = Promise.resolve(err.message)),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await untilPing(url, 'mlflow models serve', () => gone);
+  } catch (err) {
+    await cli.stop();
+    throw err;
+  }
+  return { url, cli };
 }
 
 async function stopServer(s: Served | undefined): Promise<void> {
@@ -150,7 +185,7 @@ const SAME: Array<[string, string, string]> = [
 describe('runlog serve vs mlflow models serve (MLflow 3.18, same models)', { skip: env ? false : 'MLflow interop unavailable' }, () => {
   let work: string;
   const runlogServers: Record<string, Served> = {};
-  const mlflowServers: Record<string, Served> = {};
+  const mlflowServers: Record<string, { url: string; cli: MlflowCliProcess }> = {};
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'runlog-serve-interop-'));
@@ -169,13 +204,11 @@ describe('runlog serve vs mlflow models serve (MLflow 3.18, same models)', { ski
         },
       },
     });
-    // uvicorn, which `mlflow models serve` runs, is a console script of the venv.
-    const venvPath = `${dirname(env!.python)}:${process.env.PATH ?? ''}`;
     await Promise.all(
       Object.entries(models).flatMap(([name, dir]) => [
         (async () => {
           const port = await freePort();
-          mlflowServers[name] = await startServer(env!.mlflowBin, ['models', 'serve', '-m', dir, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)], port, { PATH: venvPath });
+          mlflowServers[name] = await startMlflowServe(dir, port);
         })(),
         (async () => {
           const port = await freePort();
@@ -188,7 +221,7 @@ describe('runlog serve vs mlflow models serve (MLflow 3.18, same models)', { ski
   });
 
   after(async () => {
-    await Promise.all([...Object.values(runlogServers), ...Object.values(mlflowServers)].map(stopServer));
+    await Promise.all([...Object.values(runlogServers).map(stopServer), ...Object.values(mlflowServers).map((s) => s.cli.stop())]);
     if (work) await rm(work, { recursive: true, force: true });
   });
 

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { RunlogClient } from 'runlog';
 import { PY_VALUE_PRELUDE, toPythonJson } from '../support/python-values.js';
-import { ensureMlflow, runPython } from '../support/mlflow-env.js';
+import { ensureMlflow, runMlflowCli, runPython } from '../support/mlflow-env.js';
 
 const env = await ensureMlflow();
-const pexec = promisify(execFile);
 
 
 describe('the local ./mlruns store and real MLflow 3.18, both ways', { skip: env ? false : 'MLflow interop unavailable' }, () => {
@@ -90,11 +87,12 @@ print(json.dumps({
 
     // mlflow migrate-filestore: the whole store into SQLite, read back by Python.
     const db = join(dir, 'migrated.db');
-    await pexec(env!.mlflowBin, ['migrate-filestore', '--source', dir, '--target', `sqlite:///${db}`], {
-      env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true', MLFLOW_DISABLE_TELEMETRY: 'true' },
+    const migrate = await runMlflowCli(env!, ['migrate-filestore', '--source', dir, '--target', `sqlite:///${db}`], {
+      env: { MLFLOW_ALLOW_FILE_STORE: 'true' },
       cwd: dir,
-      timeout: 300_000,
+      timeoutMs: 300_000,
     });
+    assert.equal(migrate.code, 0, migrate.stderr.slice(-3000));
     const migrated = await runPython(
       env!,
       `${PY_VALUE_PRELUDE}

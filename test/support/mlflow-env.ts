@@ -20,15 +20,17 @@
 //   whole run): it still starts from a fresh interpreter's state, with its own cwd, environment,
 //   exit code and process group.
 //   RUNLOG_PY_FORK_SERVER=0 spawns a fresh `python -` per snippet instead, as does an opts.env
-//   that changes a variable read only at interpreter start (PYTHON*, PATH, ...).
+//   that changes a variable read only at interpreter start (PYTHON*, LD_*, VIRTUAL_ENV).
+// - `runMlflowCli()` runs an `mlflow` command the same way: what the console script runs, in a
+//   fork of that interpreter (or the console script itself, when a snippet would be spawned).
 // - Opt-in, for tests that need "a plain server" and never stop, restart or reconfigure it:
 //   `sharedMlflowServer()` returns the one server (sqlite, default options) that
 //   scripts/run-tests.mjs starts once per run and shares between files (a file run any other way
 //   starts its own on first use). Other files write to it at the same time, so use names no other
 //   file uses (`uniqueName('my-exp')`), read back by id or within your own experiment, and never
 //   assert on "everything" (all runs of Default, all registered models). Its stop() is a no-op.
-//   A file that pushes heavy traffic under a time bound (e.g. fault injection) keeps its own
-//   server: on a loaded machine, one server's CPU shared by several files stretches every answer.
+//   Heavy traffic alone is no reason for a server of one's own: fault injection's 20k points share
+//   it with the journal tests' 50k well inside their bounds, and a second server costs more CPU.
 // - RUNLOG_TEST_STATS=<file>: each server start, shared-server use and Python process is counted
 //   there, one line per event (the runner prints the totals).
 //
@@ -775,23 +777,77 @@ export async function runPython(env: MlflowEnv, script: string, opts: RunPythonO
   }
 }
 
+export interface MlflowCliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Default 180 s; the command's process group is killed when exceeded. */
+  timeoutMs?: number;
+  /** Learns the id of the command's process group once it runs. */
+  onStart?: (pgid: number) => void;
+}
+
+export interface MlflowCliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 /**
  * Runs the venv's `mlflow` command line (e.g. `mlflow run <dir> --env-manager local`) with the
  * harness's Python child environment plus `opts.env`, in its own process group (killed at the
  * timeout, default 180 s). Resolves with the exit code and output; never rejects for a failure.
+ *
+ * It runs what the `mlflow` console script runs (`sys.exit(mlflow.cli.cli())` with the same argv),
+ * in a fork of the interpreter that imported mlflow once (see runPython), so each command skips a
+ * fresh interpreter's `import mlflow` (over a second of CPU); the command itself, its
+ * subprocesses, exit code and output are the CLI's. With RUNLOG_PY_FORK_SERVER=0, or an opts.env
+ * that changes a variable read only at interpreter start (PYTHON*, LD_*, VIRTUAL_ENV), the console
+ * script is spawned instead.
  */
-export async function runMlflowCli(
-  env: MlflowEnv,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runMlflowCli(env: MlflowEnv, args: string[], opts: MlflowCliOptions = {}): Promise<MlflowCliResult> {
   installExitHooks();
-  const res = await runCapture(env.mlflowBin, args, {
-    cwd: opts.cwd ?? (await processTempDir()),
-    timeoutMs: opts.timeoutMs ?? 180_000,
-    env: { ...process.env, ...PY_CHILD_ENV, ...opts.env },
-  });
+  const cwd = opts.cwd ?? (await processTempDir());
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...PY_CHILD_ENV, ...opts.env };
+  const script = `import sys\nfrom mlflow.cli import cli\nsys.argv = ${JSON.stringify([env.mlflowBin, ...args])}\nsys.exit(cli())\n`;
+  const { onStart } = opts;
+  const forked = await forkPython(env.python, script, { cwd, env: childEnv, baseEnv: pythonBaseEnv(), tmpDir: await processTempDir(), timeoutMs, groups: GROUP_TRACKER, onStart });
+  recordStat(forked ? 'python-fork' : 'python-spawn');
+  const res = forked ?? (await runCapture(env.mlflowBin, args, { cwd, timeoutMs, env: childEnv, onStart }));
+  if (res.timedOut) return { code: null, stdout: res.stdout, stderr: `${res.stderr}\n[timed out after ${timeoutMs / 1000} s]` };
   return { code: res.code, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A long-running `mlflow` command (e.g. `mlflow models serve`) started by startMlflowCli(). */
+export interface MlflowCliProcess {
+  /** Resolves once the command has exited, with its exit code and output. */
+  exited: Promise<MlflowCliResult>;
+  /** SIGTERM to the command's process group, then waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts an `mlflow` command as runMlflowCli() runs it, without waiting for it to end. */
+export function startMlflowCli(env: MlflowEnv, args: string[], opts: Omit<MlflowCliOptions, 'onStart'> = {}): MlflowCliProcess {
+  let pgid: number | undefined;
+  let stopping = false;
+  const terminate = () => {
+    if (pgid !== undefined) killGroup(pgid, 'SIGTERM');
+  };
+  const exited = runMlflowCli(env, args, {
+    ...opts,
+    onStart: (id) => {
+      pgid = id;
+      if (stopping) terminate();
+    },
+  });
+  return {
+    exited,
+    stop: async () => {
+      stopping = true;
+      terminate();
+      await exited;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -813,7 +869,7 @@ interface CaptureResult {
 function runCapture(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; heartbeat?: string },
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; heartbeat?: string; onStart?: (pgid: number) => void },
 ): Promise<CaptureResult> {
   return new Promise((resolve) => {
     installExitHooks();
@@ -825,7 +881,10 @@ function runCapture(
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const pgid = proc.pid;
-    if (pgid !== undefined) liveGroups.add(pgid);
+    if (pgid !== undefined) {
+      liveGroups.add(pgid);
+      opts.onStart?.(pgid);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     proc.stdout?.on('data', (c: Buffer) => out.push(c));

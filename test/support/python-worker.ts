@@ -44,6 +44,7 @@ export interface GroupTracker {
 
 interface Pending {
   pid?: number;
+  onStart?: ((pgid: number) => void) | undefined;
   resolve(msg: { code?: number; signal?: number }): void;
   reject(err: Error): void;
 }
@@ -155,6 +156,7 @@ export class ForkServer {
         if (msg.pid !== undefined && msg.code === undefined && msg.signal === undefined) {
           p.pid = msg.pid;
           groups.started(msg.pid);
+          p.onStart?.(msg.pid);
           continue;
         }
         this.pending.delete(msg.id!);
@@ -198,14 +200,15 @@ export class ForkServer {
     return this.dead === undefined;
   }
 
-  async run(script: string, cwd: string, env: NodeJS.ProcessEnv, tmpDir: string, timeoutMs: number): Promise<ForkResult> {
+  /** Runs `script` in a fork; `onStart` learns the fork's pid (its own process group's id) once it runs. */
+  async run(script: string, cwd: string, env: NodeJS.ProcessEnv, tmpDir: string, timeoutMs: number, onStart?: (pgid: number) => void): Promise<ForkResult> {
     if (this.dead) throw this.dead;
     const id = this.nextId++;
     const stdoutPath = join(tmpDir, `snippet-${process.pid}-${this.serial}-${id}.out`);
     const stderrPath = join(tmpDir, `snippet-${process.pid}-${this.serial}-${id}.err`);
     let entry!: Pending;
     const exited = new Promise<{ code?: number; signal?: number }>((resolve, reject) => {
-      entry = { resolve, reject };
+      entry = { resolve, reject, onStart };
     });
     this.pending.set(id, entry);
     this.hold();
@@ -257,8 +260,12 @@ const servers = new Map<string, ForkServer>();
 /** Interpreters whose fork server could not start: they spawn per snippet from then on. */
 const broken = new Set<string>();
 
-/** Environment variables read only at interpreter start: a snippet that sets them needs a real spawn. */
-const STARTUP_ONLY = /^(PYTHON\w*|LD_\w+|VIRTUAL_ENV|PATH)$/;
+/**
+ * Environment variables read only at interpreter start: a snippet that sets them needs a real spawn.
+ * Not PATH: the interpreter is started by its absolute path, so PATH plays no part in its start,
+ * and a forked snippet's subprocesses look commands up in the PATH of its own environment.
+ */
+const STARTUP_ONLY = /^(PYTHON\w*|LD_\w+|VIRTUAL_ENV)$/;
 
 /** The variables of `env` that only interpreter start-up reads. */
 export function startupEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -333,14 +340,14 @@ export function startForkServer(python: string, opts: { env: NodeJS.ProcessEnv; 
 export async function forkPython(
   python: string,
   script: string,
-  opts: { cwd: string; env: NodeJS.ProcessEnv; baseEnv: NodeJS.ProcessEnv; tmpDir: string; timeoutMs: number; groups: GroupTracker },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; baseEnv: NodeJS.ProcessEnv; tmpDir: string; timeoutMs: number; groups: GroupTracker; onStart?: (pgid: number) => void },
 ): Promise<ForkResult | null> {
   if (process.env.RUNLOG_PY_FORK_SERVER === '0' || process.platform === 'win32' || broken.has(python)) return null;
   // The run's shared server when it fits this snippet; a server that died there fails the
   // snippet (below) and is not asked again.
   const fromRun = await (shared ??= sharedServer(python, opts.groups));
   if (fromRun?.server.alive && sameStartup(opts.env, fromRun.info.startupEnv)) {
-    return fromRun.server.run(script, opts.cwd, opts.env, opts.tmpDir, opts.timeoutMs);
+    return fromRun.server.run(script, opts.cwd, opts.env, opts.tmpDir, opts.timeoutMs, opts.onStart);
   }
   if (!sameStartup(opts.env, opts.baseEnv)) return null;
   let server = servers.get(python);
@@ -362,5 +369,5 @@ export async function forkPython(
     }
     return null;
   }
-  return server.run(script, opts.cwd, opts.env, opts.tmpDir, opts.timeoutMs);
+  return server.run(script, opts.cwd, opts.env, opts.tmpDir, opts.timeoutMs, opts.onStart);
 }
