@@ -13,13 +13,17 @@
 // what it compares against before any test runs (all files of a unit are loaded before the first
 // test starts, since the entry imports them statically).
 //
-// Each unit has its own journal directory, and up to RUNLOG_TEST_CONCURRENCY (default 2) units run
-// at once: they use temp dirs and port-0 servers. (4 at once made time-bounded interop tests fail
-// on a machine loaded by others.) The longest units start first (durations of the last run are kept
-// in node_modules/.cache/runlog-tests/), so none is left running alone at the end. No test needs
-// the machine to itself: a test that waits for another process waits for what that process says (a
-// handshake), not for a fixed while. A unit's TAP output is printed whole when it ends, then a
-// table of the slowest units, the harness's counts and the totals.
+// Each unit has its own journal directory, and up to RUNLOG_TEST_CONCURRENCY units run at once:
+// they use temp dirs and port-0 servers. The default is one more than the cores, at most 3: part of
+// each unit's time is spent waiting (on MLflow, a browser, npm, a child), which a third unit fills
+// on 2 cores; and every interop file talks to one shared single-worker MLflow server, so more at
+// once only queues there (4 at once made time-bounded interop tests fail on a 2-core machine loaded
+// by others; 3 passed with one of the 2 cores kept busy by another process). The longest units
+// start first (durations of the last run are kept in node_modules/.cache/runlog-tests/), so none
+// is left running alone at the end. No test needs the machine to itself: a test that waits for
+// another process waits for what that process says (a handshake), not for a fixed while. A unit's
+// TAP output is printed whole when it ends, then a table of the slowest units, the harness's counts
+// and the totals.
 //
 // Shared MLflow server: when a selected file calls sharedMlflowServer() (test/support/mlflow-env.ts),
 // one plain `mlflow server` is started here, beside the first files, by test/support/
@@ -55,7 +59,7 @@ if (selected.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-const concurrency = Math.max(1, Number(process.env.RUNLOG_TEST_CONCURRENCY) || Math.min(2, availableParallelism()));
+const concurrency = Math.max(1, Number(process.env.RUNLOG_TEST_CONCURRENCY) || Math.min(3, availableParallelism() + 1));
 
 // Test files import the packages' sources, but the children they start (the CLI, fixtures, example
 // scripts) run on the built packages (test/support/child-node.ts): build first, so a child never
