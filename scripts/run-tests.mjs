@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs every *.test.ts of the repository with node:test through the tsx loader: the package tests
-// beside their packages and the cross-package tests in test/. Node 20's --test takes no globs, so
-// the files are listed here. Arguments without a leading '-' select files by substring; the others
-// are passed to node (e.g. --test-name-pattern=...).
+// Runs every *.test.ts of the repository with node:test (TAP reporter) through the tsx loader: the
+// package tests beside their packages and the cross-package tests in test/. The files are found
+// here, not by `node --test`: the runner decides which share a process. Arguments without a
+// leading '-' select files by substring; the others are passed to node (e.g. --test-name-pattern=...).
 //
 // Units: the test files of one package (packages/<name>/test/*.test.ts) run together in one Node
 // process, imported by one generated entry module; each cross-package file (test/) runs in a
@@ -11,7 +11,10 @@
 // package saves most of that. The contract this puts on package tests: a file leaves no global
 // state behind (autolog disabled, patches undone, listeners removed, env restored), and captures
 // what it compares against before any test runs (all files of a unit are loaded before the first
-// test starts, since the entry imports them statically).
+// test starts, since the entry imports them statically). Hooks at a file's top level belong to the
+// process, not the file: a top-level before/after runs once, before the package's first test or
+// after its last, and a top-level beforeEach/afterEach would run around every other file's tests
+// too, so the runner refuses those (they go inside the file's describe).
 //
 // Each unit has its own journal directory, and up to RUNLOG_TEST_CONCURRENCY units run at once:
 // they use temp dirs and port-0 servers. The default is one more than the cores, at most 3: part of
@@ -93,8 +96,21 @@ function toUnits(list) {
 // interop files (each waits on MLflow), short otherwise.
 const durationsFile = join(root, 'node_modules', '.cache', 'runlog-tests', 'durations.json');
 const lastDurations = readJson(durationsFile) ?? {};
-const expected = (u) => lastDurations[u.name] ?? (u.name.includes('/interop/') ? 120 : 5 * u.files.length);
-const ordered = toUnits(selected).sort((a, b) => expected(b) - expected(a));
+/** A package unit's durations are kept per number of files: a run of a few of them says nothing of all. */
+const durationKey = (name, files) => (files > 1 ? `${name} (${files} files)` : name);
+const expected = (u) => lastDurations[durationKey(u.name, u.files.length)] ?? (u.name.includes('/interop/') ? 120 : 5 * u.files.length);
+const units = toUnits(selected);
+const ordered = units.sort((a, b) => expected(b) - expected(a));
+
+// A top-level beforeEach/afterEach in a file that shares its process would wrap other files' tests.
+const leaky = units
+  .filter((u) => u.files.length > 1)
+  .flatMap((u) => u.files)
+  .filter((f) => /^(beforeEach|afterEach)\(/m.test(readFileSync(join(root, f), 'utf8')));
+if (leaky.length) {
+  console.error(`run-tests: a top-level beforeEach/afterEach would run around the tests of every file of its package; move it inside the file's describe:\n  ${leaky.join('\n  ')}`);
+  process.exit(1);
+}
 
 // Journals of runs logged to test servers go to throw-away directories, never the user's own.
 const scratch = mkdtempSync(join(tmpdir(), 'runlog-test-run-'));
@@ -227,7 +243,7 @@ function readText(path) {
 function saveDurations(list) {
   try {
     const next = { ...lastDurations };
-    for (const r of list) next[r.name] = Math.round(r.seconds * 10) / 10;
+    for (const r of list) next[durationKey(r.name, r.files)] = Math.round(r.seconds * 10) / 10;
     mkdirSync(join(durationsFile, '..'), { recursive: true });
     writeFileSync(durationsFile, JSON.stringify(next, null, 1));
   } catch {

@@ -809,7 +809,10 @@ export async function runMlflowCli(env: MlflowEnv, args: string[], opts: MlflowC
   const cwd = opts.cwd ?? (await processTempDir());
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...PY_CHILD_ENV, ...opts.env };
-  const script = `import sys\nfrom mlflow.cli import cli\nsys.argv = ${JSON.stringify([env.mlflowBin, ...args])}\nsys.exit(cli())\n`;
+  // as the console script: its own folder first on sys.path (not the working directory), its argv
+  const script =
+    `import sys\nsys.path[0] = ${JSON.stringify(dirname(env.mlflowBin))}\n` +
+    `from mlflow.cli import cli\nsys.argv = ${JSON.stringify([env.mlflowBin, ...args])}\nsys.exit(cli())\n`;
   const { onStart } = opts;
   const forked = await forkPython(env.python, script, { cwd, env: childEnv, baseEnv: pythonBaseEnv(), tmpDir: await processTempDir(), timeoutMs, groups: GROUP_TRACKER, onStart });
   recordStat(forked ? 'python-fork' : 'python-spawn');

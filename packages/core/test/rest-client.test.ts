@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MlflowServerError, NetworkError, NotFoundError } from '../src/errors.js';
+import { ClosedError, MlflowServerError, NetworkError, NotFoundError } from '../src/errors.js';
 import { resolveAuth, resolveTrackingTarget } from '../src/config.js';
 import { RestClient } from '../src/rest/rest-client.js';
 import { RestStore } from '../src/rest/rest-store.js';
@@ -28,6 +28,19 @@ describe('RestClient', () => {
     assert.equal(req.headers.authorization, 'Bearer secret-token');
     assert.equal(req.headers['content-type'], 'application/json');
     await client.close();
+  });
+
+  it('refuses a request after close() with ClosedError, also when it never sent one (its Agent is made by the first request); close() twice is fine', async () => {
+    const unused = new RestClient({ baseUrl: server.url });
+    await unused.close();
+    const before = server.requests.length;
+    await assert.rejects(unused.call('GET', 'experiments/get', { query: { experiment_id: '1' } }), ClosedError);
+    const used = new RestClient({ baseUrl: server.url });
+    await used.call('GET', 'experiments/get', { query: { experiment_id: '1' } });
+    await used.close();
+    await used.close(); // twice is fine
+    await assert.rejects(used.call('GET', 'experiments/get', { query: { experiment_id: '1' } }), ClosedError);
+    assert.equal(server.requests.length, before + 1, 'only the request before close reached the server');
   });
 
   it('keeps a tracking URI path prefix in every request path', async () => {

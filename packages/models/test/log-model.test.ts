@@ -18,9 +18,6 @@ async function tempDir(): Promise<string> {
   return d;
 }
 const unregister: Array<() => void> = [];
-afterEach(() => {
-  for (const u of unregister.splice(0)) u();
-});
 after(async () => {
   for (const c of clients) await c.close();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -80,6 +77,10 @@ function fakeMlflow3Client(root: string, opts: { failUpload?: boolean } = {}) {
 }
 
 describe('logModel', () => {
+  afterEach(() => {
+    for (const u of unregister.splice(0)) u();
+  });
+
   it('on an MLflow 3 store: creates a LoggedModel, links it to the run, uploads, finalizes READY; loads back by models:/', async () => {
     unregister.push(registerFlavor(echoFlavor()));
     const server = await tempDir();

@@ -26,9 +26,10 @@ function installEcho(opts?: Parameters<typeof echoFlavor>[0]): ReturnType<typeof
   unregister.push(registerFlavor(f));
   return f;
 }
-afterEach(() => {
+/** Undoes the flavor registrations of the test that just ran (a hook of each describe, not of the file). */
+function unregisterFlavors(): void {
   for (const u of unregister.splice(0)) u();
-});
+}
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
@@ -41,6 +42,8 @@ const signature: ModelSignature = {
 const clock = () => new Date(Date.UTC(2026, 10, 26, 8, 0, 0, 250));
 
 describe('saveModel', () => {
+  afterEach(unregisterFlavors);
+
   it('writes the flavor files, input example, MLmodel and node_env.json; size counts what MLflow counts', async () => {
     installEcho();
     const dir = join(await tempDir(), 'model');
@@ -114,6 +117,8 @@ describe('saveModel', () => {
 });
 
 describe('loadModel', () => {
+  afterEach(unregisterFlavors);
+
   async function saved(sig: ModelSignature | undefined = signature): Promise<string> {
     const dir = join(await tempDir(), 'model');
     await saveModel(new EchoModel(['x'], sig), dir);

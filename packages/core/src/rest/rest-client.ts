@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { Auth, TlsConfig } from '../config.js';
 import { debug } from '../debug.js';
-import { CredentialsRefusedError, MlflowServerError, NetworkError, NotFoundError, RetryableError, RunlogError } from '../errors.js';
+import { ClosedError, CredentialsRefusedError, MlflowServerError, NetworkError, NotFoundError, RetryableError, RunlogError } from '../errors.js';
 import { classifyNetworkFailure, describeNetworkFailure, isConnectFailure, isPermanentNetworkFailure } from './network-failure.js';
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { saveStreamAtomically } from './save-stream.js';
@@ -55,12 +54,14 @@ export interface RequestOptions {
 }
 
 /**
- * undici's Agent, loaded by the first RestClient that needs one rather than when runlog is imported:
- * a process that only uses a local store (a training script logging to ./mlruns, the CLI on one)
- * never talks HTTP, and loading undici is about a quarter of the CPU time of `import 'runlog'`.
+ * undici, loaded by the first request of a client rather than when runlog is imported: a process
+ * that only uses a local store (a training script logging to ./mlruns, the CLI on one) never talks
+ * HTTP, and loading undici is about a quarter of the CPU time of `import 'runlog'`. A dynamic
+ * import() with a literal specifier, so that bundlers still see and include the dependency.
  */
-function undiciAgent(): typeof import('undici').Agent {
-  return (createRequire(import.meta.url)('undici') as typeof import('undici')).Agent;
+let undici: Promise<typeof import('undici')> | undefined;
+function loadUndici(): Promise<typeof import('undici')> {
+  return (undici ??= import('undici'));
 }
 
 /** The default connect timeout (RestClientOptions.connectTimeoutMs). */
@@ -94,8 +95,12 @@ export class RestClient {
   readonly pathPrefix: string;
   /** Removes the configured credentials from server text before it reaches a message or a log. */
   readonly scrubber: SecretScrubber;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  /** The injected dispatcher, or once the first request has made it, the client's own Agent. */
+  private readonly dispatcher: Dispatcher | undefined;
+  private ownAgent: Promise<Dispatcher> | undefined;
+  private agentClosed: Promise<void> | undefined;
+  private closed = false;
+  private readonly agentOptions: Agent.Options;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -111,17 +116,15 @@ export class RestClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.retry = opts.retry ?? DEFAULT_RETRY_POLICY;
     this.sleep = opts.sleep ?? refSleep;
-    this.ownsDispatcher = !opts.dispatcher;
-    this.dispatcher =
-      opts.dispatcher ??
-      new (undiciAgent())({
-        connections: 16,
-        keepAliveTimeout: 10_000,
-        connect: {
-          timeout: this.connectTimeoutMs,
-          ...(opts.tls ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) } : {}),
-        },
-      });
+    this.dispatcher = opts.dispatcher;
+    this.agentOptions = {
+      connections: 16,
+      keepAliveTimeout: 10_000,
+      connect: {
+        timeout: this.connectTimeoutMs,
+        ...(opts.tls ? { rejectUnauthorized: !opts.tls.insecure, ...(opts.tls.caPem ? { ca: opts.tls.caPem } : {}) } : {}),
+      },
+    };
     this.scrubber = SecretScrubber.forAuth(opts.auth);
     this.headers = { 'user-agent': opts.userAgent ?? 'runlog' };
     if (opts.auth?.kind === 'basic') {
@@ -152,6 +155,9 @@ export class RestClient {
   /** One attempt. Rejects with RetryableError for outcomes worth retrying. */
   async once(method: Dispatcher.HttpMethod, endpoint: string, opts: RequestOptions = {}): Promise<unknown> {
     const path = this.pathFor(endpoint) + queryString(opts.query);
+    // after close() a request is refused at once, not sent (and retried) through a closed Agent
+    if (this.closed) throw new ClosedError();
+    const dispatcher = this.dispatcher ?? (await this.agent());
     const headers: Record<string, string> = { ...this.headers };
     let body: string | Uint8Array | Readable | undefined;
     if (opts.rawBody) {
@@ -168,7 +174,7 @@ export class RestClient {
     }
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.dispatcher.request({
+      res = await dispatcher.request({
         origin: this.origin,
         path,
         method,
@@ -238,8 +244,23 @@ export class RestClient {
     return `${this.pathPrefix}/api/2.0/mlflow/${endpoint}`;
   }
 
+  /** The client's own keep-alive Agent, made by the first request that needs it. */
+  private agent(): Promise<Dispatcher> {
+    return (this.ownAgent ??= loadUndici().then(({ Agent }) => new Agent(this.agentOptions)));
+  }
+
+  /**
+   * Closes the client's own Agent, if a request made one (an injected dispatcher belongs to the
+   * caller). Idempotent: a second call waits for the first.
+   */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    this.closed = true;
+    if (!this.ownAgent) return;
+    const agent = this.ownAgent;
+    await (this.agentClosed ??= agent.then(
+      (a) => a.close(),
+      () => undefined, // undici never loaded: no Agent to close
+    ));
   }
 }
 
