@@ -1,7 +1,7 @@
 // Runs the built `runlog` CLI in a child process, as a user would run it, and returns its exit
 // code and output.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +19,20 @@ export interface CliResult {
 export const STACK_LINE = /^\s+at /m;
 
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
+  // Throw-away journal and state directories (progress marks of `sync --from`), never the user's,
+  // removed once the command has exited.
+  const journalDir = mkdtempSync(join(tmpdir(), 'runlog-cli-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'runlog-cli-state-'));
+  const cleanup = () => {
+    for (const dir of [journalDir, stateDir]) rmSync(dir, { recursive: true, force: true });
+  };
+  return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, cliNodeArgs(...args), {
       cwd: opts.cwd ?? REPO_ROOT,
       env: {
         ...process.env,
-        RUNLOG_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'runlog-cli-')),
-        // Progress marks of `sync --from` land in a throw-away state directory, never the user's.
-        XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'runlog-cli-state-')),
+        RUNLOG_JOURNAL_DIR: journalDir,
+        XDG_STATE_HOME: stateDir,
         MLFLOW_TRACKING_URI: undefined,
         MLFLOW_REGISTRY_URI: undefined,
         RUNLOG_DEBUG: undefined,
@@ -44,5 +50,5 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
       clearTimeout(timer);
       resolve({ code, out, err });
     });
-  });
+  }).finally(cleanup);
 }
