@@ -184,13 +184,9 @@ function entryOf(unit, index) {
 function runUnit(unit, index) {
   const started = Date.now();
   const journalDir = process.env.RUNLOG_JOURNAL_DIR ?? join(journalRoot, String(index));
-  // The unit's own temp dir (os.tmpdir() and Python's tempfile in it and its children), removed
-  // when it ends: what a test forgot to delete does not pile up in the machine's /tmp run after run.
-  const tempDir = join(scratch, 'tmp', String(index));
-  mkdirSync(tempDir, { recursive: true });
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--test-reporter=tap', ...flags, entryOf(unit, index)], {
     cwd: root,
-    env: { ...process.env, TMPDIR: tempDir, RUNLOG_JOURNAL_DIR: journalDir, RUNLOG_TEST_STATS: statsFile, ...sharedEnv },
+    env: { ...process.env, RUNLOG_JOURNAL_DIR: journalDir, RUNLOG_TEST_STATS: statsFile, ...sharedEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -206,9 +202,7 @@ function runUnit(unit, index) {
       const ok = code === 0;
       const what = unit.files.length === 1 ? unit.name : `${unit.name} (${unit.files.length} files)`;
       process.stdout.write(`\n# ==== ${what} (${seconds.toFixed(1)} s, ${ok ? 'ok' : `FAILED: exit ${code ?? signal}`})\n${output}`);
-      const leftInTemp = readdirSync(tempDir).length;
-      rmSync(tempDir, { recursive: true, force: true, maxRetries: 3 });
-      resolve({ name: unit.name, files: unit.files.length, ok, seconds, leftInTemp, tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped') });
+      resolve({ name: unit.name, files: unit.files.length, ok, seconds, tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped') });
     });
   });
 }
@@ -268,7 +262,6 @@ process.stdout.write(
     ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}${r.files > 1 ? ` (${r.files} files)` : ''}`),
     `# harness: ${stats.get('server-start') ?? 0} mlflow server starts (restarts included), ${stats.get('shared-server-use') ?? 0} uses of the shared server, ` +
       `${stats.get('python-fork-server') ?? 0} python fork servers (${stats.get('shared-python-use') ?? 0} files on the shared one), ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
-    `# temp: ${sum('leftInTemp')} entries left in their temp dirs by ${results.filter((r) => r.leftInTemp > 0).length} processes (removed with them)`,
     ...failed.map((r) => `# FAILED ${r.name}`),
     // The closing line, in the plain form any CI reads: a unit that failed without a failing test
     // (it crashed at import, or a test was cancelled) counts as one failure.
