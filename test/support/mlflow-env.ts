@@ -49,14 +49,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { forkPython, type GroupTracker } from './python-worker.js';
+import { forkPython, killGroup, recordStat, type GroupTracker } from './python-worker.js';
 import { pidAlive } from './pid-alive.js';
 
 /** The MLflow release runlog is wire- and file-compatible with. */
@@ -411,8 +411,11 @@ function installExitHooks(): void {
   }
 }
 
-/** How python-worker.ts registers the process groups it starts with the exit hooks above. */
-const GROUP_TRACKER: GroupTracker = {
+/**
+ * How python-worker.ts registers the process groups it starts with the exit hooks above (also the
+ * shared fork server's host, which kills its server's group when it leaves).
+ */
+export const GROUP_TRACKER: GroupTracker = {
   started: (pgid) => {
     installExitHooks();
     liveGroups.add(pgid);
@@ -423,19 +426,6 @@ const GROUP_TRACKER: GroupTracker = {
   },
 };
 
-/** Counts harness events (server starts, Python processes) for the runner's summary when asked to. */
-function recordStat(event: string): void {
-  const file = process.env.RUNLOG_TEST_STATS;
-  if (file) appendFileSync(file, `${event}\n`);
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: already gone
-  }
-}
 
 function groupAlive(pgid: number): boolean {
   try {

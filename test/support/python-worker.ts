@@ -246,10 +246,10 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/** SIGKILL to a process group (gone already: nothing to do). */
-export function killGroup(pgid: number): void {
+/** A signal (SIGKILL unless told) to a process group (gone already: nothing to do). */
+export function killGroup(pgid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(-pgid, 'SIGKILL');
+    process.kill(-pgid, signal);
   } catch {
     // ESRCH: already gone
   }
@@ -279,7 +279,8 @@ function sameStartup(env: NodeJS.ProcessEnv, serverEnv: Record<string, string | 
   return true;
 }
 
-function recordStat(event: string): void {
+/** Counts harness events (server starts, Python processes) for the runner's summary when asked to (RUNLOG_TEST_STATS). */
+export function recordStat(event: string): void {
   if (process.env.RUNLOG_TEST_STATS) appendFileSync(process.env.RUNLOG_TEST_STATS, `${event}\n`);
 }
 

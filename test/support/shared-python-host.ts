@@ -7,27 +7,17 @@
 // server's process group; the server also leaves by itself when this host's pipe to it closes.
 import { tmpdir } from 'node:os';
 
-import { pythonBaseEnv } from './mlflow-env.js';
-import { killGroup, startForkServer, startupEnv, type GroupTracker, type SharedForkServerInfo } from './python-worker.js';
+import { GROUP_TRACKER, pythonBaseEnv } from './mlflow-env.js';
+import { startForkServer, startupEnv, type SharedForkServerInfo } from './python-worker.js';
 import { hostShared } from './shared-host.js';
 
 const [infoFile, socket] = process.argv.slice(2);
 if (!infoFile || !socket) throw new Error('usage: shared-python-host.ts <info-file> <socket>');
 
-const groups = new Set<number>();
-const tracker: GroupTracker = {
-  started: (pgid) => groups.add(pgid),
-  finished: (pgid) => {
-    killGroup(pgid);
-    groups.delete(pgid);
-  },
-};
-process.on('exit', () => groups.forEach(killGroup));
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(0));
-
+// The harness's group tracker: its exit and signal hooks kill the server's group when this host leaves.
 await hostShared<SharedForkServerInfo>(infoFile, async (env) => {
   const base = pythonBaseEnv();
-  const proc = startForkServer(env.python, { env: base, cwd: tmpdir(), groups: tracker, args: ['--listen', socket] });
+  const proc = startForkServer(env.python, { env: base, cwd: tmpdir(), groups: GROUP_TRACKER, args: ['--listen', socket] });
   proc.stderr?.pipe(process.stderr);
   await new Promise<void>((resolve, reject) => {
     let out = '';
