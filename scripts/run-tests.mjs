@@ -96,17 +96,21 @@ function toUnits(list) {
 // interop files (each waits on MLflow), short otherwise.
 const durationsFile = join(root, 'node_modules', '.cache', 'runlog-tests', 'durations.json');
 const lastDurations = readJson(durationsFile) ?? {};
-/** A package unit's durations are kept per number of files: a run of a few of them says nothing of all. */
-const durationKey = (name, files) => (files > 1 ? `${name} (${files} files)` : name);
-const expected = (u) => lastDurations[durationKey(u.name, u.files.length)] ?? (u.name.includes('/interop/') ? 120 : 5 * u.files.length);
-const units = toUnits(selected);
-const ordered = units.sort((a, b) => expected(b) - expected(a));
+/**
+ * How a unit is shown and timed: a package unit with its number of files, so that the duration of
+ * a run of a few of them is not taken for all of them.
+ */
+const label = (name, files) => (files > 1 ? `${name} (${files} files)` : name);
+const expected = (u) => lastDurations[label(u.name, u.files.length)] ?? (u.name.includes('/interop/') ? 120 : 5 * u.files.length);
+const units = toUnits(selected).sort((a, b) => expected(b) - expected(a));
+/** Each selected file's source, read once for the checks below. */
+const sources = new Map(selected.map((f) => [f, readFileSync(join(root, f), 'utf8')]));
 
 // A top-level beforeEach/afterEach in a file that shares its process would wrap other files' tests.
 const leaky = units
   .filter((u) => u.files.length > 1)
   .flatMap((u) => u.files)
-  .filter((f) => /^(beforeEach|afterEach)\(/m.test(readFileSync(join(root, f), 'utf8')));
+  .filter((f) => /^(beforeEach|afterEach)\(/m.test(sources.get(f)));
 if (leaky.length) {
   console.error(`run-tests: a top-level beforeEach/afterEach would run around the tests of every file of its package; move it inside the file's describe:\n  ${leaky.join('\n  ')}`);
   process.exit(1);
@@ -116,7 +120,7 @@ if (leaky.length) {
 const scratch = mkdtempSync(join(tmpdir(), 'runlog-test-run-'));
 const journalRoot = process.env.RUNLOG_JOURNAL_DIR ?? join(scratch, 'journals');
 const statsFile = join(scratch, 'harness-stats.txt');
-const uses = (file, call) => readFileSync(join(root, file), 'utf8').includes(call);
+const uses = (file, call) => sources.get(file).includes(call);
 const shared = selected.some((f) => uses(f, 'sharedMlflowServer(')) ? startHost('shared-mlflow-host.ts', 'RUNLOG_TEST_MLFLOW_SHARED', []) : undefined;
 const sharedPython =
   selected.some((f) => uses(f, 'runPython(')) && process.env.RUNLOG_PY_FORK_SERVER !== '0' && process.platform !== 'win32'
@@ -200,8 +204,7 @@ function runUnit(unit, index) {
       const seconds = (Date.now() - started) / 1000;
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
       const ok = code === 0;
-      const what = unit.files.length === 1 ? unit.name : `${unit.name} (${unit.files.length} files)`;
-      process.stdout.write(`\n# ==== ${what} (${seconds.toFixed(1)} s, ${ok ? 'ok' : `FAILED: exit ${code ?? signal}`})\n${output}`);
+      process.stdout.write(`\n# ==== ${label(unit.name, unit.files.length)} (${seconds.toFixed(1)} s, ${ok ? 'ok' : `FAILED: exit ${code ?? signal}`})\n${output}`);
       resolve({ name: unit.name, files: unit.files.length, ok, seconds, tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped') });
     });
   });
@@ -223,7 +226,7 @@ async function runAll(list, limit) {
 const started = Date.now();
 let results;
 try {
-  results = await runAll(ordered, concurrency);
+  results = await runAll(units, concurrency);
 } finally {
   await stopHosts();
 }
@@ -243,7 +246,7 @@ function readText(path) {
 function saveDurations(list) {
   try {
     const next = { ...lastDurations };
-    for (const r of list) next[durationKey(r.name, r.files)] = Math.round(r.seconds * 10) / 10;
+    for (const r of list) next[label(r.name, r.files)] = Math.round(r.seconds * 10) / 10;
     mkdirSync(join(durationsFile, '..'), { recursive: true });
     writeFileSync(durationsFile, JSON.stringify(next, null, 1));
   } catch {
@@ -259,7 +262,7 @@ process.stdout.write(
     '',
     `# ==== ${sum('files')} files in ${results.length} processes (${concurrency} at a time) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     '# slowest:',
-    ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.name}${r.files > 1 ? ` (${r.files} files)` : ''}`),
+    ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  ${label(r.name, r.files)}`),
     `# harness: ${stats.get('server-start') ?? 0} mlflow server starts (restarts included), ${stats.get('shared-server-use') ?? 0} uses of the shared server, ` +
       `${stats.get('python-fork-server') ?? 0} python fork servers (${stats.get('shared-python-use') ?? 0} files on the shared one), ${stats.get('python-fork') ?? 0} snippets forked, ${stats.get('python-spawn') ?? 0} spawned`,
     ...failed.map((r) => `# FAILED ${r.name}`),
